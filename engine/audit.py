@@ -1,0 +1,132 @@
+"""The append-only, hash-chained audit log.
+
+Events are collected during a step (``AuditTrail``) and appended just before commit,
+under a lock on the single ``audit_head`` row, so concurrent steps form one chain and
+the lock is held only for the last moment of a transaction. Each event's hash covers
+its content and the previous hash: editing, deleting or reordering a row breaks the
+chain from that row on, and the head row catches a truncated tail.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from .models import AuditEvent, AuditHead
+
+GENESIS = "0" * 64
+
+
+def _default(value):
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return str(value)
+
+
+def canonical(value) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=_default)
+
+
+def event_hash(prev_hash: str, seq: int, at: datetime, actor: str, kind: str,
+               instance_id, process_id, version, task_id, element_id, data: str) -> str:
+    body = canonical([seq, at.isoformat(timespec="microseconds"), actor, kind, instance_id,
+                      process_id, version, task_id, element_id, data])
+    return hashlib.sha256((prev_hash + body).encode()).hexdigest()
+
+
+@dataclass
+class AuditTrail:
+    """Events of one step, waiting to be appended in the step's transaction."""
+
+    events: list[dict] = field(default_factory=list)
+
+    def add(self, kind: str, *, at: datetime, actor: str, instance_id=None, process_id=None,
+            version=None, task_id=None, element_id=None, data=None) -> None:
+        self.events.append(dict(
+            kind=kind, at=at, actor=actor, instance_id=instance_id, process_id=process_id,
+            version=version, task_id=task_id, element_id=element_id,
+            data=canonical(data or {}),
+        ))
+
+    def flush(self, session: Session) -> int:
+        """Append the collected events to the chain (caller commits). Returns how many."""
+        if not self.events:
+            return 0
+        head = session.execute(
+            select(AuditHead).where(AuditHead.id == 1).with_for_update()
+        ).scalar_one_or_none()
+        if head is None:
+            head = AuditHead(id=1, seq=0, hash=GENESIS)
+            session.add(head)
+            session.flush()
+        seq, prev = head.seq, head.hash
+        rows = []
+        for ev in self.events:
+            seq += 1
+            h = event_hash(prev, seq, ev["at"], ev["actor"], ev["kind"], ev["instance_id"],
+                           ev["process_id"], ev["version"], ev["task_id"], ev["element_id"],
+                           ev["data"])
+            rows.append(dict(seq=seq, prev_hash=prev, hash=h, **ev))
+            prev = h
+        session.execute(AuditEvent.__table__.insert(), rows)
+        session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=seq, hash=prev))
+        head.seq, head.hash = seq, prev
+        count = len(self.events)
+        self.events = []
+        return count
+
+
+@dataclass
+class VerifyResult:
+    ok: bool
+    checked: int
+    #: sequence number of the first event found wrong (None when ok)
+    first_bad: int | None = None
+    reason: str = ""
+
+
+def verify_chain(session: Session, batch: int = 5000) -> VerifyResult:
+    """Check every event against its predecessor and the head row."""
+    prev, expected_seq, checked = GENESIS, 1, 0
+    last_seq = 0
+    while True:
+        rows = session.execute(
+            select(AuditEvent).where(AuditEvent.seq >= expected_seq)
+            .order_by(AuditEvent.seq).limit(batch)
+        ).scalars().all()
+        if not rows:
+            break
+        for ev in rows:
+            if ev.seq != expected_seq:
+                return VerifyResult(False, checked, expected_seq,
+                                    f"event {expected_seq} is missing (next found is {ev.seq})")
+            if ev.prev_hash != prev:
+                return VerifyResult(False, checked, ev.seq,
+                                    f"event {ev.seq} does not follow event {ev.seq - 1} "
+                                    "(removed, reordered or changed)")
+            h = event_hash(prev, ev.seq, ev.at, ev.actor, ev.kind, ev.instance_id,
+                           ev.process_id, ev.version, ev.task_id, ev.element_id, ev.data)
+            if h != ev.hash:
+                return VerifyResult(False, checked, ev.seq, f"event {ev.seq} was changed")
+            prev, expected_seq, last_seq = ev.hash, ev.seq + 1, ev.seq
+            checked += 1
+        session.expunge_all()
+    head = session.get(AuditHead, 1)
+    if head is not None and (head.seq != last_seq or head.hash != prev):
+        return VerifyResult(False, checked, last_seq + 1,
+                            f"the log ends at event {last_seq} but the head records "
+                            f"event {head.seq}: events after {last_seq} were removed")
+    return VerifyResult(True, checked)
+
+
+def instance_events(session: Session, instance_id: int) -> list[AuditEvent]:
+    return session.execute(
+        select(AuditEvent).where(AuditEvent.instance_id == instance_id).order_by(AuditEvent.seq)
+    ).scalars().all()

@@ -1,0 +1,130 @@
+"""Deploying diagrams: check everything, then store a version keyed by content hash."""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from .audit import AuditTrail
+from .clock import as_utc
+from .errors import DeployError, Problem
+from .models import ProcessVersion
+from .registry import HandlerRegistry
+from .serialization import dumps_spec
+from .timer_events import use_engine_timers
+from .validation import FormLoader, check_document, check_specs, parse_problem
+from .xmlsafe import DEFAULT_MAX_BYTES, parse_xml
+
+
+@dataclass
+class DeployResult:
+    process_id: str
+    version: int
+    created: bool
+    version_id: int
+
+
+@dataclass
+class CheckedProcess:
+    process_id: str
+    name: str
+    spec: object
+    subprocess_specs: dict
+    forms: dict
+
+
+def check_diagram(data: bytes, name: str, *, registry: HandlerRegistry, known_lanes,
+                  form_loader: FormLoader, max_bytes: int = DEFAULT_MAX_BYTES,
+                  ) -> list[CheckedProcess]:
+    """Run every deploy check on one BPMN file.
+
+    Returns the parsed executable processes; raises DeployError with all problems.
+    """
+    root = parse_xml(data, name, max_bytes)
+    problems = check_document(root, name)
+    if problems and problems[0].element_id == name:
+        raise DeployError(problems)
+    parser = SpiffBpmnParser()
+    try:
+        parser.add_bpmn_xml(root, filename=name)
+    except Exception as exc:  # Spiff raises a variety of errors on broken models
+        raise DeployError(problems + [parse_problem(exc, name)]) from None
+    checked = []
+    for pid in parser.get_process_ids():
+        try:
+            spec = parser.get_spec(pid)
+            subs = parser.get_subprocess_specs(pid)
+        except Exception as exc:
+            problems.append(parse_problem(exc, pid))
+            continue
+        missing = [k for k, v in subs.items() if v is None]
+        problems.extend(Problem(pid, f"called process {k!r} is not in this file") for k in missing)
+        forms: dict = {}
+        problems.extend(check_specs([spec, *[s for s in subs.values() if s]], registry=registry,
+                                    known_lanes=known_lanes, form_loader=form_loader,
+                                    forms_out=forms))
+        checked.append(CheckedProcess(pid, spec.description or pid, spec, subs, forms))
+    if problems:
+        raise DeployError(_unique(problems))
+    return checked
+
+
+def _unique(problems):
+    seen, out = set(), []
+    for p in problems:
+        if p not in seen:
+            seen.add(p)
+            out.append(p)
+    return out
+
+
+def content_hash(data: bytes, forms: dict) -> str:
+    h = hashlib.sha256(data)
+    for fname in sorted(forms):
+        h.update(b"\0" + fname.encode() + b"\0")
+        h.update(json.dumps(forms[fname], sort_keys=True).encode())
+    return h.hexdigest()
+
+
+def deploy(session: Session, data: bytes, name: str, *, registry: HandlerRegistry, known_lanes,
+           form_loader: FormLoader, actor: str, now: datetime,
+           max_bytes: int = DEFAULT_MAX_BYTES) -> list[DeployResult]:
+    """Check and store one BPMN file; one result per executable process.
+
+    Identical content yields ``created=False`` and stores nothing. Flushes only:
+    the caller commits (or rolls back on DeployError, which stores nothing).
+    """
+    checked = check_diagram(data, name, registry=registry, known_lanes=known_lanes,
+                            form_loader=form_loader, max_bytes=max_bytes)
+    text = data.decode("utf-8")
+    trail, results = AuditTrail(), []
+    for proc in checked:
+        digest = content_hash(data + proc.process_id.encode(), proc.forms)
+        existing = session.execute(select(ProcessVersion).where(
+            ProcessVersion.process_id == proc.process_id,
+            ProcessVersion.content_hash == digest)).scalar_one_or_none()
+        if existing is not None:
+            results.append(DeployResult(proc.process_id, existing.version, False, existing.id))
+            continue
+        number = (session.execute(select(func.max(ProcessVersion.version)).where(
+            ProcessVersion.process_id == proc.process_id)).scalar() or 0) + 1
+        for spec in (proc.spec, *proc.subprocess_specs.values()):
+            use_engine_timers(spec)
+        row = ProcessVersion(
+            process_id=proc.process_id, version=number, name=proc.name, content_hash=digest,
+            bpmn_xml=text, spec_json=dumps_spec(proc.spec, proc.subprocess_specs),
+            forms_json=json.dumps(proc.forms, sort_keys=True), filename=name,
+            deployed_by=actor, deployed_at=as_utc(now))
+        session.add(row)
+        session.flush()
+        trail.add("version_deployed", at=as_utc(now), actor=actor, process_id=proc.process_id,
+                  version=number, data={"content_hash": digest, "file": name,
+                                        "forms": sorted(proc.forms)})
+        results.append(DeployResult(proc.process_id, number, True, row.id))
+    trail.flush(session)
+    return results

@@ -1,0 +1,73 @@
+"""Starting, retrying and cancelling process instances (one engine step each)."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from .clock import as_utc
+from .errors import TaskStateError
+from .models import Incident, ProcessInstance
+from .runtime import Engine, Loaded
+from .serialization import SERIALIZER_VERSION
+from .task_index import all_tasks
+
+
+def start_instance(engine: Engine, session: Session, process_id: str, *, actor: str,
+                   now: datetime, data: dict | None = None, organisation: str | None = None,
+                   title: str = "") -> int:
+    """Start ``process_id`` on its latest version with ``data``; returns the instance id."""
+    now = as_utc(now)
+    vs = engine.latest_version(session, process_id)
+    row = ProcessInstance(version_id=vs.version_id, process_id=process_id, status="running",
+                          state="{}", serializer_version=SERIALIZER_VERSION, revision=1,
+                          started_by=actor, organisation=organisation,
+                          title=title or process_id, started_at=now, updated_at=now)
+    session.add(row)
+    session.flush()
+    workflow = BpmnWorkflow(vs.spec, vs.subprocess_specs)
+    for task in workflow.get_tasks(state=TaskState.READY):
+        task.data.update(data or {})
+    loaded = Loaded(row.id, vs, 1, "running", organisation, [], workflow, set(),
+                    actor=actor, now=now)
+    engine.script_engine(loaded, session)
+    loaded.trail.add("instance_started", at=now, actor=actor, instance_id=row.id,
+                     process_id=process_id, version=vs.version,
+                     data={"data": data or {}, "organisation": organisation})
+    engine.advance(session, loaded)
+    engine.save(session, loaded)
+    session.expunge(row)
+    return row.id
+
+
+def retry_instance(engine: Engine, session: Session, instance_id: int, *, actor: str,
+                   now: datetime) -> str:
+    """Run the failed tasks of an instance again (after the cause was fixed).
+
+    Returns the new status; a task that fails again raises a new incident.
+    """
+    loaded = engine.load(session, instance_id, actor=actor, now=now)
+    failed = all_tasks(loaded.workflow, state=TaskState.ERROR)
+    if not failed:
+        raise TaskStateError(f"process instance {instance_id} has no failed task to retry")
+    session.execute(update(Incident).where(
+        Incident.instance_id == instance_id, Incident.status == "open",
+    ).values(status="resolved", resolved_at=loaded.now, resolved_by=actor))
+    loaded.trail.add("instance_retried", at=loaded.now, actor=actor, instance_id=instance_id,
+                     process_id=loaded.version.process_id, version=loaded.version.version,
+                     data={"tasks": [t.task_spec.bpmn_id for t in failed]})
+    ok = True
+    for task in failed:
+        task._set_state(TaskState.READY)
+    ok = engine.advance(session, loaded)
+    engine.save(session, loaded)
+    return "error" if not ok else loaded.status
+
+
+def open_incidents(session: Session, instance_id: int) -> list[Incident]:
+    return list(session.execute(select(Incident).where(
+        Incident.instance_id == instance_id, Incident.status == "open")
+        .order_by(Incident.id)).scalars())

@@ -1,0 +1,181 @@
+"""Tables of the engine: versions, instances, human tasks, timers, incidents, audit."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .db import Base
+
+INSTANCE_STATUSES = ("running", "completed", "error", "cancelled")
+TASK_STATUSES = ("ready", "completed", "cancelled")
+
+
+class ProcessVersion(Base):
+    """One deployed version of one BPMN process; the parsed spec is stored here once."""
+
+    __tablename__ = "process_version"
+    __table_args__ = (
+        UniqueConstraint("process_id", "version"),
+        UniqueConstraint("process_id", "content_hash"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    process_id: Mapped[str] = mapped_column(String(255), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(255))
+    #: sha256 over the BPMN bytes and the form schemas the diagram names
+    content_hash: Mapped[str] = mapped_column(String(64))
+    bpmn_xml: Mapped[str] = mapped_column(Text)
+    #: the serialized process spec and its subprocess specs (SpiffWorkflow dict form)
+    spec_json: Mapped[str] = mapped_column(Text)
+    #: {form file name: JSON Schema} for every form a user task names
+    forms_json: Mapped[str] = mapped_column(Text, default="{}")
+    filename: Mapped[str] = mapped_column(String(255), default="")
+    deployed_by: Mapped[str] = mapped_column(String(120))
+    deployed_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class ProcessInstance(Base):
+    """A running or finished workflow; ``state`` is the serialized workflow without its spec."""
+
+    __tablename__ = "process_instance"
+    __table_args__ = (
+        CheckConstraint(
+            "status in ('running', 'completed', 'error', 'cancelled')", name="status"
+        ),
+        Index("ix_instance_process_status", "process_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("process_version.id"), index=True)
+    process_id: Mapped[str] = mapped_column(String(255))
+    status: Mapped[str] = mapped_column(String(20), default="running")
+    state: Mapped[str] = mapped_column(Text)
+    serializer_version: Mapped[str] = mapped_column(String(20))
+    #: optimistic lock: every save checks and bumps it
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    started_by: Mapped[str] = mapped_column(String(120))
+    #: the customer organisation the instance belongs to, if any (drives task visibility)
+    organisation: Mapped[str | None] = mapped_column(String(120), index=True)
+    title: Mapped[str] = mapped_column(String(255), default="")
+    started_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    #: JSON list of [task_id, due iso] last written to due_timer (skips rewrites when unchanged)
+    timers: Mapped[str] = mapped_column(Text, default="[]")
+
+    version: Mapped[ProcessVersion] = relationship(lazy="joined")
+
+
+class HumanTask(Base):
+    """Index of user tasks so that task lists never deserialize a workflow."""
+
+    __tablename__ = "human_task"
+    __table_args__ = (
+        UniqueConstraint("instance_id", "task_id"),
+        CheckConstraint("status in ('ready', 'completed', 'cancelled')", name="status"),
+        Index("ix_task_status_lane_due", "status", "lane", "due_at"),
+        Index("ix_task_status_assignee", "status", "assignee"),
+        Index("ix_task_org_status", "organisation", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"), index=True)
+    #: SpiffWorkflow task UUID
+    task_id: Mapped[str] = mapped_column(String(36))
+    #: BPMN element id of the user task
+    element_id: Mapped[str] = mapped_column(String(255))
+    name: Mapped[str] = mapped_column(String(255))
+    #: BPMN lane = the role that may work the task
+    lane: Mapped[str | None] = mapped_column(String(120))
+    organisation: Mapped[str | None] = mapped_column(String(120))
+    process_id: Mapped[str] = mapped_column(String(255))
+    form: Mapped[str | None] = mapped_column(String(255))
+    instructions: Mapped[str] = mapped_column(Text, default="")
+    assignee: Mapped[str | None] = mapped_column(String(120))
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    due_at: Mapped[datetime | None] = mapped_column(DateTime)
+    status: Mapped[str] = mapped_column(String(20), default="ready")
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    completed_by: Mapped[str | None] = mapped_column(String(120))
+
+
+class DueTimer(Base):
+    """A waiting timer event with its due time; runners claim rows with an expiring claim."""
+
+    __tablename__ = "due_timer"
+    __table_args__ = (UniqueConstraint("instance_id", "task_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"))
+    task_id: Mapped[str] = mapped_column(String(36))
+    element_id: Mapped[str] = mapped_column(String(255))
+    due_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    claimed_by: Mapped[str | None] = mapped_column(String(120))
+    #: a claim older than this is void: its runner is presumed dead
+    claim_expires_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class Incident(Base):
+    """A failed script or handler; the instance waits in status 'error' until retried."""
+
+    __tablename__ = "incident"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"), index=True)
+    task_id: Mapped[str] = mapped_column(String(36))
+    element_id: Mapped[str] = mapped_column(String(255))
+    message: Mapped[str] = mapped_column(Text)
+    traceback: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime)
+    resolved_by: Mapped[str | None] = mapped_column(String(120))
+
+
+class AuditEvent(Base):
+    """Append-only, hash-chained record of a state change.
+
+    ``seq`` is assigned under the audit head lock, so it is gap-free and ordered;
+    ``hash`` = sha256(prev_hash + canonical JSON of the event), see engine.audit.
+    """
+
+    __tablename__ = "audit_event"
+    __table_args__ = (Index("ix_audit_instance", "instance_id", "seq"),)
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    actor: Mapped[str] = mapped_column(String(120), index=True)
+    kind: Mapped[str] = mapped_column(String(60), index=True)
+    #: deliberately no foreign key: the log outlives anything it talks about
+    instance_id: Mapped[int | None] = mapped_column(Integer)
+    process_id: Mapped[str | None] = mapped_column(String(255))
+    version: Mapped[int | None] = mapped_column(Integer)
+    task_id: Mapped[str | None] = mapped_column(String(36))
+    element_id: Mapped[str | None] = mapped_column(String(255))
+    data: Mapped[str] = mapped_column(Text, default="{}")
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditHead(Base):
+    """Single row: the last sequence number and hash. Locking it serializes appends,
+    and comparing it with the last event detects a truncated tail."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, default=0)
+    hash: Mapped[str] = mapped_column(String(64))

@@ -1,0 +1,111 @@
+"""Firing due timers: claim rows atomically with an expiring claim, fire, commit.
+
+Any number of runners (threads, processes, machines) may run ``run_due`` at once: a
+row is claimed by one runner at a time (``FOR UPDATE SKIP LOCKED`` on PostgreSQL; the
+single-writer lock on SQLite), and firing deletes the row only if the claim is still
+ours, in the same transaction as the instance's new state. A runner that dies leaves
+claims that expire after ``claim_ttl``; another runner then fires those timers.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from uuid import UUID
+
+from sqlalchemy import delete, or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from .clock import as_utc
+from .db import is_sqlite
+from .errors import ConflictError, EngineError
+from .models import DueTimer
+from .runtime import Engine
+
+log = logging.getLogger(__name__)
+DEFAULT_CLAIM_TTL = timedelta(minutes=5)
+
+
+def runner_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+@dataclass
+class Claimed:
+    id: int
+    instance_id: int
+    task_id: str
+    element_id: str
+    due_at: datetime
+
+
+def claim_due(session: Session, now: datetime, runner: str, limit: int = 50,
+              claim_ttl: timedelta = DEFAULT_CLAIM_TTL) -> list[Claimed]:
+    """Claim up to ``limit`` due timers for ``runner`` and commit the claim."""
+    now = as_utc(now)
+    free = or_(DueTimer.claim_expires_at.is_(None), DueTimer.claim_expires_at < now)
+    pick = (select(DueTimer.id).where(DueTimer.due_at <= now, free)
+            .order_by(DueTimer.due_at).limit(limit))
+    if not is_sqlite(session.get_bind()):
+        pick = pick.with_for_update(skip_locked=True)
+    ids = list(session.execute(pick).scalars())
+    if not ids:
+        session.commit()
+        return []
+    session.execute(update(DueTimer).where(DueTimer.id.in_(ids), free)
+                    .values(claimed_by=runner, claim_expires_at=now + claim_ttl))
+    rows = session.execute(select(DueTimer).where(
+        DueTimer.id.in_(ids), DueTimer.claimed_by == runner)).scalars().all()
+    claimed = [Claimed(r.id, r.instance_id, r.task_id, r.element_id, r.due_at) for r in rows]
+    session.commit()
+    return claimed
+
+
+def fire_timer(engine: Engine, session: Session, claim: Claimed, runner: str,
+               now: datetime) -> bool:
+    """Fire one claimed timer in one transaction; False if the claim was lost."""
+    gone = session.execute(delete(DueTimer).where(
+        DueTimer.id == claim.id, DueTimer.claimed_by == runner))
+    if gone.rowcount != 1:
+        session.rollback()
+        return False
+    # Fire at the due time if the runner is late: the clock never runs backwards.
+    at = max(as_utc(now), claim.due_at)
+    loaded = engine.load(session, claim.instance_id, actor="timer", now=at)
+    task = loaded.workflow.get_task_from_id(UUID(claim.task_id))
+    loaded.timers = [t for t in loaded.timers if t[0] != claim.task_id]
+    loaded.trail.add("timer_fired", at=at, actor="timer", instance_id=claim.instance_id,
+                     process_id=loaded.version.process_id, version=loaded.version.version,
+                     task_id=claim.task_id, element_id=claim.element_id,
+                     data={"due": claim.due_at.isoformat(), "runner": runner})
+    if task is not None:
+        loaded.workflow.refresh_timers()
+        engine.advance(session, loaded)
+    engine.save(session, loaded)
+    session.commit()
+    return True
+
+
+def run_due(engine: Engine, factory: sessionmaker, now: datetime, runner: str | None = None,
+            limit: int = 50, claim_ttl: timedelta = DEFAULT_CLAIM_TTL) -> int:
+    """Claim and fire due timers until none are left; returns how many fired."""
+    runner = runner or runner_id()
+    fired = 0
+    while True:
+        with factory() as session:
+            batch = claim_due(session, now, runner, limit, claim_ttl)
+        if not batch:
+            return fired
+        for claim in batch:
+            with factory() as session:
+                try:
+                    fired += fire_timer(engine, session, claim, runner, now)
+                except (ConflictError, EngineError) as exc:
+                    # Someone changed the instance between claim and fire: leave the row
+                    # to expire and be fired again on the instance's new state.
+                    session.rollback()
+                    log.warning("timer %s on instance %s not fired: %s", claim.id,
+                                claim.instance_id, exc)

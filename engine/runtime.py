@@ -1,0 +1,263 @@
+"""The engine object: loading, advancing and saving instances.
+
+One ``Engine`` per process (web worker or runner) holds the handler registry, the
+spec cache (one parsed spec per version) and a small cache of live workflows keyed by
+instance and revision, so a step on an instance this process just saved skips
+deserialization. Every public operation is one engine step: it flushes, and the
+caller commits; the live workflow is cached again only after that commit succeeds.
+"""
+from __future__ import annotations
+
+import copy
+import json
+import threading
+import traceback
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from SpiffWorkflow.bpmn.specs.mixins.script_task import ScriptTask
+from SpiffWorkflow.bpmn.specs.mixins.service_task import ServiceTask
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import delete, event, insert, select, update
+from sqlalchemy.orm import Session
+
+from .audit import AuditTrail
+from .clock import as_utc
+from .errors import ConflictError, NotFoundError
+from .models import DueTimer, HumanTask, Incident, ProcessInstance, ProcessVersion
+from .registry import HandlerRegistry
+from .scripting import EngineScriptEngine
+from .serialization import SERIALIZER_VERSION, dumps_state, loads_spec, loads_state
+from .task_index import all_tasks, sync_human_tasks
+from .timer_events import waiting_timers
+
+DEFAULT_ROLES = ("Process Owner", "Service Level Manager", "Customer")
+
+
+@dataclass
+class VersionSpec:
+    version_id: int
+    process_id: str
+    version: int
+    spec: object
+    subprocess_specs: dict
+    forms: dict
+
+
+@dataclass
+class Loaded:
+    """An instance opened for one step."""
+
+    id: int
+    version: VersionSpec
+    revision: int
+    status: str
+    organisation: str | None
+    timers: list
+    workflow: object
+    ready: set = field(default_factory=set)
+    trail: AuditTrail = field(default_factory=AuditTrail)
+    actor: str = "system"
+    now: datetime | None = None
+
+
+class Engine:
+    """Process engine bound to a handler registry and a set of known roles (lanes)."""
+
+    def __init__(self, registry: HandlerRegistry, known_lanes=DEFAULT_ROLES,
+                 cache_size: int = 512):
+        self.registry = registry
+        self.known_lanes = tuple(known_lanes)
+        self._specs: dict[int, VersionSpec] = {}
+        self._live: OrderedDict[int, tuple] = OrderedDict()
+        self._cache_size = cache_size
+        self._lock = threading.Lock()
+
+    # -- specs -------------------------------------------------------------------------
+    def version_spec(self, session: Session, version_id: int) -> VersionSpec:
+        vs = self._specs.get(version_id)
+        if vs is None:
+            row = session.get(ProcessVersion, version_id)
+            if row is None:
+                raise NotFoundError(f"process version {version_id} does not exist")
+            spec, subs = loads_spec(row.spec_json)
+            vs = VersionSpec(row.id, row.process_id, row.version, spec, subs,
+                             json.loads(row.forms_json))
+            self._specs[version_id] = vs
+        return vs
+
+    def latest_version(self, session: Session, process_id: str) -> VersionSpec:
+        vid = session.execute(
+            select(ProcessVersion.id).where(ProcessVersion.process_id == process_id)
+            .order_by(ProcessVersion.version.desc()).limit(1)).scalar()
+        if vid is None:
+            raise NotFoundError(f"no process {process_id!r} is deployed")
+        return self.version_spec(session, vid)
+
+    # -- live workflow cache --------------------------------------------------------------
+    def _take(self, instance_id: int, revision: int):
+        with self._lock:
+            hit = self._live.pop(instance_id, None)
+        if hit is not None and hit[0] == revision:
+            return hit
+        return None
+
+    def _put(self, instance_id: int, revision: int, workflow, ready: set) -> None:
+        with self._lock:
+            self._live[instance_id] = (revision, workflow, ready)
+            self._live.move_to_end(instance_id)
+            while len(self._live) > self._cache_size:
+                self._live.popitem(last=False)
+
+    def script_engine(self, loaded: Loaded, session: Session) -> EngineScriptEngine:
+        se = loaded.workflow.script_engine
+        if not isinstance(se, EngineScriptEngine):
+            se = EngineScriptEngine(self.registry)
+            loaded.workflow.script_engine = se
+        se.session, se.now, se.actor, se.instance_id = session, loaded.now, loaded.actor, loaded.id
+
+        def on_handler(task, name, params, result):
+            loaded.trail.add("handler_run", at=loaded.now, actor=loaded.actor,
+                             instance_id=loaded.id, process_id=loaded.version.process_id,
+                             version=loaded.version.version, task_id=str(task.id),
+                             element_id=task.task_spec.bpmn_id,
+                             data={"handler": name, "inputs": params, "outputs": result})
+
+        se.on_handler_run = on_handler
+        return se
+
+    # -- load / save ----------------------------------------------------------------------
+    def load(self, session: Session, instance_id: int, *, actor: str, now: datetime) -> Loaded:
+        row = session.execute(
+            select(ProcessInstance.version_id, ProcessInstance.revision, ProcessInstance.status,
+                   ProcessInstance.organisation, ProcessInstance.timers, ProcessInstance.state)
+            .where(ProcessInstance.id == instance_id)).one_or_none()
+        if row is None:
+            raise NotFoundError(f"process instance {instance_id} does not exist")
+        vs = self.version_spec(session, row.version_id)
+        hit = self._take(instance_id, row.revision)
+        if hit is not None:
+            workflow, ready = hit[1], hit[2]
+        else:
+            workflow = loads_state(row.state, vs.spec, vs.subprocess_specs)
+            ready = set(session.execute(select(HumanTask.task_id).where(
+                HumanTask.instance_id == instance_id, HumanTask.status == "ready")).scalars())
+        loaded = Loaded(instance_id, vs, row.revision, row.status, row.organisation,
+                        json.loads(row.timers), workflow, ready, actor=actor, now=as_utc(now))
+        self.script_engine(loaded, session)
+        return loaded
+
+    def save(self, session: Session, loaded: Loaded, *, completed_task_ids=()) -> None:
+        """Write state, task index, timers and audit events; check the revision."""
+        wf, now = loaded.workflow, loaded.now
+        sync_human_tasks(session, loaded, completed_task_ids)
+        self._sync_timers(session, loaded)
+        errored = any(True for _ in all_tasks(wf, state=TaskState.ERROR))
+        status = "error" if errored else ("completed" if wf.is_completed() else "running")
+        values = dict(state=dumps_state(wf), revision=loaded.revision + 1, status=status,
+                      updated_at=now, timers=json.dumps(loaded.timers),
+                      serializer_version=SERIALIZER_VERSION)
+        if status == "completed" and loaded.status != "completed":
+            values["completed_at"] = now
+        result = session.execute(
+            update(ProcessInstance)
+            .where(ProcessInstance.id == loaded.id, ProcessInstance.revision == loaded.revision)
+            .values(**values))
+        if result.rowcount != 1:
+            raise ConflictError(f"process instance {loaded.id} was changed by someone else "
+                                "in the meantime; reload it and try again")
+        if status != loaded.status and status in ("completed", "error"):
+            loaded.trail.add(f"instance_{status}", at=now, actor=loaded.actor,
+                             instance_id=loaded.id, process_id=loaded.version.process_id,
+                             version=loaded.version.version)
+        loaded.trail.flush(session)
+        loaded.revision += 1
+        loaded.status = status
+        session.info.setdefault("slm_live", []).append(
+            (self, loaded.id, loaded.revision, wf, set(loaded.ready)))
+
+    def _sync_timers(self, session: Session, loaded: Loaded) -> None:
+        current = [[tid, due.isoformat(), eid] for tid, eid, due in waiting_timers(loaded.workflow)]
+        before = {t[0]: t[1] for t in loaded.timers}
+        after = {t[0]: t for t in current}
+        stale = [tid for tid, due in before.items() if tid not in after or after[tid][1] != due]
+        fresh = [t for tid, t in after.items() if before.get(tid) != t[1]]
+        if stale:
+            session.execute(delete(DueTimer).where(DueTimer.instance_id == loaded.id,
+                                                   DueTimer.task_id.in_(stale)))
+        if fresh:
+            session.execute(insert(DueTimer), [
+                dict(instance_id=loaded.id, task_id=tid, element_id=eid,
+                     due_at=datetime.fromisoformat(due)) for tid, due, eid in fresh])
+        loaded.timers = [[t[0], t[1]] for t in current]
+
+    # -- running ------------------------------------------------------------------------
+    def advance(self, session: Session, loaded: Loaded, first=None) -> bool:
+        """Run ``first`` (a task to run, e.g. a completed user task) and then engine steps.
+
+        A failing script or handler becomes an incident: its task is left in ERROR with its
+        data as before it ran, its database changes are rolled back, and the instance keeps
+        everything that succeeded. Returns False when an incident was raised.
+        """
+        current: dict = {}
+
+        def will(task):
+            spec = task.task_spec
+            runs_code = isinstance(spec, ScriptTask | ServiceTask) or getattr(
+                spec, "prescript", None) or getattr(spec, "postscript", None)
+            # Only tasks that run diagram code can change data; snapshot just those.
+            current.update(task=task, data=copy.deepcopy(task.data) if runs_code else None,
+                           sp=session.begin_nested() if isinstance(spec, ServiceTask) else None)
+
+        def did(task):
+            sp = current.get("sp")
+            if sp is not None:
+                sp.commit()
+            current.clear()
+
+        try:
+            if first is not None:
+                will(first)
+                first.run()
+                did(first)
+            loaded.workflow.do_engine_steps(will, did)
+            return True
+        except Exception as exc:  # any failure of diagram code becomes an incident
+            self._incident(session, loaded, current, exc)
+            return False
+
+    def _incident(self, session: Session, loaded: Loaded, current: dict, exc: Exception):
+        task = current.get("task")
+        if current.get("sp") is not None and current["sp"].is_active:
+            current["sp"].rollback()
+        if task is None:
+            raise exc
+        if current["data"] is not None:
+            task.data = current["data"]
+        if not task.has_state(TaskState.ERROR):
+            task._set_state(TaskState.ERROR)
+        cause = exc.__cause__ if getattr(exc, "__cause__", None) is not None else exc
+        kind = "script" if isinstance(task.task_spec, ScriptTask) else "handler"
+        message = f"{kind} failed at {task.task_spec.bpmn_id}: {type(cause).__name__}: {cause}"
+        tb = "".join(traceback.format_exception(exc))
+        session.add(Incident(instance_id=loaded.id, task_id=str(task.id),
+                             element_id=task.task_spec.bpmn_id or task.task_spec.name,
+                             message=message, traceback=tb, created_at=loaded.now))
+        loaded.trail.add("incident_raised", at=loaded.now, actor=loaded.actor,
+                         instance_id=loaded.id, process_id=loaded.version.process_id,
+                         version=loaded.version.version, task_id=str(task.id),
+                         element_id=task.task_spec.bpmn_id, data={"message": message})
+
+
+def _after_commit(session):
+    for engine, iid, rev, wf, ready in session.info.pop("slm_live", []):
+        engine._put(iid, rev, wf, ready)
+
+
+def _after_rollback(session):
+    session.info.pop("slm_live", None)
+
+
+event.listen(Session, "after_commit", _after_commit)
+event.listen(Session, "after_soft_rollback", lambda s, _t: _after_rollback(s))

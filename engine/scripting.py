@@ -1,0 +1,180 @@
+"""Restricted execution of BPMN scripts and expressions, and service-task calls.
+
+Scripts run under RestrictedPython: no imports, no ``open``/``eval``/``exec``, no names or
+attributes starting with an underscore, writes only to plain containers. Diagram
+authors get a small set of safe builtins plus ``datetime``, ``date``, ``timedelta``
+and ``Decimal`` values.
+"""
+from __future__ import annotations
+
+import ast
+import json
+import operator
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from functools import lru_cache
+
+from RestrictedPython import compile_restricted_eval, compile_restricted_exec
+from RestrictedPython.Eval import default_guarded_getitem
+from RestrictedPython.Guards import (
+    full_write_guard,
+    guarded_iter_unpack_sequence,
+    guarded_unpack_sequence,
+    safe_builtins,
+    safer_getattr,
+)
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
+
+from .registry import HandlerContext, HandlerRegistry
+
+FORBIDDEN_NAMES = {
+    "open", "eval", "exec", "compile", "__import__", "globals", "locals", "vars",
+    "getattr", "setattr", "delattr", "input", "breakpoint", "help", "exit", "quit",
+}
+
+
+class ScriptSandboxError(Exception):
+    """A script or expression tried something the sandbox does not allow."""
+
+
+_INPLACE = {
+    "+=": operator.iadd, "-=": operator.isub, "*=": operator.imul, "/=": operator.itruediv,
+    "//=": operator.ifloordiv, "%=": operator.imod, "**=": operator.ipow,
+    "|=": operator.ior, "&=": operator.iand, "^=": operator.ixor,
+}
+
+
+def _inplacevar(op, x, y):
+    return _INPLACE[op](x, y)
+
+
+def _builtins() -> dict:
+    b = dict(safe_builtins)
+    b.pop("__build_class__", None)  # no class definitions in diagram scripts
+    for f in (list, dict, set, frozenset, sum, min, max, any, all, enumerate, map, filter,
+              reversed):
+        b[f.__name__] = f
+    return b
+
+
+BASE_GLOBALS = {
+    "__builtins__": _builtins(),
+    "_getattr_": safer_getattr,
+    "_getitem_": default_guarded_getitem,
+    "_getiter_": iter,
+    "_write_": full_write_guard,
+    "_iter_unpack_sequence_": guarded_iter_unpack_sequence,
+    "_unpack_sequence_": guarded_unpack_sequence,
+    "_inplacevar_": _inplacevar,
+    "datetime": datetime,
+    "date": date,
+    "timedelta": timedelta,
+    "Decimal": Decimal,
+}
+_HIDDEN = set(BASE_GLOBALS)
+
+
+def _check_imports(source: str) -> None:
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return  # RestrictedPython reports it with the line
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            raise ScriptSandboxError(
+                f"line {node.lineno}: import statements are not allowed in scripts")
+
+
+@lru_cache(maxsize=2048)
+def compile_script(source: str, mode: str = "exec"):
+    """Compile ``source`` under the sandbox rules (cached); raise ScriptSandboxError."""
+    _check_imports(source)
+    result = (compile_restricted_exec if mode == "exec" else compile_restricted_eval)(source)
+    if result.errors:
+        raise ScriptSandboxError("; ".join(result.errors))
+    return result.code
+
+
+def _explain(exc: Exception) -> Exception:
+    if isinstance(exc, NameError) and getattr(exc, "name", None) in FORBIDDEN_NAMES:
+        return ScriptSandboxError(f"'{exc.name}' is not available to scripts")
+    if isinstance(exc, ImportError) and "__import__" in str(exc):
+        return ScriptSandboxError("import statements are not allowed in scripts")
+    return exc
+
+
+class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
+    """Evaluates expressions and runs scripts over task data inside the sandbox."""
+
+    def evaluate(self, expression, context, external_context=None):
+        code = compile_script(expression.strip(), "eval")
+        glb = {**BASE_GLOBALS, **(external_context or {}), **context}
+        try:
+            return eval(code, glb)  # noqa: S307 - restricted bytecode
+        except Exception as exc:
+            raise _explain(exc) from exc
+
+    def execute(self, script, context, external_context=None):
+        code = compile_script(script, "exec")
+        glb = {**BASE_GLOBALS, **(external_context or {}), **context}
+        try:
+            exec(code, glb)  # noqa: S102 - restricted bytecode
+        except Exception as exc:
+            raise _explain(exc) from exc
+        hidden = _HIDDEN | set(external_context or ())
+        for key in list(context):
+            if key not in glb:
+                del context[key]
+        for key, value in glb.items():
+            if key in hidden or key.startswith("_") or callable(value):
+                continue
+            context[key] = value
+        return True
+
+
+class EngineScriptEngine(PythonScriptEngine):
+    """The script engine set on every loaded workflow.
+
+    It carries the current step's context (session, clock, actor, instance) so that
+    timers read the engine's clock and service tasks reach the handler registry.
+    """
+
+    def __init__(self, registry: HandlerRegistry):
+        super().__init__(environment=RestrictedEnvironment())
+        self.registry = registry
+        self.session = None
+        self.now: datetime | None = None
+        self.actor = "system"
+        self.instance_id: int | None = None
+        self.on_handler_run = None  # callback(task, name, params, result)
+
+    def call_service(self, task, operation_name=None, operation_params=None, **_kw):
+        """Call the registered handler; return its result as a JSON string, as Spiff expects."""
+        handler = self.registry.get(operation_name)
+        if handler is None:
+            raise LookupError(f"no handler registered as {operation_name!r}")
+        params = {k: v["value"] for k, v in (operation_params or {}).items()}
+        ctx = HandlerContext(
+            session=self.session, now=self.now, instance_id=self.instance_id,
+            task_id=str(task.id), element_id=task.task_spec.bpmn_id or task.task_spec.name,
+            actor=self.actor, data=dict(task.data),
+        )
+        result = handler.func(params, ctx)
+        if result is None:
+            result = {}
+        if not isinstance(result, dict):
+            kind = type(result).__name__
+            raise TypeError(f"handler {operation_name!r} returned {kind}, not a dict")
+        text = json.dumps(result, default=_json_default)
+        if self.on_handler_run is not None:
+            self.on_handler_run(task, operation_name, params, json.loads(text))
+        return text
+
+
+def _json_default(value):
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")

@@ -1,0 +1,123 @@
+"""Timer event definitions that read the engine's clock instead of the wall clock.
+
+SpiffWorkflow's timers call ``datetime.now()``; ours ask the workflow's script engine
+for ``now``, which the engine sets at every step. Tests therefore drive timers with
+fixed datetimes, and a runner fires a timer at the time it claims it.
+"""
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
+    CycleTimerEventDefinition,
+    DurationTimerEventDefinition,
+    TimeDateEventDefinition,
+    TimerEventDefinition,
+)
+from SpiffWorkflow.util.task import TaskState
+
+from .clock import as_utc, aware
+
+
+def engine_now(task) -> datetime:
+    now = getattr(task.workflow.script_engine, "now", None)
+    return aware(now) if now is not None else datetime.now(UTC)
+
+
+def parse_cycle(expression: str, now: datetime):
+    """(cycles, first due, interval) of an ISO 8601 repeating interval, relative to ``now``."""
+    parts = expression.upper().replace("--", "/").strip("R").split("/")
+    if len(parts) == 2 and parts[1].startswith("P"):
+        cycles = int(parts[0]) if parts[0] else -1
+        duration = TimerEventDefinition.get_timedelta_from_start(
+            TimerEventDefinition.parse_iso_duration(parts[1]), now)
+        return cycles, now + duration, duration
+    return TimerEventDefinition.parse_iso_recurring_interval(expression)
+
+
+class EngineTimeDate(TimeDateEventDefinition):
+    def has_fired(self, my_task):
+        value = my_task._get_internal_data("event_value")
+        if value is None:
+            value = my_task.workflow.script_engine.evaluate(my_task, self.expression)
+            my_task._set_internal_data(event_value=value)
+        if TimerEventDefinition.parse_time_or_duration(value) <= engine_now(my_task):
+            my_task._set_internal_data(event_fired=True)
+        return my_task._get_internal_data("event_fired", False)
+
+
+class EngineDuration(DurationTimerEventDefinition):
+    def has_fired(self, my_task):
+        value = my_task._get_internal_data("event_value")
+        now = engine_now(my_task)
+        if value is None:
+            expression = my_task.workflow.script_engine.evaluate(my_task, self.expression)
+            parsed = TimerEventDefinition.parse_iso_duration(expression)
+            value = (now + TimerEventDefinition.get_timedelta_from_start(parsed, now)).isoformat()
+            my_task._set_internal_data(event_value=value)
+        if TimerEventDefinition.get_datetime(value) <= now:
+            my_task._set_internal_data(event_fired=True)
+        return my_task._get_internal_data("event_fired", False)
+
+
+class EngineCycle(CycleTimerEventDefinition):
+    def cycle_complete(self, my_task):
+        value = my_task._get_internal_data("event_value")
+        now = engine_now(my_task)
+        if value is None:
+            expression = my_task.workflow.script_engine.evaluate(my_task, self.expression)
+            cycles, start, duration = parse_cycle(expression, now)
+            value = {"cycles": cycles, "next": start.isoformat(),
+                     "duration": duration.total_seconds()}
+        ready = False
+        if value["cycles"] != 0:
+            nxt = datetime.fromisoformat(value["next"])
+            if nxt <= now:
+                value["next"] = (nxt + timedelta(seconds=value["duration"])).isoformat()
+                value["cycles"] -= 1
+                ready = True
+        else:
+            my_task.internal_data.pop("event_value", None)
+            my_task.internal_data["event_fired"] = True
+        my_task._set_internal_data(event_value=value)
+        return ready
+
+
+REPLACEMENTS = {
+    TimeDateEventDefinition: EngineTimeDate,
+    DurationTimerEventDefinition: EngineDuration,
+    CycleTimerEventDefinition: EngineCycle,
+}
+
+
+def use_engine_timers(spec) -> None:
+    """Swap Spiff's wall-clock timer definitions in ``spec`` for the engine's."""
+    for task_spec in spec.task_specs.values():
+        ev = getattr(task_spec, "event_definition", None)
+        cls = REPLACEMENTS.get(type(ev))
+        if cls is not None:
+            new = cls(ev.name, ev.expression, description=ev.description)
+            new.__dict__.update({k: v for k, v in ev.__dict__.items() if k not in new.__dict__})
+            task_spec.event_definition = new
+
+
+def waiting_timers(workflow) -> list[tuple[str, str, datetime]]:
+    """(task id, element id, due as naive UTC) of every timer the workflow waits on."""
+    out = []
+    for task in workflow.event_manager.tasks.values():
+        ev = task.task_spec.event_definition
+        if not isinstance(ev, TimerEventDefinition) or not task.has_state(TaskState.WAITING):
+            continue
+        value = task._get_internal_data("event_value")
+        if value is None:
+            continue
+        if isinstance(value, dict):
+            if value.get("cycles") == 0:
+                continue
+            value = value["next"]
+        if isinstance(ev, TimeDateEventDefinition):
+            due = TimerEventDefinition.parse_time_or_duration(value)
+        else:
+            due = datetime.fromisoformat(value)
+        out.append((str(task.id), task.task_spec.bpmn_id or task.task_spec.name, as_utc(due)))
+    return out

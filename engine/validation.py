@@ -1,0 +1,198 @@
+"""The checks a diagram must pass before it is stored as a version.
+
+Every check reports ``Problem(element_id, message)``; callers collect them all so the
+author sees every problem at once, element by element.
+"""
+from __future__ import annotations
+
+import ast
+import json
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
+    CycleTimerEventDefinition,
+    DurationTimerEventDefinition,
+    TimerEventDefinition,
+)
+from SpiffWorkflow.bpmn.specs.mixins.script_task import ScriptTask
+from SpiffWorkflow.bpmn.specs.mixins.service_task import ServiceTask
+from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+
+from .errors import Problem
+from .forms import schema_problems
+from .registry import HandlerRegistry
+from .timer_events import parse_cycle
+
+BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+NS = {"bpmn": BPMN_NS}
+FORM_PROPERTY = "formJsonSchemaFilename"
+DUE_PROPERTY = "dueIn"
+FLOW_NODES = (
+    "task", "userTask", "manualTask", "scriptTask", "serviceTask", "sendTask", "receiveTask",
+    "businessRuleTask", "callActivity", "subProcess", "transaction", "exclusiveGateway",
+    "parallelGateway", "inclusiveGateway", "eventBasedGateway", "startEvent", "endEvent",
+    "intermediateCatchEvent", "intermediateThrowEvent", "boundaryEvent",
+)
+
+FormLoader = Callable[[str], bytes | None]
+
+
+def element_id(spec) -> str:
+    return getattr(spec, "bpmn_id", None) or spec.name
+
+
+def properties(spec) -> dict:
+    return (getattr(spec, "extensions", None) or {}).get("properties", {}) or {}
+
+
+def check_document(root, name: str) -> list[Problem]:
+    """Structure checks on the raw XML: BPMN root, executable process, dangling flows."""
+    if root.tag != f"{{{BPMN_NS}}}definitions":
+        return [Problem(name, f"not a BPMN 2.0 document (root element is {root.tag!r})")]
+    processes = root.findall("bpmn:process", NS)
+    if not any(p.get("isExecutable") == "true" for p in processes):
+        return [Problem(name, "no executable process (set isExecutable=\"true\" on a process)")]
+    problems = []
+    for proc in processes:
+        problems.extend(_check_flows(proc))
+    return problems
+
+
+def _check_flows(container) -> list[Problem]:
+    problems = []
+    nodes = {}
+    for tag in FLOW_NODES:
+        for el in container.findall(f"bpmn:{tag}", NS):
+            nodes[el.get("id")] = (tag, el)
+    incoming, outgoing = set(), set()
+    for flow in container.findall("bpmn:sequenceFlow", NS):
+        fid, src, tgt = flow.get("id"), flow.get("sourceRef"), flow.get("targetRef")
+        if src not in nodes:
+            problems.append(Problem(fid, f"sequence flow starts at unknown element {src!r}"))
+        if tgt not in nodes:
+            problems.append(Problem(fid, f"sequence flow ends at unknown element {tgt!r}"))
+        outgoing.add(src)
+        incoming.add(tgt)
+    event_sub = container.get("triggeredByEvent") == "true"
+    for nid, (tag, el) in nodes.items():
+        if tag not in ("startEvent", "boundaryEvent") and nid not in incoming:
+            problems.append(Problem(nid, "has no incoming sequence flow"))
+        if tag != "endEvent" and nid not in outgoing and not (event_sub and tag == "startEvent"):
+            problems.append(Problem(nid, "has no outgoing sequence flow"))
+        if tag in ("subProcess", "transaction"):
+            problems.extend(_check_flows(el))
+    return problems
+
+
+def parse_problem(exc: Exception, fallback: str) -> Problem:
+    if isinstance(exc, ValidationException):
+        return Problem(exc.id or fallback, str(exc.args[0]) if exc.args else str(exc))
+    if isinstance(exc, SpiffWorkflowException):
+        return Problem(fallback, str(exc))
+    return Problem(fallback, f"{type(exc).__name__}: {exc}")
+
+
+def check_specs(specs: Iterable, *, registry: HandlerRegistry, known_lanes: Iterable[str],
+                form_loader: FormLoader, forms_out: dict) -> list[Problem]:
+    """Semantic checks on parsed specs; fills ``forms_out`` with the schemas found."""
+    lanes = set(known_lanes)
+    problems: list[Problem] = []
+    for spec in specs:
+        for task_spec in spec.task_specs.values():
+            eid = element_id(task_spec)
+            if isinstance(task_spec, UserTask):
+                problems.extend(_check_user_task(task_spec, eid, lanes, form_loader, forms_out))
+            elif isinstance(task_spec, ServiceTask):
+                problems.extend(_check_service_task(task_spec, eid, registry))
+            elif isinstance(task_spec, ScriptTask):
+                problems.extend(_syntax(task_spec.script or "", "exec", eid, "script"))
+            for cond, _target in getattr(task_spec, "cond_task_specs", None) or []:
+                expr = cond if isinstance(cond, str) else (getattr(cond, "args", None) or [None])[0]
+                if isinstance(expr, str):
+                    problems.extend(_syntax(expr, "eval", eid, "condition"))
+            ev = getattr(task_spec, "event_definition", None)
+            if isinstance(ev, TimerEventDefinition):
+                problems.extend(_check_timer(ev, eid))
+    return problems
+
+
+def _check_user_task(task_spec, eid, lanes, form_loader, forms_out) -> list[Problem]:
+    problems = []
+    if not task_spec.lane:
+        problems.append(Problem(eid, "user task is not in a lane (its lane names the role)"))
+    elif task_spec.lane not in lanes:
+        problems.append(Problem(
+            eid, f"lane {task_spec.lane!r} is not a known role ({', '.join(sorted(lanes))})"))
+    props = properties(task_spec)
+    form = props.get(FORM_PROPERTY)
+    if not form:
+        problems.append(Problem(eid, f"user task names no form (property {FORM_PROPERTY})"))
+    elif form not in forms_out:
+        raw = form_loader(form)
+        if raw is None:
+            problems.append(Problem(eid, f"form file {form!r} not found"))
+        else:
+            try:
+                schema = json.loads(raw)
+            except (ValueError, UnicodeDecodeError) as exc:
+                problems.append(Problem(eid, f"form file {form!r} is not valid JSON: {exc}"))
+            else:
+                bad = schema_problems(schema)
+                problems.extend(Problem(eid, f"form file {form!r}: {m}") for m in bad)
+                if not bad:
+                    forms_out[form] = schema
+    due = props.get(DUE_PROPERTY)
+    if due:
+        try:
+            TimerEventDefinition.parse_iso_duration(due)
+        except Exception:
+            problems.append(Problem(eid, f"{DUE_PROPERTY} {due!r} is not an ISO 8601 duration"))
+    return problems
+
+
+def _check_service_task(task_spec, eid, registry) -> list[Problem]:
+    name = task_spec.operation_name
+    handler = registry.get(name) if name else None
+    if handler is None:
+        return [Problem(eid, f"no handler registered as {name!r} "
+                             f"(known: {', '.join(registry.names()) or 'none'})")]
+    problems = []
+    for pname, param in (task_spec.operation_params or {}).items():
+        if handler.params and pname not in handler.params:
+            problems.append(Problem(eid, f"handler {name!r} takes no parameter {pname!r}"))
+        problems.extend(_syntax(param.get("value", ""), "eval", eid, f"parameter {pname!r}"))
+    return problems
+
+
+def _syntax(source: str, mode: str, eid: str, what: str) -> list[Problem]:
+    try:
+        ast.parse(source.strip() if mode == "eval" else source, mode=mode)
+    except SyntaxError as exc:
+        return [Problem(eid, f"{what} has a syntax error on line {exc.lineno}: {exc.msg}")]
+    return []
+
+
+def _check_timer(ev, eid) -> list[Problem]:
+    problems = _syntax(ev.expression or "", "eval", eid, "timer expression")
+    if problems:
+        return problems
+    try:
+        value = ast.literal_eval(ev.expression.strip())
+    except (ValueError, SyntaxError):
+        return []  # computed from task data at run time
+    if not isinstance(value, str):
+        return [Problem(eid, "timer expression must give an ISO 8601 string")]
+    try:
+        if isinstance(ev, CycleTimerEventDefinition):
+            parse_cycle(value, datetime.now(UTC))
+        elif isinstance(ev, DurationTimerEventDefinition):
+            TimerEventDefinition.parse_iso_duration(value)
+        else:
+            TimerEventDefinition.parse_time_or_duration(value)
+    except Exception:
+        kind = type(ev).__name__.replace("EventDefinition", "").lower()
+        return [Problem(eid, f"timer value {value!r} is not a valid ISO 8601 {kind}")]
+    return []

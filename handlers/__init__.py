@@ -1,0 +1,1 @@
+"""The SLM domain: records, and the handlers BPMN service tasks call."""

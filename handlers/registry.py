@@ -1,0 +1,24 @@
+"""The product's handler registry: every SLM handler BPMN service tasks may call."""
+from __future__ import annotations
+
+import importlib
+
+from engine.registry import HandlerRegistry
+
+
+def build_registry(extra_modules: tuple[str, ...] = ()) -> HandlerRegistry:
+    """A registry with every SLM handler, plus those of ``extra_modules``.
+
+    An extra module (named in SLM_HANDLER_MODULES) defines ``register(registry)``; that is
+    how an installation adds its own handlers without touching this package.
+    """
+    registry = HandlerRegistry()
+    for register in _REGISTRARS:
+        register(registry)
+    for name in extra_modules:
+        importlib.import_module(name).register(registry)
+    return registry
+
+
+#: functions ``(registry) -> None`` that register a module's handlers
+_REGISTRARS: list = []

@@ -1,0 +1,146 @@
+"""Shared fixtures: real databases (a SQLite file and PostgreSQL), migrated with Alembic.
+
+``db_url`` is parametrized over both backends. PostgreSQL tests create and drop their own
+database; where no server is reachable they are skipped with the reason, except under
+CI=true, where a missing server fails the run.
+"""
+from __future__ import annotations
+
+import os
+import uuid
+from datetime import datetime
+from pathlib import Path
+
+import psycopg
+import pytest
+from sqlalchemy import text
+
+from engine.db import make_engine, make_session_factory
+from engine.registry import HandlerRegistry
+from engine.runtime import Engine
+from engine.schema import upgrade
+
+DATA = Path(__file__).parent / "data"
+PG_ADMIN = os.environ.get("SLM_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+T0 = datetime(2026, 1, 5, 9, 0, 0)
+TABLES = ("audit_event", "incident", "due_timer", "human_task", "process_instance",
+          "process_version")
+
+
+def _pg_reachable() -> str | None:
+    try:
+        with psycopg.connect(PG_ADMIN, connect_timeout=3):
+            return None
+    except Exception as exc:  # any failure means "not reachable"
+        return f"PostgreSQL not reachable at {PG_ADMIN}: {exc}"
+
+
+@pytest.fixture(scope="session")
+def pg_server_url():
+    """URL of a fresh PostgreSQL database for this test session (dropped afterwards)."""
+    reason = _pg_reachable()
+    if reason:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI=true and {reason}")
+        pytest.skip(reason)
+    name = f"slm_test_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    base = PG_ADMIN.rsplit("/", 1)[0]
+    url = f"{base}/{name}".replace("postgresql://", "postgresql+psycopg://", 1)
+    upgrade(url)
+    yield url
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def sqlite_server_url(tmp_path_factory):
+    path = tmp_path_factory.mktemp("db") / "slm-test.sqlite3"
+    url = f"sqlite:///{path}"
+    upgrade(url)
+    return url
+
+
+def _reset(engine) -> None:
+    with engine.begin() as conn:
+        for table in TABLES:
+            conn.execute(text(f"DELETE FROM {table}"))
+        conn.execute(text("UPDATE audit_head SET seq = 0, hash = :h"), {"h": "0" * 64})
+
+
+@pytest.fixture(params=["sqlite", "pg"])
+def db_url(request):
+    """A migrated, emptied database on each backend."""
+    url = request.getfixturevalue(f"{request.param}_server_url")
+    eng = make_engine(url)
+    _reset(eng)
+    eng.dispose()
+    return url
+
+
+@pytest.fixture
+def sqlite_url(sqlite_server_url):
+    eng = make_engine(sqlite_server_url)
+    _reset(eng)
+    eng.dispose()
+    return sqlite_server_url
+
+
+@pytest.fixture
+def pg_url(pg_server_url):
+    eng = make_engine(pg_server_url)
+    _reset(eng)
+    eng.dispose()
+    return pg_server_url
+
+
+@pytest.fixture
+def db_engine(db_url):
+    eng = make_engine(db_url)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def factory(db_engine):
+    return make_session_factory(db_engine)
+
+
+@pytest.fixture
+def registry():
+    reg = HandlerRegistry()
+
+    @reg.register("score", params={"amount": "an integer amount"})
+    def score(params, ctx):
+        """Score = amount // 2. Returns {"score": int}."""
+        return {"score": params["amount"] // 2}
+
+    return reg
+
+
+@pytest.fixture
+def engine(registry):
+    return Engine(registry)
+
+
+def load_form(name: str) -> bytes | None:
+    path = DATA / name
+    return path.read_bytes() if path.is_file() else None
+
+
+@pytest.fixture
+def deploy_file(engine, factory):
+    """deploy_file(name_or_bytes, name=...) -> list of DeployResult (committed)."""
+    from engine.deploy import deploy
+
+    def _deploy(name: str, data: bytes | None = None, actor: str = "owner", now=T0,
+                form_loader=load_form):
+        with factory() as session:
+            results = deploy(session, data if data is not None else (DATA / name).read_bytes(),
+                             name, registry=engine.registry, known_lanes=engine.known_lanes,
+                             form_loader=form_loader, actor=actor, now=now)
+            session.commit()
+        return results
+
+    return _deploy

@@ -1,0 +1,36 @@
+"""Configuration from the environment (documented in README.md)."""
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+
+from engine.db import database_url
+
+
+@dataclass
+class Settings:
+    database_url: str = field(default_factory=lambda: database_url())
+    secret_key: str = field(default_factory=lambda: os.environ.get("SLM_SECRET_KEY", ""))
+    #: run the timer runner inside the web process (the embedded default)
+    embedded_runner: bool = field(default_factory=lambda: os.environ.get(
+        "SLM_EMBEDDED_RUNNER", "1") not in ("0", "false", "no"))
+    runner_interval: float = field(default_factory=lambda: float(os.environ.get(
+        "SLM_RUNNER_INTERVAL", "5")))
+    claim_ttl: float = field(default_factory=lambda: float(os.environ.get(
+        "SLM_CLAIM_TTL", "300")))
+    max_diagram_bytes: int = field(default_factory=lambda: int(os.environ.get(
+        "SLM_MAX_DIAGRAM_BYTES", str(2 * 1024 * 1024))))
+
+    #: extra modules with ``register(registry)`` adding handlers (comma-separated)
+    handler_modules: tuple = field(default_factory=lambda: tuple(
+        m.strip() for m in os.environ.get("SLM_HANDLER_MODULES", "").split(",") if m.strip()))
+
+    def flask_config(self) -> dict:
+        # Without SLM_SECRET_KEY a random key is used: sessions do not survive a restart,
+        # but no secret is ever committed or shared between installs.
+        return {
+            "SECRET_KEY": self.secret_key or secrets.token_hex(32),
+            "SQLALCHEMY_DATABASE_URI": self.database_url,
+            "SLM_SETTINGS": self,
+        }

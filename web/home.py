@@ -1,0 +1,31 @@
+"""The landing page and a health check."""
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, render_template
+from sqlalchemy import func, select, text
+
+from engine.models import HumanTask, ProcessInstance, ProcessVersion
+
+from . import db_session
+
+bp = Blueprint("home", __name__)
+
+
+@bp.get("/")
+def index():
+    session = db_session()
+    counts = {
+        "processes": session.execute(
+            select(func.count(func.distinct(ProcessVersion.process_id)))).scalar(),
+        "running": session.execute(select(func.count()).select_from(ProcessInstance).where(
+            ProcessInstance.status == "running")).scalar(),
+        "open_tasks": session.execute(select(func.count()).select_from(HumanTask).where(
+            HumanTask.status == "ready")).scalar(),
+    }
+    return render_template("home/index.html", counts=counts)
+
+
+@bp.get("/healthz")
+def health():
+    db_session().execute(text("SELECT 1"))
+    return jsonify(status="ok")

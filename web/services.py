@@ -1,0 +1,74 @@
+"""Wiring shared by the web app and the command line: engine, sessions, runner, deploy."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from engine.clock import aware, utcnow
+from engine.db import make_engine, make_session_factory
+from engine.deploy import deploy
+from engine.runner import run_due, runner_id
+from engine.runtime import Engine
+from handlers.registry import build_registry
+
+ROOT = Path(__file__).resolve().parent.parent
+WORKFLOWS = ROOT / "workflows"
+
+
+class Services:
+    """One per process: the database engine, a session factory and the process engine."""
+
+    def __init__(self, settings):
+        self.settings = settings
+        self.db = make_engine(settings.database_url)
+        self.sessions = make_session_factory(self.db)
+        self.engine = Engine(build_registry(settings.handler_modules))
+        self.runner = runner_id()
+
+    def form_loader(self, *dirs: Path):
+        search = [*dirs, WORKFLOWS, WORKFLOWS / "forms"]
+
+        def load(name: str) -> bytes | None:
+            if "/" in name or "\\" in name or name.startswith("."):
+                return None  # form names are plain file names, never paths
+            for d in search:
+                path = d / name
+                if path.is_file():
+                    return path.read_bytes()
+            return None
+
+        return load
+
+    def deploy_file(self, path: Path, actor: str, now: datetime | None = None):
+        with self.sessions() as session:
+            results = deploy(session, path.read_bytes(), path.name,
+                             registry=self.engine.registry,
+                             known_lanes=self.engine.known_lanes,
+                             form_loader=self.form_loader(path.parent), actor=actor,
+                             now=now or utcnow(),
+                             max_bytes=self.settings.max_diagram_bytes)
+            session.commit()
+        return results
+
+    def run_timers(self, now: datetime | None = None) -> int:
+        return run_due(self.engine, self.sessions, now or utcnow(), self.runner,
+                       claim_ttl=timedelta(seconds=self.settings.claim_ttl))
+
+    def start_scheduler(self, blocking: bool = False):
+        """Fire due timers every ``runner_interval`` seconds (APScheduler)."""
+        if blocking:
+            from apscheduler.schedulers.blocking import BlockingScheduler
+            scheduler = BlockingScheduler()
+        else:
+            scheduler = BackgroundScheduler(daemon=True)
+        scheduler.add_job(self.run_timers, "interval", seconds=self.settings.runner_interval,
+                          id="slm-timers", max_instances=1, coalesce=True,
+                          next_run_time=utcnow_aware())
+        scheduler.start()
+        return scheduler
+
+
+def utcnow_aware():
+    return aware(utcnow())
