@@ -21,6 +21,33 @@ def schema_problems(schema) -> list[str]:
     return []
 
 
+def resolve_schema(schema: dict | None, data: dict) -> dict | None:
+    """The schema with data-driven choices filled in.
+
+    A property (or an array's ``items``) with ``"x-enum-from": "name"`` gets
+    ``enum`` = the values of the task data list ``name``; items that are objects give
+    their ``"x-enum-value"`` key (default ``"key"``). Forms thus offer exactly the choices
+    a handler computed (e.g. the ranked catalogue options), and the server refuses others.
+    """
+    if not schema:
+        return schema
+
+    def walk(node):
+        if isinstance(node, dict):
+            out = {k: walk(v) for k, v in node.items()}
+            source = node.get("x-enum-from")
+            if isinstance(source, str):
+                key = node.get("x-enum-value", "key")
+                items = data.get(source) or []
+                out["enum"] = [i.get(key) if isinstance(i, dict) else i for i in items]
+            return out
+        if isinstance(node, list):
+            return [walk(v) for v in node]
+        return node
+
+    return walk(schema)
+
+
 def field_path(error) -> str:
     """Dotted path of the field an error concerns; a missing required field names itself."""
     parts = [str(p) for p in error.absolute_path]

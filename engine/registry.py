@@ -24,6 +24,9 @@ class HandlerContext:
     actor: str
     #: a copy of the calling task's data, read-only by convention
     data: dict
+    #: start_process(process_id, data=None, organisation=None, title="") -> instance id;
+    #: the new instance starts in the same transaction as the calling step
+    start_process: Callable | None = None
 
 
 @dataclass

@@ -124,7 +124,15 @@ class Engine:
                              element_id=task.task_spec.bpmn_id,
                              data={"handler": name, "inputs": params, "outputs": result})
 
+        def start_process(process_id, data=None, organisation=None, title=""):
+            from .instances import start_instance  # instances builds on this module
+
+            return start_instance(self, session, process_id, actor=loaded.actor,
+                                  now=loaded.now, data=data, organisation=organisation,
+                                  title=title)
+
         se.on_handler_run = on_handler
+        se.start_process = start_process
         return se
 
     # -- load / save ----------------------------------------------------------------------

@@ -148,6 +148,7 @@ class EngineScriptEngine(PythonScriptEngine):
         self.actor = "system"
         self.instance_id: int | None = None
         self.on_handler_run = None  # callback(task, name, params, result)
+        self.start_process = None  # callback(process_id, data, organisation, title)
 
     def call_service(self, task, operation_name=None, operation_params=None, **_kw):
         """Call the registered handler; return its result as a JSON string, as Spiff expects."""
@@ -158,7 +159,7 @@ class EngineScriptEngine(PythonScriptEngine):
         ctx = HandlerContext(
             session=self.session, now=self.now, instance_id=self.instance_id,
             task_id=str(task.id), element_id=task.task_spec.bpmn_id or task.task_spec.name,
-            actor=self.actor, data=dict(task.data),
+            actor=self.actor, data=dict(task.data), start_process=self.start_process,
         )
         result = handler.func(params, ctx)
         if result is None:

@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 from .audit import AuditTrail
 from .clock import as_utc
 from .errors import ConflictError, NotFoundError, PermissionDeniedError, TaskStateError
-from .forms import validate_form
-from .models import HumanTask
+from .forms import resolve_schema, validate_form
+from .models import HumanTask, ProcessInstance
 from .runtime import Engine
 
 
@@ -124,14 +124,21 @@ def assign_task(session: Session, human_task_id: int, assignee: str, actor: Acto
 
 
 def task_form(engine: Engine, session: Session, task: HumanTask) -> dict | None:
-    """The JSON Schema of the task's form, from the instance's own version."""
+    """The JSON Schema of the task's form from the instance's own version, unresolved."""
     if not task.form:
         return None
-    from .models import ProcessInstance
-
     version_id = session.execute(select(ProcessInstance.version_id).where(
         ProcessInstance.id == task.instance_id)).scalar_one()
     return engine.version_spec(session, version_id).forms.get(task.form)
+
+
+def task_data(engine: Engine, session: Session, task: HumanTask, now: datetime) -> dict:
+    """A copy of the task's current data (deserializes the instance: for task pages only)."""
+    loaded = engine.load(session, task.instance_id, actor="reader", now=now)
+    spiff_task = loaded.workflow.get_task_from_id(UUID(task.task_id))
+    data = dict(spiff_task.data) if spiff_task is not None else {}
+    engine._put(loaded.id, loaded.revision, loaded.workflow, loaded.ready)
+    return data
 
 
 def complete_task(engine: Engine, session: Session, human_task_id: int, data: dict,
@@ -149,10 +156,11 @@ def complete_task(engine: Engine, session: Session, human_task_id: int, data: di
     if task.assignee and task.assignee != actor.name and actor.roles is not None:
         raise PermissionDeniedError(f"task '{task.name}' is claimed by {task.assignee}")
     loaded = engine.load(session, task.instance_id, actor=actor.name, now=now)
-    validate_form(loaded.version.forms.get(task.form) if task.form else None, data)
     spiff_task = loaded.workflow.get_task_from_id(UUID(task.task_id))
     if spiff_task is None or not spiff_task.has_state(TaskState.READY):
         raise ConflictError(f"task '{task.name}' is no longer waiting; reload the instance")
+    schema = loaded.version.forms.get(task.form) if task.form else None
+    validate_form(resolve_schema(schema, spiff_task.data), data)
     result = session.execute(update(HumanTask).where(
         HumanTask.id == task.id, HumanTask.status == "ready",
     ).values(status="completed", completed_at=now, completed_by=actor.name,

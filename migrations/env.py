@@ -2,6 +2,7 @@
 from alembic import context
 
 import engine.models  # noqa: F401  (registers the tables on Base)
+import handlers.models  # noqa: F401
 from engine.db import Base, make_engine
 
 config = context.config

@@ -15,7 +15,8 @@ import psycopg
 import pytest
 from sqlalchemy import text
 
-from engine.db import make_engine, make_session_factory
+import handlers.models  # noqa: F401  (all tables on Base)
+from engine.db import Base, make_engine, make_session_factory
 from engine.registry import HandlerRegistry
 from engine.runtime import Engine
 from engine.schema import upgrade
@@ -23,8 +24,6 @@ from engine.schema import upgrade
 DATA = Path(__file__).parent / "data"
 PG_ADMIN = os.environ.get("SLM_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 T0 = datetime(2026, 1, 5, 9, 0, 0)
-TABLES = ("audit_event", "incident", "due_timer", "human_task", "process_instance",
-          "process_version")
 
 
 def _pg_reachable() -> str | None:
@@ -63,9 +62,11 @@ def sqlite_server_url(tmp_path_factory):
 
 
 def _reset(engine) -> None:
+    """Empty every table (children first) and reset the audit chain's head."""
     with engine.begin() as conn:
-        for table in TABLES:
-            conn.execute(text(f"DELETE FROM {table}"))
+        for table in reversed(Base.metadata.sorted_tables):
+            if table.name != "audit_head":
+                conn.execute(table.delete())
         conn.execute(text("UPDATE audit_head SET seq = 0, hash = :h"), {"h": "0" * 64})
 
 
