@@ -1,0 +1,23 @@
+"""Errors of the SLM domain. The engine records them as incidents; web shows the message."""
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """An SLM rule refused the request; the message says which and why."""
+
+
+class ValidationError(DomainError):
+    """Input is invalid; ``errors`` maps a field name to its messages."""
+
+    def __init__(self, errors: dict[str, list[str]]):
+        self.errors = errors
+        super().__init__("; ".join(f"{k}: {', '.join(v)}" for k, v in errors.items()))
+
+
+class NotReadyForTargetsError(DomainError):
+    """Mission rule 5: targets before all supporting processes are defined."""
+
+    def __init__(self, service: str, missing: list[str]):
+        self.missing = missing
+        super().__init__(f"service {service!r} cannot have targets yet: supporting processes "
+                         f"not defined: {', '.join(missing)}")
