@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .audit import AuditTrail
@@ -105,14 +105,15 @@ def deploy(session: Session, data: bytes, name: str, *, registry: HandlerRegistr
     trail, results = AuditTrail(), []
     for proc in checked:
         digest = content_hash(data + proc.process_id.encode(), proc.forms)
-        existing = session.execute(select(ProcessVersion).where(
-            ProcessVersion.process_id == proc.process_id,
-            ProcessVersion.content_hash == digest)).scalar_one_or_none()
-        if existing is not None:
-            results.append(DeployResult(proc.process_id, existing.version, False, existing.id))
+        latest = session.execute(
+            select(ProcessVersion).where(ProcessVersion.process_id == proc.process_id)
+            .order_by(ProcessVersion.version.desc()).limit(1)).scalar_one_or_none()
+        if latest is not None and latest.content_hash == digest:
+            # Same as the current version: nothing to store. (Deploying an older diagram
+            # again makes it current under a new number.)
+            results.append(DeployResult(proc.process_id, latest.version, False, latest.id))
             continue
-        number = (session.execute(select(func.max(ProcessVersion.version)).where(
-            ProcessVersion.process_id == proc.process_id)).scalar() or 0) + 1
+        number = (latest.version if latest is not None else 0) + 1
         for spec in (proc.spec, *proc.subprocess_specs.values()):
             use_engine_timers(spec)
         row = ProcessVersion(

@@ -27,7 +27,6 @@ class ProcessVersion(Base):
     __tablename__ = "process_version"
     __table_args__ = (
         UniqueConstraint("process_id", "version"),
-        UniqueConstraint("process_id", "content_hash"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 
@@ -36,6 +37,8 @@ FLOW_NODES = (
     "parallelGateway", "inclusiveGateway", "eventBasedGateway", "startEvent", "endEvent",
     "intermediateCatchEvent", "intermediateThrowEvent", "boundaryEvent",
 )
+
+_ISO_LIKE = re.compile(r"^(R\d*/)?P[0-9YMWDTHS.]+$|^\d{4}-\d{2}-\d{2}")
 
 FormLoader = Callable[[str], bytes | None]
 
@@ -179,9 +182,13 @@ def _check_timer(ev, eid) -> list[Problem]:
     problems = _syntax(ev.expression or "", "eval", eid, "timer expression")
     if problems:
         return problems
+    expression = ev.expression.strip()
     try:
-        value = ast.literal_eval(ev.expression.strip())
+        value = ast.literal_eval(expression)
     except (ValueError, SyntaxError):
+        if _ISO_LIKE.match(expression):
+            return [Problem(eid, f"timer expression {expression} is read as a variable name; "
+                                 f"write it quoted: \"{expression}\"")]
         return []  # computed from task data at run time
     if not isinstance(value, str):
         return [Problem(eid, "timer expression must give an ISO 8601 string")]
@@ -193,6 +200,7 @@ def _check_timer(ev, eid) -> list[Problem]:
         else:
             TimerEventDefinition.parse_time_or_duration(value)
     except Exception:
-        kind = type(ev).__name__.replace("EventDefinition", "").lower()
+        kind = ("repeating interval" if isinstance(ev, CycleTimerEventDefinition)
+                else "duration" if isinstance(ev, DurationTimerEventDefinition) else "date-time")
         return [Problem(eid, f"timer value {value!r} is not a valid ISO 8601 {kind}")]
     return []

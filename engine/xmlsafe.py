@@ -36,6 +36,13 @@ def parse_xml(data: bytes, name: str = "diagram", max_bytes: int = DEFAULT_MAX_B
     if len(data) > max_bytes:
         raise DeployError([Problem(
             name, f"file is {len(data)} bytes, over the limit of {max_bytes}")])
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise DeployError([Problem(name, f"not UTF-8 text (invalid byte at offset {exc.start});"
+                                         " save the diagram as UTF-8")]) from None
+    if b"\x00" in data:
+        raise DeployError([Problem(name, "not UTF-8 text (NUL bytes; UTF-16?); save it as UTF-8")])
     if _DOCTYPE.search(data):
         raise DeployError([Problem(name, "DOCTYPE and entity declarations are not allowed")])
     try:

@@ -55,7 +55,6 @@ def upgrade():
     sa.Column('deployed_by', sa.String(length=120), nullable=False),
     sa.Column('deployed_at', sa.DateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_process_version')),
-    sa.UniqueConstraint('process_id', 'content_hash', name=op.f('uq_process_version_process_id_content_hash')),
     sa.UniqueConstraint('process_id', 'version', name=op.f('uq_process_version_process_id_version'))
     )
     with op.batch_alter_table('process_version', schema=None) as batch_op:
