@@ -5,6 +5,10 @@ BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 export PYTHONDONTWRITEBYTECODE := 1
 
+CHROMIUM := /usr/bin/chromium
+# apt-get needs root: use sudo when we are not root and sudo exists
+SUDO    := $(shell [ "$$(id -u)" = 0 ] || command -v sudo)
+
 .PHONY: run test install lint bench clean system-deps
 
 $(STAMP): setup.cfg pyproject.toml
@@ -13,28 +17,42 @@ $(STAMP): setup.cfg pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-install: $(STAMP)
+# Front-end packages from the npm registry, exactly as package-lock.json says (never
+# committed). Re-run when the lock file is newer than node_modules or node_modules is missing.
+node_modules: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch node_modules
 
-# Debian's Chromium for the browser tests (never a browser download).
+install: $(STAMP) node_modules
+
+# Debian packages: Chromium for the browser tests (never a browser download, never
+# `playwright install`), and npm if the machine has none. Only when missing.
 system-deps:
-	@command -v chromium >/dev/null 2>&1 || { \
+	@test -x $(CHROMIUM) || { \
 	  echo "installing Debian's chromium"; \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) \
-	    || echo "warning: could not install chromium"; }
+	  ($(SUDO) apt-get update -qq && \
+	   $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) \
+	    || echo "warning: could not install chromium; the browser tests cannot run"; }
+	@command -v npm >/dev/null 2>&1 || { \
+	  echo "installing Debian's npm"; \
+	  ($(SUDO) apt-get update -qq && \
+	   $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm) \
+	    || echo "warning: could not install npm"; }
 
-run: install
+run: system-deps install
 	$(BIN)/slm db upgrade
 	$(BIN)/slm seed
+	$(BIN)/slm users demo
 	$(BIN)/slm run --host $${SLM_HOST:-127.0.0.1} --port $${SLM_PORT:-5000}
 
 lint: install
 	$(BIN)/ruff check engine handlers web tests bench migrations
 
-test: install lint
+test: system-deps install lint
 	$(BIN)/pytest -q -p no:cacheprovider
 
 bench: install
 	$(BIN)/python bench/engine.py
 
 clean:
-	rm -rf $(VENV) instance test-output
+	rm -rf $(VENV) instance test-output node_modules

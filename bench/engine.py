@@ -20,10 +20,11 @@ off (``cache_size=0``): every step deserializes the stored state, as happens whe
 worker process served the previous step.
 
 Rounds alternate the contenders to spread machine noise over all of them; the figure
-reported is the median per-instance time over every measured instance. The last line of
-output is a JSON object with the headline figures.
+reported is the median per-instance time over every measured instance, in wall-clock time
+and in CPU time of this process (steadier on a busy machine). The last line of output is a
+JSON object with the headline figures.
 
-Run: ``.venv/bin/python bench/engine.py [--n 300] [--rounds 10] [--profile]``.
+Run: ``.venv/bin/python bench/engine.py [--n 300] [--rounds 30] [--batch-timers] [--profile]``.
 """
 from __future__ import annotations
 
@@ -82,6 +83,16 @@ RUNNER = "bench-runner"
 STEPS = ("start", "complete", "timer")
 
 
+def stamp() -> tuple[float, float]:
+    """(wall clock, CPU time of this process) in seconds."""
+    return time.perf_counter(), time.process_time()
+
+
+def spans(stamps: list) -> list[tuple[float, float]]:
+    """(wall, cpu) durations between consecutive stamps."""
+    return [(b[0] - a[0], b[1] - a[1]) for a, b in zip(stamps, stamps[1:], strict=False)]
+
+
 def make_registry() -> HandlerRegistry:
     reg = HandlerRegistry()
 
@@ -128,29 +139,28 @@ class Bare:
         self.last = None
 
     def run_one(self) -> list[float]:
-        clock = time.perf_counter
-        t0 = clock()
+        marks = [stamp()]
         wf = BpmnWorkflow(self.spec, self.subs, script_engine=self.script_engine)
         for task in wf.get_tasks(state=TaskState.READY):
             task.data.update(START_DATA)
         wf.do_engine_steps()
-        t1 = clock()
+        marks.append(stamp())
         [user] = wf.get_tasks(state=TaskState.READY, manual=True)
         user.data.update(FORM_DATA)
         user.run()
         wf.do_engine_steps()
-        t2 = clock()
+        marks.append(stamp())
         [timer] = [t for t in wf.event_manager.tasks.values()
                    if isinstance(t.task_spec.event_definition, TimerEventDefinition)
                    and t.has_state(TaskState.WAITING)]
         timer._set_internal_data(event_fired=True)
         wf.refresh_timers()
         wf.do_engine_steps()
-        t3 = clock()
+        marks.append(stamp())
         if not wf.is_completed():
             raise AssertionError("bare workflow did not complete")
         self.last = wf
-        return [t1 - t0, t2 - t1, t3 - t2]
+        return spans(marks)
 
 
 # -- the engine ------------------------------------------------------------------------------
@@ -231,33 +241,32 @@ class EngineRun:
         if fired != expected:
             raise AssertionError(f"{fired} timers fired, expected {expected}")
 
-    def run_one(self) -> list[float]:
-        clock = time.perf_counter
-        t0 = clock()
+    def run_one(self) -> list[tuple[float, float]]:
+        marks = [stamp()]
         iid = self.start()
-        t1 = clock()
+        marks.append(stamp())
         self.complete(iid)
-        t2 = clock()
+        marks.append(stamp())
         self.fire(1)
-        t3 = clock()
+        marks.append(stamp())
         self.instances += 1
-        return [t1 - t0, t2 - t1, t3 - t2]
+        return spans(marks)
 
-    def run_batch(self, k: int) -> list[list[float]]:
+    def run_batch(self, k: int) -> list[list[tuple[float, float]]]:
         """k instances through start and complete, then one run_due for all their timers."""
-        clock, out = time.perf_counter, []
+        out = []
         for _ in range(k):
-            t0 = clock()
+            marks = [stamp()]
             iid = self.start()
-            t1 = clock()
+            marks.append(stamp())
             self.complete(iid)
-            t2 = clock()
-            out.append([t1 - t0, t2 - t1, 0.0])
-        t0 = clock()
+            marks.append(stamp())
+            out.append(spans(marks))
+        before = stamp()
         self.fire(k)
-        share = (clock() - t0) / k
+        [(wall, cpu)] = spans([before, stamp()])
         for row in out:
-            row[2] = share
+            row.append((wall / k, cpu / k))
         self.instances += k
         return out
 
@@ -300,14 +309,14 @@ def ms(seconds: float) -> float:
     return round(seconds * 1000, 3)
 
 
-def summarize(times: list[list[float]]) -> dict:
-    totals = [sum(t) for t in times]
-    totals_sorted = sorted(totals)
+def summarize(times: list, k: int) -> dict:
+    """Per-instance figures from ``times`` (instances x steps x (wall, cpu)); k picks the clock."""
+    totals = sorted(sum(step[k] for step in t) for t in times)
     return {
         "median": statistics.median(totals),
         "mean": statistics.fmean(totals),
-        "p90": totals_sorted[int(0.9 * (len(totals_sorted) - 1))],
-        "steps": {s: statistics.median(t[i] for t in times) for i, s in enumerate(STEPS)},
+        "p90": totals[int(0.9 * (len(totals) - 1))],
+        "steps": {s: statistics.median(t[i][k] for t in times) for i, s in enumerate(STEPS)},
     }
 
 
@@ -333,7 +342,7 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     ap.add_argument("--n", type=int, default=300, help="measured instances per contender")
     ap.add_argument("--warmup", type=int, default=30, help="warm-up instances per contender")
-    ap.add_argument("--rounds", type=int, default=10, help="alternating rounds")
+    ap.add_argument("--rounds", type=int, default=30, help="alternating rounds")
     ap.add_argument("--batch-timers", action="store_true",
                     help="fire each round's timers with one run_due call (cost shared)")
     ap.add_argument("--no-reload", action="store_true",
@@ -373,18 +382,15 @@ def main(argv=None) -> int:
         for c in contenders[1:]:
             c.counter.on = False
 
-        summary = {name: summarize(t) for name, t in times.items()}
+        summary = {name: summarize(t, 0) for name, t in times.items()}
+        cpu = {name: summarize(t, 1) for name, t in times.items()}
         states = {c.name: c.state_sizes() for c in contenders[1:]}
         by_step = eng.state_by_step()
         spiff_full = len(BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
                          .serialize_json(bare.last).encode())
 
-        report = render(args, summary, contenders, states, by_step, spiff_full, r)
+        report = render(args, summary, cpu, contenders, states, by_step, spiff_full, r)
         print(report)
-
-        if args.profile:
-            text = profile_engine(eng, args.profile_n, out=args.profile_out)
-            print(text, file=sys.stderr)
 
         e, b = summary["engine"]["median"], summary["bare"]["median"]
         ctr = eng.counter
@@ -396,6 +402,9 @@ def main(argv=None) -> int:
             "bare_ms_per_instance": ms(b),
             "ratio": round(e / b, 2),
             "engine_steps_ms": {s: ms(v) for s, v in summary["engine"]["steps"].items()},
+            "engine_cpu_ms_per_instance": ms(cpu["engine"]["median"]),
+            "bare_cpu_ms_per_instance": ms(cpu["bare"]["median"]),
+            "ratio_cpu": round(cpu["engine"]["median"] / cpu["bare"]["median"], 2),
             "state_bytes_per_instance": round(states["engine"]["avg"]),
             "state_bytes_by_step": by_step,
             "spiff_full_serialization_bytes": spiff_full,
@@ -408,6 +417,9 @@ def main(argv=None) -> int:
         if "engine-reload" in summary:
             result["engine_reload_ms_per_instance"] = ms(summary["engine-reload"]["median"])
             result["reload_ratio"] = round(summary["engine-reload"]["median"] / b, 2)
+        if args.profile:  # after the figures above: profiled instances are not counted
+            text = profile_engine(eng, args.profile_n, out=args.profile_out)
+            print(text, file=sys.stderr)
         eng.sa.dispose()
         for extra in contenders[2:]:
             extra.sa.dispose()
@@ -415,25 +427,30 @@ def main(argv=None) -> int:
     return 0
 
 
-def render(args, summary, contenders, states, by_step, spiff_full, rounds) -> str:
+def render(args, summary, cpu, contenders, states, by_step, spiff_full, rounds) -> str:
     lines = [
         f"Engine benchmark: {args.n} instances per contender in {rounds} alternating rounds "
         f"(warm-up {args.warmup}); timers fired "
         f"{'in one run_due per round' if args.batch_timers else 'per instance'}",
-        "",
-        f"{'contender':<15}{'median ms':>11}{'mean ms':>10}{'p90 ms':>10}"
-        f"{'start':>9}{'complete':>10}{'timer':>9}{'x bare':>8}",
     ]
+    for title, figures in (("wall clock", summary), ("CPU time of this process", cpu)):
+        lines += [
+            "",
+            f"per instance, {title}:",
+            f"{'contender':<15}{'median ms':>11}{'mean ms':>10}{'p90 ms':>10}"
+            f"{'start':>9}{'complete':>10}{'timer':>9}{'x bare':>8}",
+        ]
+        b = figures["bare"]["median"]
+        for c in contenders:
+            s = figures[c.name]
+            st = s["steps"]
+            lines.append(
+                f"{c.name:<15}{ms(s['median']):>11.3f}{ms(s['mean']):>10.3f}"
+                f"{ms(s['p90']):>10.3f}{ms(st['start']):>9.3f}{ms(st['complete']):>10.3f}"
+                f"{ms(st['timer']):>9.3f}{s['median'] / b:>8.2f}")
     b = summary["bare"]["median"]
-    for c in contenders:
-        s = summary[c.name]
-        st = s["steps"]
-        lines.append(
-            f"{c.name:<15}{ms(s['median']):>11.3f}{ms(s['mean']):>10.3f}{ms(s['p90']):>10.3f}"
-            f"{ms(st['start']):>9.3f}{ms(st['complete']):>10.3f}{ms(st['timer']):>9.3f}"
-            f"{s['median'] / b:>8.2f}")
     lines += ["", "(step columns are medians of each step; the engine's steps include the "
-              "commit)", ""]
+              "commit; CPU time leaves out waiting for I/O and for other processes)", ""]
     lines.append(f"{'database':<15}{'state B avg':>12}{'state B max':>12}{'stmts/inst':>11}"
                  f"{'commits/inst':>13}{'rollbacks':>10}")
     for c in contenders[1:]:

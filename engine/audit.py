@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from . import sql
 from .models import AuditEvent, AuditHead
 
 GENESIS = "0" * 64
@@ -59,14 +60,12 @@ class AuditTrail:
         """Append the collected events to the chain (caller commits). Returns how many."""
         if not self.events:
             return 0
-        head = session.execute(
-            select(AuditHead).where(AuditHead.id == 1).with_for_update()
-        ).scalar_one_or_none()
-        if head is None:
-            head = AuditHead(id=1, seq=0, hash=GENESIS)
-            session.add(head)
-            session.flush()
-        seq, prev = head.seq, head.hash
+        conn = session.connection()
+        head = conn.execute(sql.AUDIT_HEAD_LOCKED).one_or_none()
+        if head is None:  # the migration creates it; a bare create_all does not
+            conn.execute(sql.AH.insert(), {"id": 1, "seq": 0, "hash": GENESIS})
+            head = (0, GENESIS)
+        seq, prev = head
         rows = []
         for ev in self.events:
             seq += 1
@@ -75,9 +74,8 @@ class AuditTrail:
                            ev["data"])
             rows.append(dict(seq=seq, prev_hash=prev, hash=h, **ev))
             prev = h
-        session.execute(AuditEvent.__table__.insert(), rows)
-        session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=seq, hash=prev))
-        head.seq, head.hash = seq, prev
+        conn.execute(sql.AUDIT_INSERT, rows)
+        conn.execute(sql.AUDIT_HEAD_UPDATE, {"new_seq": seq, "new_hash": prev})
         count = len(self.events)
         self.events = []
         return count

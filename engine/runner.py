@@ -16,13 +16,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from . import sql
 from .clock import as_utc
 from .db import is_sqlite
 from .errors import ConflictError, EngineError
-from .models import DueTimer
 from .runtime import Engine
 
 log = logging.getLogger(__name__)
@@ -46,19 +46,15 @@ def claim_due(session: Session, now: datetime, runner: str, limit: int = 50,
               claim_ttl: timedelta = DEFAULT_CLAIM_TTL) -> list[Claimed]:
     """Claim up to ``limit`` due timers for ``runner`` and commit the claim."""
     now = as_utc(now)
-    free = or_(DueTimer.claim_expires_at.is_(None), DueTimer.claim_expires_at < now)
-    pick = (select(DueTimer.id).where(DueTimer.due_at <= now, free)
-            .order_by(DueTimer.due_at).limit(limit))
-    if not is_sqlite(session.get_bind()):
-        pick = pick.with_for_update(skip_locked=True)
-    ids = list(session.execute(pick).scalars())
+    conn = session.connection()
+    pick = sql.PICK_DUE if is_sqlite(conn) else sql.PICK_DUE_LOCKED
+    ids = list(conn.execute(pick, {"now": now, "limit": limit}).scalars())
     if not ids:
         session.commit()
         return []
-    session.execute(update(DueTimer).where(DueTimer.id.in_(ids), free)
-                    .values(claimed_by=runner, claim_expires_at=now + claim_ttl))
-    rows = session.execute(select(DueTimer).where(
-        DueTimer.id.in_(ids), DueTimer.claimed_by == runner)).scalars().all()
+    conn.execute(sql.CLAIM, {"ids": ids, "now": now, "runner": runner,
+                             "expires": now + claim_ttl})
+    rows = conn.execute(sql.CLAIMED, {"ids": ids, "runner": runner}).all()
     claimed = [Claimed(r.id, r.instance_id, r.task_id, r.element_id, r.due_at) for r in rows]
     session.commit()
     return claimed
@@ -67,14 +63,14 @@ def claim_due(session: Session, now: datetime, runner: str, limit: int = 50,
 def fire_timer(engine: Engine, session: Session, claim: Claimed, runner: str,
                now: datetime) -> bool:
     """Fire one claimed timer in one transaction; False if the claim was lost."""
-    gone = session.execute(delete(DueTimer).where(
-        DueTimer.id == claim.id, DueTimer.claimed_by == runner))
+    # Fire at the due time if the runner is late: the clock never runs backwards.
+    at = max(as_utc(now), claim.due_at)
+    # Lock order: the instance first (load), then the timer row, as every step does.
+    loaded = engine.load(session, claim.instance_id, actor="timer", now=at)
+    gone = session.connection().execute(sql.TAKE_CLAIMED, {"tid": claim.id, "runner": runner})
     if gone.rowcount != 1:
         session.rollback()
         return False
-    # Fire at the due time if the runner is late: the clock never runs backwards.
-    at = max(as_utc(now), claim.due_at)
-    loaded = engine.load(session, claim.instance_id, actor="timer", now=at)
     task = loaded.workflow.get_task_from_id(UUID(claim.task_id))
     loaded.timers = [t for t in loaded.timers if t[0] != claim.task_id]
     loaded.trail.add("timer_fired", at=at, actor="timer", instance_id=claim.instance_id,
@@ -103,9 +99,11 @@ def run_due(engine: Engine, factory: sessionmaker, now: datetime, runner: str | 
             with factory() as session:
                 try:
                     fired += fire_timer(engine, session, claim, runner, now)
-                except (ConflictError, EngineError) as exc:
-                    # Someone changed the instance between claim and fire: leave the row
-                    # to expire and be fired again on the instance's new state.
+                except (ConflictError, EngineError, OperationalError) as exc:
+                    # Someone changed the instance between claim and fire (or the database
+                    # gave up on a lock): leave the row to expire and be fired again.
                     session.rollback()
                     log.warning("timer %s on instance %s not fired: %s", claim.id,
                                 claim.instance_id, exc)
+        if len(batch) < limit:
+            return fired

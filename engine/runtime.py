@@ -19,17 +19,19 @@ from datetime import datetime
 from SpiffWorkflow.bpmn.specs.mixins.script_task import ScriptTask
 from SpiffWorkflow.bpmn.specs.mixins.service_task import ServiceTask
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import delete, event, insert, select, update
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from . import sql
 from .audit import AuditTrail
 from .clock import as_utc
+from .db import is_sqlite
 from .errors import ConflictError, NotFoundError
-from .models import DueTimer, HumanTask, Incident, ProcessInstance, ProcessVersion
+from .models import Incident, ProcessVersion
 from .registry import HandlerRegistry
 from .scripting import EngineScriptEngine
 from .serialization import SERIALIZER_VERSION, dumps_state, loads_spec, loads_state
-from .task_index import all_tasks, sync_human_tasks
+from .task_index import scan, sync_human_tasks
 from .timer_events import waiting_timers
 
 DEFAULT_ROLES = ("Process Owner", "Service Level Manager", "Customer")
@@ -88,9 +90,7 @@ class Engine:
         return vs
 
     def latest_version(self, session: Session, process_id: str) -> VersionSpec:
-        vid = session.execute(
-            select(ProcessVersion.id).where(ProcessVersion.process_id == process_id)
-            .order_by(ProcessVersion.version.desc()).limit(1)).scalar()
+        vid = session.connection().execute(sql.LATEST_VERSION, {"pid": process_id}).scalar()
         if vid is None:
             raise NotFoundError(f"no process {process_id!r} is deployed")
         return self.version_spec(session, vid)
@@ -136,11 +136,13 @@ class Engine:
         return se
 
     # -- load / save ----------------------------------------------------------------------
-    def load(self, session: Session, instance_id: int, *, actor: str, now: datetime) -> Loaded:
-        row = session.execute(
-            select(ProcessInstance.version_id, ProcessInstance.revision, ProcessInstance.status,
-                   ProcessInstance.organisation, ProcessInstance.timers, ProcessInstance.state)
-            .where(ProcessInstance.id == instance_id)).one_or_none()
+    def load(self, session: Session, instance_id: int, *, actor: str, now: datetime,
+             lock: bool = True) -> Loaded:
+        """Open an instance for a step; ``lock`` takes its row lock first (PostgreSQL), so
+        that steps on one instance queue up instead of deadlocking on the rows they touch."""
+        conn = session.connection()
+        stmt = sql.LOAD_INSTANCE_LOCKED if lock and not is_sqlite(conn) else sql.LOAD_INSTANCE
+        row = conn.execute(stmt, {"iid": instance_id}).one_or_none()
         if row is None:
             raise NotFoundError(f"process instance {instance_id} does not exist")
         vs = self.version_spec(session, row.version_id)
@@ -149,8 +151,7 @@ class Engine:
             workflow, ready = hit[1], hit[2]
         else:
             workflow = loads_state(row.state, vs.spec, vs.subprocess_specs)
-            ready = set(session.execute(select(HumanTask.task_id).where(
-                HumanTask.instance_id == instance_id, HumanTask.status == "ready")).scalars())
+            ready = set(conn.execute(sql.READY_TASK_IDS, {"iid": instance_id}).scalars())
         loaded = Loaded(instance_id, vs, row.revision, row.status, row.organisation,
                         json.loads(row.timers), workflow, ready, actor=actor, now=as_utc(now))
         self.script_engine(loaded, session)
@@ -159,19 +160,19 @@ class Engine:
     def save(self, session: Session, loaded: Loaded, *, completed_task_ids=()) -> None:
         """Write state, task index, timers and audit events; check the revision."""
         wf, now = loaded.workflow, loaded.now
-        sync_human_tasks(session, loaded, completed_task_ids)
+        ready, errored = scan(wf)
+        sync_human_tasks(session, loaded, ready, completed_task_ids)
         self._sync_timers(session, loaded)
-        errored = any(True for _ in all_tasks(wf, state=TaskState.ERROR))
         status = "error" if errored else ("completed" if wf.is_completed() else "running")
-        values = dict(state=dumps_state(wf), revision=loaded.revision + 1, status=status,
-                      updated_at=now, timers=json.dumps(loaded.timers),
-                      serializer_version=SERIALIZER_VERSION)
+        values = dict(v_state=dumps_state(wf), v_revision=loaded.revision + 1, v_status=status,
+                      v_updated_at=now, v_timers=json.dumps(loaded.timers),
+                      v_serializer_version=SERIALIZER_VERSION, iid=loaded.id,
+                      rev=loaded.revision)
+        stmt = sql.SAVE_INSTANCE
         if status == "completed" and loaded.status != "completed":
-            values["completed_at"] = now
-        result = session.execute(
-            update(ProcessInstance)
-            .where(ProcessInstance.id == loaded.id, ProcessInstance.revision == loaded.revision)
-            .values(**values))
+            values["v_completed_at"] = now
+            stmt = sql.SAVE_INSTANCE_DONE
+        result = session.connection().execute(stmt, values)
         if result.rowcount != 1:
             raise ConflictError(f"process instance {loaded.id} was changed by someone else "
                                 "in the meantime; reload it and try again")
@@ -192,10 +193,9 @@ class Engine:
         stale = [tid for tid, due in before.items() if tid not in after or after[tid][1] != due]
         fresh = [t for tid, t in after.items() if before.get(tid) != t[1]]
         if stale:
-            session.execute(delete(DueTimer).where(DueTimer.instance_id == loaded.id,
-                                                   DueTimer.task_id.in_(stale)))
+            session.connection().execute(sql.DELETE_TIMERS, {"iid": loaded.id, "tids": stale})
         if fresh:
-            session.execute(insert(DueTimer), [
+            session.connection().execute(sql.INSERT_TIMERS, [
                 dict(instance_id=loaded.id, task_id=tid, element_id=eid,
                      due_at=datetime.fromisoformat(due)) for tid, due, eid in fresh])
         loaded.timers = [[t[0], t[1]] for t in current]

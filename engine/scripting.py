@@ -49,6 +49,10 @@ def _inplacevar(op, x, y):
     return _INPLACE[op](x, y)
 
 
+def _apply(func, *args, **kwargs):
+    return func(*args, **kwargs)
+
+
 def _builtins() -> dict:
     b = dict(safe_builtins)
     b.pop("__build_class__", None)  # no class definitions in diagram scripts
@@ -67,6 +71,7 @@ BASE_GLOBALS = {
     "_iter_unpack_sequence_": guarded_iter_unpack_sequence,
     "_unpack_sequence_": guarded_unpack_sequence,
     "_inplacevar_": _inplacevar,
+    "_apply_": _apply,
     "datetime": datetime,
     "date": date,
     "timedelta": timedelta,

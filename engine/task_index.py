@@ -5,10 +5,9 @@ from datetime import timedelta
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import insert, update
 from sqlalchemy.orm import Session
 
-from .models import HumanTask
+from . import sql
 from .validation import DUE_PROPERTY, FORM_PROPERTY, properties
 
 
@@ -34,11 +33,22 @@ def all_tasks(workflow, **filters):
     return tasks
 
 
-def sync_human_tasks(session: Session, loaded, completed_task_ids=()) -> None:
+def scan(workflow) -> tuple[dict, bool]:
+    """One pass over every task: ({id: ready user task}, whether any task is in ERROR)."""
+    ready, errored = {}, False
+    for wf in (workflow, *workflow.subprocesses.values()):
+        for task in wf.tasks.values():
+            state = task.state
+            if state == TaskState.READY and task.task_spec.manual:
+                ready[str(task.id)] = task
+            elif state == TaskState.ERROR:
+                errored = True
+    return ready, errored
+
+
+def sync_human_tasks(session: Session, loaded, ready_now: dict, completed_task_ids=()) -> None:
     """Insert rows for newly ready user tasks; cancel rows whose task went away."""
     now, vs = loaded.now, loaded.version
-    ready_now = {str(t.id): t for t in all_tasks(loaded.workflow, state=TaskState.READY,
-                                                  manual=True)}
     new = [t for tid, t in ready_now.items() if tid not in loaded.ready]
     gone = [tid for tid in loaded.ready if tid not in ready_now and tid not in completed_task_ids]
     if new:
@@ -56,11 +66,10 @@ def sync_human_tasks(session: Session, loaded, completed_task_ids=()) -> None:
                              process_id=vs.process_id, version=vs.version, task_id=str(task.id),
                              element_id=spec.bpmn_id, data={"name": task_title(spec),
                                                             "lane": spec.lane})
-        session.execute(insert(HumanTask), rows)
+        session.connection().execute(sql.INSERT_TASKS, rows)
     if gone:
-        session.execute(update(HumanTask).where(
-            HumanTask.instance_id == loaded.id, HumanTask.task_id.in_(gone),
-            HumanTask.status == "ready").values(status="cancelled", completed_at=now))
+        session.connection().execute(sql.CANCEL_TASKS,
+                                     {"iid": loaded.id, "tids": gone, "now": now})
         for tid in gone:
             loaded.trail.add("task_cancelled", at=now, actor=loaded.actor, instance_id=loaded.id,
                              process_id=vs.process_id, version=vs.version, task_id=tid)

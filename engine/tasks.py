@@ -9,6 +9,7 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from . import sql
 from .audit import AuditTrail
 from .clock import as_utc
 from .errors import ConflictError, NotFoundError, PermissionDeniedError, TaskStateError
@@ -134,7 +135,7 @@ def task_form(engine: Engine, session: Session, task: HumanTask) -> dict | None:
 
 def task_data(engine: Engine, session: Session, task: HumanTask, now: datetime) -> dict:
     """A copy of the task's current data (deserializes the instance: for task pages only)."""
-    loaded = engine.load(session, task.instance_id, actor="reader", now=now)
+    loaded = engine.load(session, task.instance_id, actor="reader", now=now, lock=False)
     spiff_task = loaded.workflow.get_task_from_id(UUID(task.task_id))
     data = dict(spiff_task.data) if spiff_task is not None else {}
     engine._put(loaded.id, loaded.revision, loaded.workflow, loaded.ready)
@@ -161,10 +162,9 @@ def complete_task(engine: Engine, session: Session, human_task_id: int, data: di
         raise ConflictError(f"task '{task.name}' is no longer waiting; reload the instance")
     schema = loaded.version.forms.get(task.form) if task.form else None
     validate_form(resolve_schema(schema, spiff_task.data), data)
-    result = session.execute(update(HumanTask).where(
-        HumanTask.id == task.id, HumanTask.status == "ready",
-    ).values(status="completed", completed_at=now, completed_by=actor.name,
-             assignee=task.assignee or actor.name))
+    result = session.connection().execute(sql.COMPLETE_TASK, {
+        "htid": task.id, "now": now, "actor": actor.name,
+        "assignee": task.assignee or actor.name})
     if result.rowcount != 1:
         raise ConflictError(f"task '{task.name}' was completed by someone else in the meantime")
     spiff_task.data.update(data)

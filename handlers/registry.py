@@ -4,6 +4,18 @@ from __future__ import annotations
 import importlib
 
 from engine.registry import HandlerRegistry
+from handlers import (
+    agreements,
+    attainment,
+    catalogue,
+    changes,
+    design,
+    management,
+    measurements,
+    reports,
+    requirements,
+    reviews,
+)
 
 
 def build_registry(extra_modules: tuple[str, ...] = ()) -> HandlerRegistry:
@@ -21,4 +33,8 @@ def build_registry(extra_modules: tuple[str, ...] = ()) -> HandlerRegistry:
 
 
 #: functions ``(registry) -> None`` that register a module's handlers
-_REGISTRARS: list = []
+_REGISTRARS: list = [
+    catalogue.register, requirements.register, design.register, agreements.register,
+    changes.register, management.register,
+    measurements.register, attainment.register, reports.register, reviews.register,
+]

@@ -1,10 +1,19 @@
 """Flask web front end: the app factory."""
 from __future__ import annotations
 
+import os
+
 from flask import Flask, g
 
 from .config import Settings
-from .services import Services
+from .services import ROOT, Services
+
+#: sent with every response; pages keep their JavaScript in web/static (no inline scripts)
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self' data:; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -17,6 +26,15 @@ def create_app(config: dict | None = None) -> Flask:
         settings.embedded_runner = bool(overrides.pop("SLM_EMBEDDED_RUNNER"))
     app = Flask(__name__, instance_relative_config=True)
     app.config.update(settings.flask_config())
+    app.config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        # behind HTTPS set SLM_SECURE_COOKIES=1 so the session cookie never travels in clear
+        SESSION_COOKIE_SECURE=os.environ.get("SLM_SECURE_COOKIES", "0") in ("1", "true", "yes"),
+        MAX_CONTENT_LENGTH=16 * 1024 * 1024,
+        SLM_NODE_MODULES=str(ROOT / "node_modules"),
+        SLM_CSP=CONTENT_SECURITY_POLICY,
+    )
     app.config.update(overrides)
     services = Services(settings)
     app.extensions["slm"] = services
@@ -27,9 +45,39 @@ def create_app(config: dict | None = None) -> Flask:
         if session is not None:
             session.close()
 
-    from . import home
+    from . import admin as admin_area
+    from . import auth as auth_area
+    from . import errors, home, nav, vendor
+    from .auth.access import init_access, undeclared_views
+
+    init_access(app)
+    errors.register_error_handlers(app)
+    nav.init_nav(app)
+    app.after_request(_security_headers)
     app.register_blueprint(home.bp)
+    app.register_blueprint(auth_area.bp)
+    app.register_blueprint(admin_area.bp)
+    app.register_blueprint(vendor.bp)
+
+    # Deny by default: a view without @public or @roles_required is a bug, found at start.
+    if missing := undeclared_views(app):
+        raise RuntimeError("views without @public or @roles_required(...): "
+                           + ", ".join(missing))
     return app
+
+
+def _security_headers(response):
+    from flask import current_app
+
+    headers = response.headers
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    if current_app.config.get("SLM_CSP"):
+        headers.setdefault("Content-Security-Policy", current_app.config["SLM_CSP"])
+    if response.mimetype == "text/html":
+        headers.setdefault("Cache-Control", "no-store")  # pages may show private data
+    return response
 
 
 def db_session():

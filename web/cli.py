@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import json
+import os
+import secrets
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -13,6 +15,9 @@ from engine.audit import verify_chain
 from engine.clock import as_utc, utcnow
 from engine.errors import DeployError, EngineError
 from engine.instances import start_instance
+from handlers import people
+from handlers.errors import ValidationError
+from handlers.models import ROLES
 
 from .config import Settings
 from .services import WORKFLOWS, Services
@@ -135,6 +140,67 @@ def seed():
     for path in sorted((WORKFLOWS / "bpmn").glob("*.bpmn")):
         for r in services.deploy_file(path, "seed"):
             click.echo(f"{r.process_id}: version {r.version}")
+
+
+@main.group()
+def users():
+    """People: create users, set passwords, load the demo people."""
+
+
+@users.command("create")
+@click.argument("username")
+@click.option("--name", "display_name", required=True, help="Full name.")
+@click.option("--role", "roles", multiple=True, required=True,
+              type=click.Choice(ROLES), help="Repeat for several roles.")
+@click.option("--organisation", default=None, help="Organisation key (customers).")
+@click.option("--email", default="")
+@click.password_option(help="Prompted for (twice) when not given.")
+def users_create(username, display_name, roles, organisation, email, password):
+    """Create user USERNAME (e.g. the first administrator)."""
+    with _services().sessions() as session:
+        try:
+            people.create_user(session, username, display_name, password, roles, organisation,
+                               email=email)
+        except ValidationError as exc:
+            raise click.ClickException(str(exc)) from None
+        session.commit()
+    click.echo(f"user {username} created")
+
+
+@users.command("password")
+@click.argument("username")
+@click.password_option(help="Prompted for (twice) when not given.")
+def users_password(username, password):
+    """Set a new password for USERNAME (ends their open sessions)."""
+    with _services().sessions() as session:
+        user = people.find_user(session, username)
+        if user is None:
+            raise click.ClickException(f"no user {username!r}")
+        try:
+            people.set_password(session, user, password)
+        except ValidationError as exc:
+            raise click.ClickException(str(exc)) from None
+        session.commit()
+    click.echo(f"password of {username} changed")
+
+
+@users.command("demo")
+def users_demo():
+    """Create the demo organisations and one demo user per role (existing ones are kept).
+
+    Their password is SLM_DEMO_PASSWORD, or a random one printed once.
+    """
+    password = os.environ.get("SLM_DEMO_PASSWORD") or secrets.token_urlsafe(12)
+    with _services().sessions() as session:
+        created = people.seed_demo_people(session, password)
+        session.commit()
+    if not created:
+        click.echo("demo users exist already (slm users password NAME sets a new password)")
+        return
+    names = ", ".join(f"{u.username} ({u.roles})" for u in created)
+    click.echo(f"demo users created: {names}")
+    if not os.environ.get("SLM_DEMO_PASSWORD"):
+        click.echo(f"their password: {password}")
 
 
 @main.command()

@@ -7,11 +7,13 @@ from sqlalchemy import func, select, text
 from engine.models import HumanTask, ProcessInstance, ProcessVersion
 
 from . import db_session
+from .auth.access import ALL_ROLES, public, roles_required
 
 bp = Blueprint("home", __name__)
 
 
 @bp.get("/")
+@roles_required(*ALL_ROLES)
 def index():
     session = db_session()
     counts = {
@@ -26,6 +28,7 @@ def index():
 
 
 @bp.get("/healthz")
+@public
 def health():
     db_session().execute(text("SELECT 1"))
     return jsonify(status="ok")

@@ -7,6 +7,7 @@ chain, the task row completed by the winner.
 
 Variants: PostgreSQL and SQLite; each thread with its own ``Engine`` (no shared cache)
 or all threads sharing one ``Engine`` (its live-workflow cache warm from the start).
+Last, a user task completed while its interrupting boundary timer fires (PostgreSQL).
 """
 from __future__ import annotations
 
@@ -23,8 +24,9 @@ from engine.deploy import deploy
 from engine.errors import ConflictError
 from engine.instances import start_instance
 from engine.models import AuditEvent, DueTimer, HumanTask, ProcessInstance
+from engine.runner import claim_due, fire_timer, run_due
 from engine.runtime import Engine
-from engine.tasks import Actor, claim_task, complete_task
+from engine.tasks import Actor, TaskAlreadyCompletedError, claim_task, complete_task
 
 THREADS = 8
 ROUNDS = 3  # fresh instances per test: more chances to hit a bad interleaving
@@ -156,9 +158,6 @@ def test_one_of_eight_concurrent_completions_wins(backend, registry, engines):
 def test_the_losers_are_told_the_task_was_taken(backend, registry, engines):
     """Late callers (after the winner committed) get TaskAlreadyCompletedError, and the
     instance then continues from the winner's state with the cached engine as well."""
-    from engine.runner import run_due
-    from engine.tasks import TaskAlreadyCompletedError
-
     _name, factory = backend
     shared = Engine(registry)
     deploy_full(shared, factory)
@@ -181,9 +180,9 @@ def test_two_concurrent_claims_one_wins(backend, registry):
     _name, factory = backend
     engine = Engine(registry)
     deploy_full(engine, factory)
+    names = ["alice", "bob"]
     for _ in range(ROUNDS):
         _iid, task = start_with_submit_task(engine, factory)
-        names = ["alice", "bob"]
         results = race(factory, lambda i, s, task_id=task.id: claim_task(
             s, task_id, customer(names[i]), T0).assignee, n=2)
         winners, losers = split(results)
@@ -198,3 +197,76 @@ def test_two_concurrent_claims_one_wins(backend, registry):
         assert count_events(factory, "task_claimed", task_id=task.task_id) == 1
     with factory() as s:
         assert verify_chain(s).ok
+
+
+class MeetInAdvance(Engine):
+    """An engine whose steps wait for each other just before running diagram code.
+
+    Every step takes its first lock before ``advance`` (complete_task: the human-task
+    row; fire_timer: the due-timer row), so two steps meeting here hold their first locks
+    at once: the interleaving that a busy server produces now and then. The wait times
+    out, so an engine that serializes steps earlier (the second one blocked before
+    ``advance``) is not held up.
+    """
+
+    def __init__(self, registry, barrier: threading.Barrier):
+        super().__init__(registry)
+        self.barrier = barrier
+
+    def advance(self, session, loaded, first=None):
+        try:
+            self.barrier.wait(timeout=2)
+        except threading.BrokenBarrierError:
+            pass
+        return super().advance(session, loaded, first)
+
+
+def test_completing_a_task_while_its_boundary_timer_fires(pg_url, registry):
+    """A manager completes 'Approve' the moment a runner fires its interrupting timer.
+
+    One of them must win; the other must be refused as a conflict (ConflictError, or
+    fire_timer returning False), never fail with a database error.
+    """
+    db = make_engine(pg_url)
+    factory = make_session_factory(db)
+    try:
+        engine = Engine(registry)
+        deploy_full(engine, factory)
+        iid, submit = start_with_submit_task(engine, factory)
+        with factory() as s:
+            complete_task(engine, s, submit.id, dict(FORM), customer("carol"), T0)
+            s.commit()
+        assert run_due(engine, factory, T0 + timedelta(hours=1)) == 1
+        with factory() as s:
+            [approve] = s.execute(select(HumanTask).where(
+                HumanTask.instance_id == iid, HumanTask.status == "ready")).scalars().all()
+        late = T0 + timedelta(days=3)
+        with factory() as s:
+            [claim] = claim_due(s, late, "runner", claim_ttl=timedelta(minutes=5))
+        assert claim.element_id == "approve_timeout"
+
+        barrier = threading.Barrier(2)
+        manager = Actor("mike", frozenset({"Service Level Manager"}))
+        steps = [
+            lambda s: complete_task(MeetInAdvance(registry, barrier), s, approve.id,
+                                    {"approved": True}, manager, late),
+            lambda s: fire_timer(MeetInAdvance(registry, barrier), s, claim, "runner", late),
+        ]
+        results = race(factory, lambda i, s: steps[i](s), n=2)
+        unexpected = [(i, r[1]) for i, r in enumerate(results) if r[0] == "error"]
+        assert not unexpected, (
+            "a step failed with a database error instead of a conflict: "
+            + "; ".join(f"{['complete_task', 'fire_timer'][i]}: {type(e).__name__}: "
+                        f"{str(e).splitlines()[0]}" for i, e in unexpected))
+        completed = results[0][0] == "ok"
+        fired = results[1] == ("ok", True)
+        assert completed != fired, results  # exactly one of them took effect
+        with factory() as s:
+            inst = s.get(ProcessInstance, iid)
+            assert inst.status == "completed"
+            assert s.get(HumanTask, approve.id).status == ("completed" if completed
+                                                           else "cancelled")
+            assert s.execute(select(func.count()).select_from(DueTimer)).scalar_one() == 0
+            assert verify_chain(s).ok
+    finally:
+        db.dispose()

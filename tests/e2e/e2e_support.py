@@ -1,0 +1,125 @@
+"""Helpers for end-to-end tests (the fixtures in conftest.py use them; tests may import them).
+
+Import as ``from e2e_support import ...`` (tests/e2e is on sys.path, as pytest runs it).
+"""
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from werkzeug.serving import make_server
+
+from handlers import people
+from web import create_app
+
+ROOT = Path(__file__).resolve().parents[2]
+OUTPUT = ROOT / "test-output"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+PASSWORD = "e2e-only password 42"  # test data, not a secret
+SECRET_KEY = "e2e-tests-only"
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    id: int
+    username: str
+    display_name: str
+    roles: frozenset
+    organisation: str | None  # key
+    password: str = PASSWORD
+
+
+@dataclass
+class Demo:
+    """The seeded people: ``users`` by role (second customer: "Customer 2"), ``orgs`` by key.
+
+    ``extra`` is for records other fixtures add (ids for URLs, e.g. an SLA or a task).
+    """
+
+    users: dict[str, DemoUser]
+    orgs: dict[str, int]
+    extra: dict = field(default_factory=dict)
+
+
+def make_app(db_url: str, **config):
+    return create_app({"SLM_DATABASE_URL": db_url, "SLM_EMBEDDED_RUNNER": False,
+                       "SECRET_KEY": SECRET_KEY, **config})
+
+
+def seed_demo(app) -> Demo:
+    """Create the demo people in ``app``'s database; returns who they are."""
+    with app.extensions["slm"].sessions() as session:
+        created = people.seed_demo_people(session, PASSWORD)
+        session.commit()
+        users, seen = {}, set()
+        for user in created:
+            role = next(iter(user.role_set))
+            key = f"{role} 2" if role in seen else role
+            seen.add(role)
+            users[key] = DemoUser(user.id, user.username, user.display_name, user.role_set,
+                                  user.organisation.key if user.organisation else None)
+        orgs = {o.key: o.id for o in people.list_organisations(session)}
+    return Demo(users, orgs)
+
+
+CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf_token(html: str | bytes) -> str:
+    """The CSRF token of the first form in ``html``."""
+    text = html.decode() if isinstance(html, bytes) else html
+    match = CSRF_RE.search(text)
+    assert match, "no csrf_token field on the page"
+    return match.group(1)
+
+
+def client_login(client, user: DemoUser) -> str:
+    """Sign ``user`` in through the login form; returns a CSRF token for later POSTs."""
+    token = csrf_token(client.get("/login").data)
+    response = client.post("/login", data={"csrf_token": token, "username": user.username,
+                                           "password": user.password})
+    assert response.status_code == 302, f"login of {user.username} failed"
+    return csrf_token(client.get("/").data)
+
+
+class LiveServer:
+    """``app`` served by werkzeug in a thread on 127.0.0.1, on a free port."""
+
+    def __init__(self, app):
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=10)
+
+
+def screenshot(page, name: str) -> Path:
+    """Save a full-page screenshot as test-output/<name>.png."""
+    OUTPUT.mkdir(exist_ok=True)
+    path = OUTPUT / f"{re.sub(r'[^A-Za-z0-9_.-]+', '_', name)}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def login(page, user: DemoUser, goto: bool = True) -> None:
+    """Sign ``user`` in through the login page and wait until a signed-in page shows.
+
+    ``goto=False``: the page shows the login form already (after a redirect to it).
+    """
+    if goto:
+        page.goto("/login")
+    page.get_by_label("Username").fill(user.username)
+    page.get_by_label("Password").fill(user.password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_selector("[data-testid=who]", state="attached")  # hidden in a phone's menu

@@ -1,0 +1,170 @@
+"""Every route, as every role and anonymously, against an explicit matrix of status codes.
+
+Adding a route? Add a row to MATRIX (and, if its URL has parameters, an entry to URL_ARGS);
+``test_every_route_is_in_the_matrix`` fails until you do. The rows say what each actor gets:
+
+- anonymous: 302 (to the login page) unless the route is public;
+- a role the view does not declare: 403;
+- an auditor: 403 for every POST/PUT/PATCH/DELETE (signing out excepted);
+- an allowed role: the code of the page (GETs: 200). POSTs are sent with a valid CSRF
+  token and an otherwise empty form, so an allowed role usually gets 400 (validation:
+  nothing saved); a POST that does change data with an empty form must be harmless to
+  repeat, because one database serves the whole module.
+
+The app is the real one (create_app) on a migrated SQLite and PostgreSQL database with the
+demo people; each actor signs in once through the login form.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from e2e_support import Demo, client_login, csrf_token, make_app, seed_demo
+from sqlalchemy import text
+
+from engine.db import Base, make_engine
+from web.auth.access import AUDITOR_MAY_POST, SAFE_METHODS, allowed_roles
+
+ACTORS = ("anonymous", "Admin", "Process Owner", "Service Level Manager", "Customer", "Auditor")
+ALL = (200,) * 6
+
+# (endpoint, method):               anon  Admin  PO   SLM  Cust  Aud
+MATRIX = {
+    ("static", "GET"):               ALL,
+    ("vendor.asset", "GET"):         ALL,
+    ("home.health", "GET"):          ALL,
+    ("home.index", "GET"):           (302, 200, 200, 200, 200, 200),
+    ("auth.login", "GET"):           (200, 302, 302, 302, 302, 302),
+    ("auth.login", "POST"):          (401, 302, 302, 302, 302, 403),
+    ("auth.logout", "POST"):         (302, 302, 302, 302, 302, 302),
+    ("admin.users", "GET"):          (302, 200, 403, 403, 403, 403),
+    ("admin.new_user", "GET"):       (302, 200, 403, 403, 403, 403),
+    ("admin.new_user", "POST"):      (302, 400, 403, 403, 403, 403),
+    ("admin.edit_user", "GET"):      (302, 200, 403, 403, 403, 403),
+    ("admin.edit_user", "POST"):     (302, 400, 403, 403, 403, 403),
+    ("admin.organisations", "GET"):  (302, 200, 403, 403, 403, 403),
+    ("admin.organisations", "POST"): (302, 400, 403, 403, 403, 403),
+}
+
+#: values for URL parameters, from the demo world (add records to ``world`` as needed)
+URL_ARGS = {
+    "static": lambda w: {"filename": "css/app.css"},
+    "vendor.asset": lambda w: {"package": "bootstrap", "filename": "css/test.css"},
+    "admin.edit_user": lambda w: {"user_id": w.users["Customer"].id},
+}
+
+
+def registered_routes(app) -> set[tuple[str, str]]:
+    """(endpoint, method) of every route, HEAD and OPTIONS aside."""
+    return {(rule.endpoint, method) for rule in app.url_map.iter_rules()
+            for method in rule.methods - {"HEAD", "OPTIONS"}}
+
+
+def _collection_app():
+    return make_app("sqlite://")  # only for the list of routes: no database is touched
+
+
+ROUTES = sorted(registered_routes(_collection_app()) | set(MATRIX))
+
+
+# -- fixtures: one database per backend for the module, one signed-in client per actor --------
+def _reset(url: str) -> None:
+    eng = make_engine(url)
+    with eng.begin() as conn:
+        for table in reversed(Base.metadata.sorted_tables):
+            if table.name != "audit_head":
+                conn.execute(table.delete())
+        conn.execute(text("UPDATE audit_head SET seq = 0, hash = :h"), {"h": "0" * 64})
+    eng.dispose()
+
+
+@pytest.fixture(scope="module", params=["sqlite", "pg"])
+def matrix_app(request, tmp_path_factory):
+    url = request.getfixturevalue(f"{request.param}_server_url")
+    _reset(url)
+    vendor = tmp_path_factory.mktemp("node_modules")  # the matrix tests access, not npm
+    (vendor / "bootstrap" / "dist" / "css").mkdir(parents=True)
+    (vendor / "bootstrap" / "dist" / "css" / "test.css").write_text("body {}\n")
+    app = make_app(url, SLM_NODE_MODULES=str(vendor))
+    yield app
+    app.extensions["slm"].db.dispose()
+
+
+@pytest.fixture(scope="module")
+def world(matrix_app) -> Demo:
+    return seed_demo(matrix_app)
+
+
+@pytest.fixture(scope="module")
+def clients(matrix_app, world):
+    """actor -> (test client, CSRF token); built on first use."""
+    cache = {}
+
+    def get(actor: str, fresh: bool = False):
+        if fresh or actor not in cache:
+            client = matrix_app.test_client()
+            if actor == "anonymous":
+                token = csrf_token(client.get("/login").data)
+            else:
+                token = client_login(client, world.users[actor])
+            if fresh:
+                return client, token
+            cache[actor] = (client, token)
+        return cache[actor]
+
+    return get
+
+
+# -- the matrix itself -----------------------------------------------------------------------
+def test_every_route_is_in_the_matrix(matrix_app):
+    routes = registered_routes(matrix_app)
+    missing = sorted(routes - set(MATRIX))
+    stale = sorted(set(MATRIX) - routes)
+    assert not missing, f"routes without a row in MATRIX (tests/e2e/test_role_matrix.py): {missing}"
+    assert not stale, f"MATRIX rows for routes that no longer exist: {stale}"
+    needs_args = sorted({rule.endpoint for rule in matrix_app.url_map.iter_rules()
+                         if rule.arguments} - set(URL_ARGS))
+    assert not needs_args, f"routes with URL parameters but no URL_ARGS entry: {needs_args}"
+
+
+def test_the_matrix_follows_the_rules(matrix_app):
+    """Rows cannot grant what the rules forbid, and agree with the views' declared roles."""
+    for (endpoint, method), codes in MATRIX.items():
+        view = matrix_app.view_functions.get(endpoint)
+        if view is None:
+            continue
+        roles = allowed_roles(view) if endpoint != "static" else None
+        expected = dict(zip(ACTORS, codes, strict=True))
+        if roles is not None:
+            assert expected["anonymous"] == 302, (endpoint, method, "anonymous must log in")
+            for role in ACTORS[1:]:
+                if role not in roles:
+                    assert expected[role] == 403, (endpoint, method, role, "not declared")
+        if method not in SAFE_METHODS and endpoint not in AUDITOR_MAY_POST:
+            assert expected["Auditor"] == 403, (endpoint, method, "auditors change nothing")
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+@pytest.mark.parametrize("endpoint, method", ROUTES)
+def test_route_answers_each_actor_as_the_matrix_says(matrix_app, world, clients, endpoint,
+                                                     method, actor):
+    assert (endpoint, method) in MATRIX, f"add ({endpoint!r}, {method!r}) to MATRIX"
+    expected = MATRIX[(endpoint, method)][ACTORS.index(actor)]
+    if endpoint not in matrix_app.view_functions:
+        pytest.fail(f"MATRIX names {endpoint!r}, which is not registered")
+    args = URL_ARGS[endpoint](world) if endpoint in URL_ARGS else {}
+    with matrix_app.test_request_context():
+        from flask import url_for
+
+        url = url_for(endpoint, **args)
+    # signing in or out changes the client's session: those use a client of their own
+    client, token = clients(actor, fresh=endpoint.startswith("auth."))
+    if method in SAFE_METHODS:
+        response = client.open(url, method=method)
+    else:
+        response = client.open(url, method=method, data={"csrf_token": token})
+    with response:
+        assert response.status_code == expected, (
+            f"{actor} {method} {url}: got {response.status_code}, MATRIX says {expected}")
+        if expected == 302 and actor == "anonymous":
+            assert Path(response.headers["Location"].split("?")[0]).name == "login"

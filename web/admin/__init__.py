@@ -1,0 +1,116 @@
+"""Administration: users, their roles and passwords, customer organisations (role Admin)."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from handlers import people
+from handlers.errors import ValidationError
+from handlers.models import ROLES
+
+from .. import db_session
+from ..auth.access import roles_required
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+PER_PAGE = 25
+KIND_OPTIONS = (("customer", "Customer (agrees SLAs)"),
+                ("provider", "Provider (the IT organisation)"))
+
+
+def _user_form() -> tuple[dict, dict]:
+    """The submitted user form as handler arguments, and errors only the web can see."""
+    form = request.form
+    values = {
+        "display_name": form.get("display_name", ""),
+        "email": form.get("email", ""),
+        "roles": form.getlist("roles"),
+        "organisation": form.get("organisation") or None,
+        "active": form.get("active") == "on",
+        "password": form.get("password", ""),
+    }
+    errors = {}
+    if values["password"] != form.get("password_confirm", ""):
+        errors["password_confirm"] = ["the two passwords differ"]
+    return values, errors
+
+
+def _save(action, values: dict, web_errors: dict):
+    """Run ``action``; on any error roll back and return the errors (field -> messages)."""
+    session = db_session()
+    try:
+        result = action()
+    except ValidationError as exc:
+        session.rollback()
+        return None, {**web_errors, **exc.errors}
+    if web_errors:
+        session.rollback()
+        return None, web_errors
+    session.commit()
+    return result, {}
+
+
+def _render_user_form(user, values: dict, errors: dict, status: int = 200):
+    options = [(o.id, f"{o.name} ({o.kind})") for o in people.list_organisations(db_session())]
+    return render_template("admin/user_form.html", user=user, values=values, errors=errors,
+                           roles=ROLES, organisation_options=options,
+                           min_password=people.MIN_PASSWORD), status
+
+
+@bp.get("/users")
+@roles_required("Admin")
+def users():
+    page = people.list_users(db_session(), request.args.get("page", 1, type=int), PER_PAGE)
+    return render_template("admin/users.html", page=page)
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@roles_required("Admin")
+def new_user():
+    if request.method == "GET":
+        return _render_user_form(None, {"active": True, "roles": []}, {})
+    values, errors = _user_form()
+    values["username"] = request.form.get("username", "")
+    user, errors = _save(lambda: people.create_user(db_session(), **values), values, errors)
+    if errors:
+        return _render_user_form(None, values, errors, 400)
+    flash(f"User {user.username} created.", "success")
+    return redirect(url_for("admin.users"))
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@roles_required("Admin")
+def edit_user(user_id: int):
+    user = people.get_user(db_session(), user_id)
+    if request.method == "GET":
+        values = {"display_name": user.display_name, "email": user.email,
+                  "roles": sorted(user.role_set), "organisation": user.organisation_id,
+                  "active": user.active}
+        return _render_user_form(user, values, {})
+    values, errors = _user_form()
+    _, errors = _save(lambda: people.update_user(db_session(), user_id, **values,
+                                                 acting_user_id=current_user.id),
+                      values, errors)
+    if errors:
+        return _render_user_form(user, values, errors, 400)
+    flash(f"User {user.username} saved"
+          + (" with a new password." if values["password"] else "."), "success")
+    return redirect(url_for("admin.users"))
+
+
+@bp.route("/organisations", methods=["GET", "POST"])
+@roles_required("Admin")
+def organisations():
+    values, errors, status = {"kind": "customer"}, {}, 200
+    if request.method == "POST":
+        values = {k: request.form.get(k, "") for k in ("key", "name", "kind")}
+        org, errors = _save(lambda: people.create_organisation(db_session(), **values),
+                            values, {})
+        if not errors:
+            flash(f"Organisation {org.name} created.", "success")
+            return redirect(url_for("admin.organisations"))
+        status = 400
+    session = db_session()
+    return render_template("admin/organisations.html", values=values, errors=errors,
+                           organisations=people.list_organisations(session),
+                           user_counts=people.organisation_user_counts(session),
+                           kind_options=KIND_OPTIONS), status
