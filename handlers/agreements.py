@@ -25,6 +25,7 @@ from .models import (
     SLAVersion,
 )
 from .negotiation import apply_changes, describe_diff, diff_terms, months_later
+from .periods import review_period
 from .requirements import chosen_option
 from .supporting import readiness
 
@@ -180,13 +181,23 @@ def activate_sla(params: dict, ctx) -> dict:
 
 
 def review_due(params: dict, ctx) -> dict:
-    """Params: ``sla_id``. Returns ``{continue}``: True while the SLA is active and valid;
-    an active SLA whose validity ended (``ctx.now`` date >= valid_until) becomes 'expired'."""
+    """Params: ``sla_id``. Returns ``{continue}``: whether a review is due now.
+
+    True while the SLA is active and valid; an active SLA whose validity ended
+    (``ctx.now`` date >= valid_until) becomes 'expired'. An expired or terminated SLA
+    still gets the review of a period that began while it was in force, so its last
+    period is reviewed too; after that the cycle stops.
+    """
     sla = load(ctx.session, ServiceLevelAgreement, params.get("sla_id"), "SLA")
     if sla.status == "active" and sla.valid_until and ctx.now.date() >= sla.valid_until:
         sla.status = "expired"
         ctx.session.flush()
-    return {"continue": sla.status == "active"}
+    if sla.status == "active":
+        return {"continue": True}
+    if sla.status in ("expired", "terminated") and sla.valid_until:
+        start, _end = review_period(current_terms(sla).get("review_cycle"), ctx.now)
+        return {"continue": start < sla.valid_until}
+    return {"continue": False}
 
 
 def sla_versions(session, sla_id: int) -> list[dict]:

@@ -3,7 +3,7 @@ activation, the review cycle's end, termination."""
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from catalogue_factory import T0, build, ctx, define_all, slr, wish
@@ -286,10 +286,18 @@ def test_review_due_until_validity_ends_then_expired(factory):
         "continue": True}
     assert run(factory, review_due, {"sla_id": sla_id}, T0.replace(year=2027, day=4)) == {
         "continue": True}
+    # on the end date the SLA expires, but the period just ended (December) is still reviewed
     assert run(factory, review_due, {"sla_id": sla_id}, T0.replace(year=2027)) == {
-        "continue": False}
+        "continue": True}
     with factory() as s:
         assert s.get(ServiceLevelAgreement, sla_id).status == "expired"
+    # January 2027 began while the SLA was still in force (until the end date)...
+    assert run(factory, review_due, {"sla_id": sla_id}, T0.replace(year=2027, month=2)) == {
+        "continue": True}
+    # ...February did not: the cycle stops
+    assert run(factory, review_due, {"sla_id": sla_id}, T0.replace(year=2027, month=3)) == {
+        "continue": False}
+    with factory() as s:
         with pytest.raises(DomainError, match="already ended"):
             terminate_sla(s, s.get(ServiceLevelAgreement, sla_id), T0)
 
@@ -301,7 +309,10 @@ def test_terminated_sla_stops_its_review_cycle(factory):
         sla = terminate_sla(s, s.get(ServiceLevelAgreement, sla_id), T0 + timedelta(days=40))
         assert (sla.status, sla.valid_until) == ("terminated", date(2026, 2, 14))
         s.commit()
-    assert run(factory, review_due, {"sla_id": sla_id}, T0 + timedelta(days=41)) == {
+    # February (in force until the 14th) is still reviewed; March is not
+    assert run(factory, review_due, {"sla_id": sla_id}, datetime(2026, 3, 10, 9)) == {
+        "continue": True}
+    assert run(factory, review_due, {"sla_id": sla_id}, datetime(2026, 4, 10, 9)) == {
         "continue": False}
 
 
