@@ -117,7 +117,17 @@ def verify_chain(session: Session, batch: int = 5000) -> VerifyResult:
             checked += 1
         session.expunge_all()
     head = session.get(AuditHead, 1)
-    if head is not None and (head.seq != last_seq or head.hash != prev):
+    if head is None:
+        if last_seq:
+            return VerifyResult(False, checked, last_seq + 1,
+                                "the audit head row is missing: a removed tail cannot be "
+                                "ruled out")
+        return VerifyResult(True, checked)
+    if head.seq < last_seq:
+        return VerifyResult(False, head.seq, head.seq + 1,
+                            f"event {head.seq + 1} comes after the head (event {head.seq}): "
+                            "it was added outside the engine")
+    if head.seq != last_seq or head.hash != prev:
         return VerifyResult(False, checked, last_seq + 1,
                             f"the log ends at event {last_seq} but the head records "
                             f"event {head.seq}: events after {last_seq} were removed")

@@ -59,10 +59,10 @@ def retry_instance(engine: Engine, session: Session, instance_id: int, *, actor:
     loaded.trail.add("instance_retried", at=loaded.now, actor=actor, instance_id=instance_id,
                      process_id=loaded.version.process_id, version=loaded.version.version,
                      data={"tasks": [t.task_spec.bpmn_id for t in failed]})
-    ok = True
+    again = [t for t in failed if t.internal_data.pop("slm_failed_in_update", False)]
     for task in failed:
-        task._set_state(TaskState.READY)
-    ok = engine.advance(session, loaded)
+        task._set_state(TaskState.FUTURE if task in again else TaskState.READY)
+    ok = engine.advance(session, loaded, update=again)
     engine.save(session, loaded)
     return "error" if not ok else loaded.status
 

@@ -105,5 +105,11 @@ def run_due(engine: Engine, factory: sessionmaker, now: datetime, runner: str | 
                     session.rollback()
                     log.warning("timer %s on instance %s not fired: %s", claim.id,
                                 claim.instance_id, exc)
+                except Exception:
+                    # Anything else (e.g. unreadable state): fire the others; the claim
+                    # expires and this timer is tried again later.
+                    session.rollback()
+                    log.exception("timer %s on instance %s failed", claim.id,
+                                  claim.instance_id)
         if len(batch) < limit:
             return fired

@@ -16,6 +16,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.specs.mixins.script_task import ScriptTask
 from SpiffWorkflow.bpmn.specs.mixins.service_task import ServiceTask
 from SpiffWorkflow.util.task import TaskState
@@ -201,7 +202,7 @@ class Engine:
         loaded.timers = [[t[0], t[1]] for t in current]
 
     # -- running ------------------------------------------------------------------------
-    def advance(self, session: Session, loaded: Loaded, first=None) -> bool:
+    def advance(self, session: Session, loaded: Loaded, first=None, update=()) -> bool:
         """Run ``first`` (a task to run, e.g. a completed user task) and then engine steps.
 
         A failing script or handler becomes an incident: its task is left in ERROR with its
@@ -225,6 +226,10 @@ class Engine:
             current.clear()
 
         try:
+            for task in update:  # failed while becoming ready (preScript): again
+                will(task)
+                task.task_spec._update(task)
+                did(task)
             if first is not None:
                 will(first)
                 first.run()
@@ -241,12 +246,26 @@ class Engine:
             current["sp"].rollback()
         if task is None:
             raise exc
-        if current["data"] is not None:
+        # A preScript runs while its task becomes ready, i.e. inside the predecessor's
+        # step: Spiff's exception names the task that really failed.
+        failed = getattr(exc, "task", None)
+        if failed is not None and failed is not task and (
+                failed.workflow.top_workflow is loaded.workflow):
+            task = failed
+            task._set_internal_data(slm_failed_in_update=True)  # retry redoes its update
+        elif current["data"] is not None:
             task.data = current["data"]
         if not task.has_state(TaskState.ERROR):
             task._set_state(TaskState.ERROR)
-        cause = exc.__cause__ if getattr(exc, "__cause__", None) is not None else exc
-        kind = "script" if isinstance(task.task_spec, ScriptTask) else "handler"
+        cause = exc  # Spiff wraps the real error (raised while handling it) in its own
+        while isinstance(cause, WorkflowTaskException) and (cause.__cause__ or cause.__context__):
+            cause = cause.__cause__ or cause.__context__
+        spec = task.task_spec
+        kind = ("script" if isinstance(spec, ScriptTask) else
+                "handler" if isinstance(spec, ServiceTask) else
+                "condition" if getattr(spec, "cond_task_specs", None) else
+                "script" if getattr(spec, "prescript", None) or getattr(spec, "postscript", None)
+                else "expression")
         message = f"{kind} failed at {task.task_spec.bpmn_id}: {type(cause).__name__}: {cause}"
         tb = "".join(traceback.format_exception(exc))
         session.add(Incident(instance_id=loaded.id, task_id=str(task.id),

@@ -13,6 +13,7 @@ import operator
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
+from uuid import UUID
 
 from RestrictedPython import compile_restricted_eval, compile_restricted_exec
 from RestrictedPython.Eval import default_guarded_getitem
@@ -23,6 +24,7 @@ from RestrictedPython.Guards import (
     safe_builtins,
     safer_getattr,
 )
+from RestrictedPython.PrintCollector import PrintCollector
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
@@ -71,6 +73,7 @@ BASE_GLOBALS = {
     "_iter_unpack_sequence_": guarded_iter_unpack_sequence,
     "_unpack_sequence_": guarded_unpack_sequence,
     "_inplacevar_": _inplacevar,
+    "_print_": PrintCollector,
     "_apply_": _apply,
     "datetime": datetime,
     "date": date,
@@ -104,9 +107,36 @@ def compile_script(source: str, mode: str = "exec"):
 def _explain(exc: Exception) -> Exception:
     if isinstance(exc, NameError) and getattr(exc, "name", None) in FORBIDDEN_NAMES:
         return ScriptSandboxError(f"'{exc.name}' is not available to scripts")
+    if isinstance(exc, NameError) and "__build_class__" in str(exc):
+        return ScriptSandboxError("class definitions are not allowed in scripts")
+    if isinstance(exc, KeyError) and exc.args == ("__import__",):
+        return ScriptSandboxError("this call needs an import, which scripts may not do "
+                                  "(e.g. date.today(): take the date from task data)")
     if isinstance(exc, ImportError) and "__import__" in str(exc):
         return ScriptSandboxError("import statements are not allowed in scripts")
     return exc
+
+
+_STORABLE = (str, int, float, bool, type(None), datetime, date, timedelta, Decimal, UUID)
+
+
+def _check_storable(name: str, value, where: str = "") -> None:
+    """Raise ScriptSandboxError unless ``value`` can be kept in task data."""
+    if isinstance(value, _STORABLE):
+        return
+    if isinstance(value, list | tuple):
+        for i, item in enumerate(value):
+            _check_storable(name, item, f"{where}[{i}]")
+        return
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise ScriptSandboxError(f"{name!r}{where} has a {type(key).__name__} key "
+                                         f"{key!r}; task data keys must be strings")
+            _check_storable(name, item, f"{where}[{key!r}]")
+        return
+    raise ScriptSandboxError(f"{name!r}{where} holds a {type(value).__name__}, which task "
+                             "data cannot store (use a list, a dict or plain values)")
 
 
 class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
@@ -128,6 +158,9 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
         except Exception as exc:
             raise _explain(exc) from exc
         hidden = _HIDDEN | set(external_context or ())
+        for key, value in glb.items():
+            if key not in hidden and not key.startswith("_") and not callable(value):
+                _check_storable(key, value)
         for key in list(context):
             if key not in glb:
                 del context[key]

@@ -7,7 +7,7 @@ per deployed version and re-attach it on load. Task data may hold ``date`` and
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from uuid import UUID
 
@@ -16,9 +16,10 @@ from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.event_definition import (
     TimerConditionalEventDefinitionConverter,
 )
-from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, TaskConverter
 from SpiffWorkflow.bpmn.serializer.helpers.registry import DefaultRegistry
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.task import Task
 
 from .timer_events import EngineCycle, EngineDuration, EngineTimeDate
 
@@ -44,13 +45,45 @@ class StatelessSpecWorkflowConverter(BpmnWorkflowConverter):
         return workflow
 
 
+ESCAPED_DICT = "slm.dict"
+
+
+class EngineRegistry(DefaultRegistry):
+    """Plain dicts that have a "typename" key are wrapped when stored, so that loading
+    does not take user data for a serialized object."""
+
+    def convert(self, obj):
+        if type(obj) is dict and "typename" in obj:
+            return {"typename": ESCAPED_DICT,
+                    "items": {k: self.convert(v) for k, v in obj.items()}}
+        return super().convert(obj)
+
+
+class EngineTaskConverter(TaskConverter):
+    """Spiff leaves task data (root data and deltas) unconverted, relying on its own JSON
+    encoder; dumps_state uses plain json.dumps, so convert them here."""
+
+    def to_dict(self, task):
+        dct = super().to_dict(task)
+        dct["data"] = self.registry.convert(dct["data"])
+        if dct["delta"]:
+            dct["delta"]["updates"] = self.registry.convert(dct["delta"]["updates"])
+        return dct
+
+
 def _registry():
-    registry = DefaultRegistry()
+    registry = EngineRegistry()
+    registry.register(timedelta, lambda v: {"days": v.days, "seconds": v.seconds,
+                                            "microseconds": v.microseconds},
+                      lambda v: timedelta(**v))  # old rows without microseconds still load
+    registry.convert_from_dict[ESCAPED_DICT] = lambda dct, **kw: {
+        k: registry.restore(v, **kw) for k, v in dct["items"].items()}
     registry.register(date, lambda v: {"value": v.isoformat()},
                       lambda v: date.fromisoformat(v["value"]))
     registry.register(Decimal, lambda v: {"value": str(v)}, lambda v: Decimal(v["value"]))
     config = dict(SPIFF_CONFIG)
     config[BpmnWorkflow] = StatelessSpecWorkflowConverter
+    config[Task] = EngineTaskConverter
     for cls in (EngineTimeDate, EngineDuration, EngineCycle):
         config[cls] = TimerConditionalEventDefinitionConverter
     return BpmnWorkflowSerializer.configure(config, registry)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from conftest import T0
-from sqlalchemy import select, text
+from sqlalchemy import insert, select, text, update
 
 from engine.audit import GENESIS, event_hash, verify_chain
 from engine.instances import start_instance
@@ -49,6 +49,15 @@ def sql(factory, statement: str, **params) -> None:
     with factory() as s:
         result = s.execute(text(statement), params)
         assert result.rowcount in (-1, 1), statement
+        s.commit()
+
+
+def set_columns(factory, seq: int, **values) -> None:
+    """UPDATE one event row directly (typed binds, so datetimes are stored as the column
+    type stores them on each backend)."""
+    with factory() as s:
+        t = AuditEvent.__table__
+        assert s.execute(update(t).where(t.c.seq == seq).values(**values)).rowcount == 1
         s.commit()
 
 
@@ -115,7 +124,7 @@ def test_changed_data_is_caught(small_run, factory, db_url):
     ("instance_id", 999), ("at", T0.replace(year=2020)),
 ])
 def test_any_changed_column_is_caught(small_run, factory, column, value):
-    sql(factory, f"UPDATE audit_event SET {column} = :v WHERE seq = 4", v=value)
+    set_columns(factory, 4, **{column: value})
     result = verify(factory)
     assert (result.ok, result.first_bad) == (False, 4)
 
@@ -149,8 +158,7 @@ def test_swapped_events_are_caught(small_run, factory, db_url):
         a = (three.kind, three.data, three.at)
         b = (four.kind, four.data, four.at)
     for seq, (kind, data, at) in ((3, b), (4, a)):
-        sql(factory, "UPDATE audit_event SET kind = :k, data = :d, at = :at WHERE seq = :s",
-            k=kind, d=data, at=at, s=seq)
+        set_columns(factory, seq, kind=kind, data=data, at=at)
     result = verify(factory)
     assert (result.ok, result.first_bad) == (False, 3)
     assert_cli_broken(db_url, 3)
@@ -187,9 +195,11 @@ def test_event_appended_outside_the_engine_is_caught(small_run, factory):
         at, data = T0.replace(hour=12), "{}"
         h = event_hash(prev, seq, at, "mallory", "instance_completed", None, None, None, None,
                        None, data)
-    sql(factory, "INSERT INTO audit_event (seq, at, actor, kind, data, prev_hash, hash) "
-                 "VALUES (:seq, :at, 'mallory', 'instance_completed', :data, :prev, :h)",
-        seq=seq, at=at, data=data, prev=prev, h=h)
+    with factory() as s:
+        s.execute(insert(AuditEvent.__table__).values(
+            seq=seq, at=at, actor="mallory", kind="instance_completed", data=data,
+            prev_hash=prev, hash=h))
+        s.commit()
     result = verify(factory)
     assert result.ok is False
     assert result.first_bad == seq, result.reason

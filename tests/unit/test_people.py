@@ -218,13 +218,3 @@ def test_password_fingerprint_changes_with_the_password():
     assert people.password_fingerprint(a) == people.password_fingerprint(a)
     assert people.password_fingerprint(a) != people.password_fingerprint(b)
 
-
-def test_seed_demo_people_is_idempotent(session):
-    created = people.seed_demo_people(session, PASSWORD)
-    session.commit()
-    roles = sorted(u.roles for u in created)
-    assert roles == sorted(["Admin", "Process Owner", "Service Level Manager", "Customer",
-                            "Customer", "Auditor"])
-    assert {u.organisation.key for u in created if u.organisation} == {"acme", "globex"}
-    assert people.seed_demo_people(session, PASSWORD) == []
-    assert people.authenticate(session, "globex", PASSWORD).organisation.key == "globex"
