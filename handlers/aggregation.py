@@ -55,17 +55,19 @@ def aggregate(session, calendar_of: dict[int, Hashable], windows: dict[Hashable,
         return stats
     conn = session.connection()
     dialect = conn.dialect
-    mark = "?" if dialect.paramstyle in ("qmark", "numeric") else "%s"
+    mark = "?" if dialect.paramstyle == "qmark" else "%s"  # sqlite3 / psycopg
     stamp = DateTime().dialect_impl(dialect).bind_processor(dialect) or (lambda v: v)
     metrics = sorted(int(m) for m in metric_ids)
     for i in range(0, len(rows), _MAX_ROWS):
         chunk = rows[i:i + _MAX_ROWS]
-        sql = _SQL[dialect.name].format(values=", ".join([f"({mark}, {mark}, {mark}, {mark})"] * len(chunk)),
-                          metrics=", ".join([mark] * len(metrics)))
+        sql = _SQL.get(dialect.name, _SQL["sqlite"]).format(
+            values=", ".join([f"({mark}, {mark}, {mark}, {mark})"] * len(chunk)),
+            metrics=", ".join([mark] * len(metrics)))
         params = [x for sla_id, lo, hi, p in chunk for x in (sla_id, stamp(lo), stamp(hi), p)]
         for sla_id, metric_id, p, n, total, low, high in conn.exec_driver_sql(
                 sql, tuple(params + metrics)):
             key = (sla_id, metric_id, p)
+            n, total, low, high = int(n), float(total), float(low), float(high)
             if key in stats:  # the same (sla, period) split over two statements
                 n0, t0, l0, h0 = stats[key]
                 n, total, low, high = n0 + n, t0 + total, min(l0, low), max(h0, high)

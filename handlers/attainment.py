@@ -6,6 +6,12 @@ value, met or breached per the comparator, the margin (positive = better than th
 the sample count and the trend (attained values of the three previous periods, oldest
 first). The customer's observations of the period are listed and counted beside the
 numbers (mission rule 1). Periods are local days of the SLA's timezone, ``end`` inclusive.
+
+Without measurements a target has ``attained`` None and status "no data" (neither met nor
+breached), except for ``count`` and ``sum`` metrics, where none means 0. ``worsening`` is
+true when the last three periods (this one included) each did worse than the one before,
+in the metric's direction. ``breaches`` is the number of breached targets, ``breached``
+their metric keys. The measurements are aggregated in SQL: see handlers.aggregation.
 """
 from __future__ import annotations
 
@@ -13,6 +19,7 @@ import json
 from collections import Counter
 from datetime import date
 from decimal import Decimal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import and_, func, select
 
@@ -56,22 +63,31 @@ def _compute(session, slas: list, period_start: date, period_end: date,
     periods = previous_periods(period_start, period_end) + [(period_start, period_end)]
     keys = {t["metric"] for tm in terms.values() for t in tm.get("targets", [])}
     metrics = {m.key: m for m in session.scalars(select(Metric).where(Metric.key.in_(keys)))}
-    calendar_of, windows = {}, {}
+    calendar_of, windows, problems = {}, {}, {}
     for sla in slas:
-        tm = terms.get(sla.id)
-        if tm is None:
-            raise DomainError(f"SLA {sla.reference} has no terms (version {sla.current_version})")
-        key = (tm.get("service_hours") or "24x7", tm.get("timezone") or "UTC")
-        if key not in windows:
-            hours = parse_service_hours(*key)
-            windows[key] = [utc_windows(hours, *local_range_utc(a, b, key[1]))
-                            for a, b in periods]
-        calendar_of[sla.id] = key
+        try:
+            calendar_of[sla.id] = _calendar(sla, terms.get(sla.id), periods, windows)
+        except DomainError as exc:
+            if list_observations:  # one SLA asked for: say what is wrong with it
+                raise
+            problems[sla.id] = str(exc)  # a portfolio goes on without it
     stats = aggregate(session, calendar_of, windows, {m.id for m in metrics.values()})
     seen = _observations(session, slas, terms, period_start, period_end, list_observations)
     options = _levels(session, slas)
-    return [_result(sla, terms[sla.id], metrics, stats, periods, seen.get(sla.id, []),
-                    options.get(sla.option_id), list_observations) for sla in slas]
+    return [_result(sla, terms.get(sla.id, {}), metrics, stats, periods, seen.get(sla.id, []),
+                    options.get(sla.option_id), list_observations, problems.get(sla.id))
+            for sla in slas]
+
+
+def _calendar(sla, terms: dict | None, periods: list, windows: dict) -> tuple[str, str]:
+    """The SLA's calendar key (service hours, timezone), its windows added to ``windows``."""
+    if terms is None:
+        raise DomainError(f"SLA {sla.reference} has no terms (version {sla.current_version})")
+    key = (terms.get("service_hours") or "24x7", terms.get("timezone") or "UTC")
+    if key not in windows:
+        hours = parse_service_hours(*key)
+        windows[key] = [utc_windows(hours, *local_range_utc(a, b, key[1])) for a, b in periods]
+    return key
 
 
 def _current_terms(session, sla_ids: list[int]) -> dict[int, dict]:
@@ -95,7 +111,7 @@ def _observations(session, slas, terms, start, end, full: bool) -> dict[int, lis
     """Per SLA, the observations of the period (dicts if ``full``, else just kinds)."""
     by_tz: dict[str, list[int]] = {}
     for sla in slas:
-        by_tz.setdefault(terms[sla.id].get("timezone") or "UTC", []).append(sla.id)
+        by_tz.setdefault(_zone(terms.get(sla.id, {}).get("timezone")), []).append(sla.id)
     out: dict[int, list] = {}
     for tz, ids in by_tz.items():
         lo, hi = local_range_utc(start, end, tz)
@@ -114,6 +130,15 @@ def _observations(session, slas, terms, start, end, full: bool) -> dict[int, lis
             for sla_id, kind, n in rows:
                 out.setdefault(sla_id, []).extend([{"kind": kind}] * n)
     return out
+
+
+def _zone(name: str | None) -> str:
+    """``name`` if it is a known timezone, else UTC (that SLA's problem is reported apart)."""
+    try:
+        ZoneInfo(name or "UTC")
+        return name or "UTC"
+    except (ZoneInfoNotFoundError, ValueError):
+        return "UTC"
 
 
 def _value(aggregation: str, st: list | None) -> float | None:
@@ -157,9 +182,9 @@ def _target(t: dict, metric, sla_id: int, stats: dict, periods: list) -> dict:
 
 
 def _result(sla, terms: dict, metrics: dict, stats: dict, periods: list, seen: list,
-            option, full: bool) -> dict:
-    targets = [_target(t, metrics.get(t["metric"]), sla.id, stats, periods)
-               for t in terms.get("targets", [])]
+            option, full: bool, problem: str | None) -> dict:
+    targets = [] if problem else [_target(t, metrics.get(t["metric"]), sla.id, stats, periods)
+                                  for t in terms.get("targets", [])]
     breached = [t["metric"] for t in targets if t["met"] is False]
     cost = terms.get("monthly_cost", option.monthly_cost if option else None)
     out = {
@@ -174,7 +199,7 @@ def _result(sla, terms: dict, metrics: dict, stats: dict, periods: list, seen: l
         "timezone": terms.get("timezone") or "UTC", "version": sla.current_version,
         "targets": targets, "observation_count": len(seen),
         "observations_by_kind": dict(sorted(Counter(o["kind"] for o in seen).items())),
-        "breaches": len(breached), "breached": breached,
+        "breaches": len(breached), "breached": breached, "problem": problem,
     }
     if full:
         out["observations"] = seen

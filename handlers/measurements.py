@@ -11,6 +11,7 @@ import csv
 import io
 import json
 import math
+import os
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -44,16 +45,20 @@ def import_csv(session, path_or_text, source: str | None = None, now: datetime |
     header is line 1). Returns the summary of :func:`import_rows`.
     """
     if isinstance(path_or_text, Path) or ("\n" not in str(path_or_text)
-                                          and Path(str(path_or_text)).is_file()):
+                                          and os.path.isfile(str(path_or_text))):
         path = Path(path_or_text)
         text, source = path.read_text(encoding="utf-8-sig"), source or f"csv:{path.name}"
     else:
         text = str(path_or_text).lstrip("\ufeff")
     reader = csv.DictReader(io.StringIO(text))
     numbered = []
-    for row in reader:
-        numbered.append((reader.line_num, {(k or "").strip().lower(): v
-                                           for k, v in row.items()}))
+    try:
+        for row in reader:
+            numbered.append((reader.line_num, {(k or "").strip().lower(): v
+                                               for k, v in row.items()}))
+    except csv.Error as exc:
+        raise DomainError(f"the CSV cannot be read at line {reader.line_num + 1}: {exc}") \
+            from exc
     return _import(session, numbered, source or "csv", now)
 
 
@@ -89,8 +94,9 @@ def _import(session, numbered: list[tuple[int, dict]], source: str, now) -> dict
 
 def _lookups(session, numbered) -> tuple[dict, dict]:
     """SLA reference -> (sla, metric keys of its current terms); metric key -> Metric."""
-    refs = {str(r.get("sla") or "").strip() for _, r in numbered} - {""}
-    keys = {str(r.get("metric") or "").strip() for _, r in numbered} - {""}
+    records = [r for _, r in numbered if isinstance(r, dict)]
+    refs = {str(r.get("sla") or "").strip() for r in records if not _has_nul(r)} - {""}
+    keys = {str(r.get("metric") or "").strip() for r in records if not _has_nul(r)} - {""}
     slas: dict = {}
     if refs:
         for sla, terms in session.execute(
@@ -107,11 +113,15 @@ def _lookups(session, numbered) -> tuple[dict, dict]:
 
 def _validate(row: dict, slas: dict, metrics: dict, now) -> dict:
     """The measurement's column values, or ValueError with the reason for rejecting it."""
+    if not isinstance(row, dict):
+        raise ValueError("not a record with the columns " + ", ".join(COLUMNS))
     for column in COLUMNS:
         if column not in row or row[column] is None:
             raise ValueError(f"missing column '{column}'")
         if str(row[column]).strip() == "":
             raise ValueError(f"missing value in column '{column}'")
+    if _has_nul(row):  # no database stores it; PostgreSQL refuses the whole statement
+        raise ValueError("contains a NUL character")
     ref, key = str(row["sla"]).strip(), str(row["metric"]).strip()
     if ref not in slas:
         raise ValueError(f"unknown SLA '{ref}'")
@@ -136,9 +146,15 @@ def _validate(row: dict, slas: dict, metrics: dict, now) -> dict:
     return {"sla_id": sla.id, "metric_id": metric.id, "measured_at": at, "value": value}
 
 
+def _has_nul(row: dict) -> bool:
+    return any("\x00" in str(row.get(c) or "") for c in COLUMNS)
+
+
 def _number(raw) -> float:
     try:
-        value = float(str(raw).strip()) if not isinstance(raw, int | float) else float(raw)
+        if isinstance(raw, bool):
+            raise ValueError
+        value = float(raw) if isinstance(raw, int | float) else float(str(raw).strip())
     except ValueError:
         raise ValueError(f"value '{raw}' is not a number") from None
     if not math.isfinite(value):
@@ -184,7 +200,8 @@ def record_observation(session, sla_id: int, kind: str, description: str,
     errors: dict[str, list[str]] = {}
     if kind not in OBSERVATION_KINDS:
         errors["kind"] = [f"must be one of {', '.join(OBSERVATION_KINDS)}"]
-    if not (description or "").strip():
+    description = str(description or "").replace("\x00", "")  # kept, minus what no DB stores
+    if not description.strip():
         errors["description"] = ["say what the customer observed"]
     try:
         at = parse_timestamp(observed_at) if observed_at not in (None, "") else now

@@ -157,6 +157,8 @@ def management_html(content: dict, generated: str) -> str:
             f"<span class=\"{_cls(t['status'])}\">{escape(t['name'])}: "
             f"{escape(fmt(t['attained'], t['unit']))} ({escape(target_text(t))}, "
             f"{status_text(t)}); trend {escape(trend_text(t))}</span>" for t in a["targets"])
+        if a.get("problem"):
+            lines = f"<span class=\"breached\">not computed: {escape(a['problem'])}</span>"
         rows.append(
             f"<tr><td>{a['priority']}</td><td>{escape(a['reference'])}</td>"
             f"<td>{escape(a['organisation'])}</td><td>{escape(a['service'])}</td>"

@@ -176,6 +176,7 @@ def management_pdf(content: dict, generated: str) -> bytes:
     for a in portfolio:
         lines = "; ".join(f"{t['name']}: {fmt(t['attained'], t['unit'])} ({target_text(t)}, "
                           f"{status_text(t)}, trend {trend_text(t)})" for t in a["targets"])
+        lines = f"not computed: {a['problem']}" if a.get("problem") else lines
         rows.append([a["priority"], a["reference"], a["organisation"], a["service"],
                      a["level"] or "", a["monthly_cost"] or "", lines, a["breaches"],
                      a["observation_count"]])

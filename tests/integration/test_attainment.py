@@ -260,3 +260,21 @@ def test_compute_attainment_handler_stores_the_result_on_the_review(factory):
         stored = json.loads(s.scalar(select(Review.attainment)))
     assert stored == json.loads(json.dumps(result))
     assert stored["targets"][0]["attained"] == 99.5 and stored["breaches"] == 0
+
+
+def test_a_broken_sla_is_reported_in_the_portfolio_and_refused_alone(factory):
+    from handlers.errors import DomainError
+
+    with factory() as s:
+        good = make_sla(s, [("availability", ">=", 99)])
+        broken = make_sla(s, [("availability", ">=", 99)], hours="Mon-Fri 8am-6pm",
+                          org="globex")
+        add_measurements(s, good, "availability", [(datetime(2026, 1, 9, 9), 99.5)])
+        s.commit()
+        portfolio = {p["reference"]: p for p in portfolio_attainment(s, *JAN)}
+        with pytest.raises(DomainError, match="is not a valid time window"):
+            attainment(s, broken, *JAN)
+    assert portfolio[good.reference]["problem"] is None
+    assert portfolio[good.reference]["targets"][0]["attained"] == 99.5
+    assert "is not a valid time window" in portfolio[broken.reference]["problem"]
+    assert portfolio[broken.reference]["targets"] == []

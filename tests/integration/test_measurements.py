@@ -134,7 +134,7 @@ def test_draft_sla_measurements_are_refused(factory):
 
 def test_observation_recorded_as_fact(factory, sla):
     with factory() as s:
-        obs = record_observation(s, sla.id, "outage", "  Mail down all morning ",
+        obs = record_observation(s, sla.id, "outage", "  Mail down all\x00 morning ",
                                  "2026-01-07T09:00:00+01:00", "90", "carol", NOW)
         s.commit()
         handler = build_registry().get("record_observation")
@@ -158,3 +158,18 @@ def test_observation_input_errors(factory, sla):
         assert set(err.value.errors) == {"kind", "description", "observed_at", "impact_minutes"}
         with pytest.raises(DomainError, match="does not exist"):
             record_observation(s, 99999, "complaint", "x", None, None, "carol", NOW)
+
+
+def test_rows_that_are_not_records_or_numbers_are_rejected(factory, sla):
+    with factory() as s:
+        summary = import_rows(s, [["SLA", "availability"], {
+            "sla": sla.reference, "metric": "availability", "measured_at": "2026-01-05T10:00",
+            "value": True}], "api", NOW)
+        nul = import_csv(s, "sla,metric,measured_at,value\nSLA-1\0,availability,x,1\n",
+                         "x", NOW)
+        with pytest.raises(DomainError, match="cannot be read at line 2"):
+            import_csv(s, "sla,metric,measured_at,value\n" + "x" * 200_000, "x", NOW)
+    assert [r["reason"] for r in summary["rejected"]] == [
+        "not a record with the columns sla, metric, measured_at, value",
+        "value 'True' is not a number"]
+    assert nul["rejected"] == [{"row": 2, "reason": "contains a NUL character"}]
