@@ -38,6 +38,7 @@ INSERT_TASKS = HT.insert()
 CANCEL_TASKS = HT.update().where(
     HT.c.instance_id == bindparam("iid"), HT.c.task_id.in_(bindparam("tids", expanding=True)),
     HT.c.status == "ready").values(status="cancelled", completed_at=bindparam("now"))
+TASK_ROW = select(*HT.c).where(HT.c.id == bindparam("htid"))
 COMPLETE_TASK = HT.update().where(HT.c.id == bindparam("htid"), HT.c.status == "ready").values(
     status="completed", completed_at=bindparam("now"), completed_by=bindparam("actor"),
     assignee=bindparam("assignee"))

@@ -151,7 +151,9 @@ def complete_task(engine: Engine, session: Session, human_task_id: int, data: di
     PermissionDeniedError when the actor may not work the task.
     """
     now = as_utc(now)
-    task = get_task(session, human_task_id)
+    task = session.connection().execute(sql.TASK_ROW, {"htid": human_task_id}).one_or_none()
+    if task is None:
+        raise NotFoundError(f"task {human_task_id} does not exist")
     check_may_work(task, actor)
     _refuse_finished(task)
     if task.assignee and task.assignee != actor.name and actor.roles is not None:
