@@ -93,7 +93,11 @@ def design_specification(params: dict, ctx) -> dict:
     (status 'draft', supporting processes undefined). Returns ``{design_spec_id, service_id,
     estimated_monthly_cost}``; raises DomainError for an unknown SLR."""
     slr = load(ctx.session, ServiceLevelRequirement, params.get("slr_id"), "requirement")
-    spec = create_design(ctx.session, slr, ctx.actor or "service level manager", ctx.now)
+    # The step runs as whoever completed the task before it (often the customer who chose
+    # the option); the provider owns a service, so ownership goes to the manager role until
+    # someone is named.
+    owner = params.get("owner") or "Service Level Manager"
+    spec = create_design(ctx.session, slr, owner, ctx.now)
     return {"design_spec_id": spec.id, "service_id": spec.service_id,
             "estimated_monthly_cost": money(spec.estimated_monthly_cost)}
 

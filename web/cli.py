@@ -1,12 +1,13 @@
-"""The ``slm`` command line: serve, run timers, deploy, migrate, verify the audit log."""
+"""The ``slm`` command line: serve, run timers, deploy, migrate, verify the audit log, seed
+the demo, import measurements and CIs, export the outputs of the process."""
 from __future__ import annotations
 
 import json
 import os
-import secrets
 import sys
 from datetime import datetime
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
@@ -16,8 +17,12 @@ from engine.clock import as_utc, utcnow
 from engine.errors import DeployError, EngineError
 from engine.instances import start_instance
 from handlers import people
-from handlers.errors import ValidationError
+from handlers.ci_import import import_cis_csv
+from handlers.errors import DomainError, ValidationError
+from handlers.exports import FORMATS, KINDS, export
+from handlers.measurements import import_csv
 from handlers.models import ROLES
+from handlers.seed import DEMO_PASSWORD, seed_demo
 
 from .config import Settings
 from .services import WORKFLOWS, Services
@@ -134,17 +139,162 @@ def audit_verify():
 
 
 @main.command()
-def seed():
-    """Deploy the product's diagrams (workflows/bpmn) and load the demo data."""
+@click.option("--password", default=None,
+              help="Password of the demo users created (default: SLM_DEMO_PASSWORD, else "
+                   f"{DEMO_PASSWORD}).")
+def seed(password):
+    """Deploy the product's diagrams (workflows/bpmn) and load the demo data.
+
+    The demo data (catalogue, customers, a user per role, SLAs in every stage, three months
+    of measurements...) is loaded once: when it is present already, nothing changes.
+    """
     services = _services()
     for path in sorted((WORKFLOWS / "bpmn").glob("*.bpmn")):
         for r in services.deploy_file(path, "seed"):
             click.echo(f"{r.process_id}: version {r.version}")
+    shown = password is None and not os.environ.get("SLM_DEMO_PASSWORD")
+    password = password or os.environ.get("SLM_DEMO_PASSWORD") or DEMO_PASSWORD
+    with services.sessions() as session:
+        try:
+            summary = seed_demo(session, services.engine, utcnow(), password)
+        except DomainError as exc:
+            session.rollback()
+            raise click.ClickException(f"demo data not loaded: {exc}") from None
+        session.commit()
+    if not summary["created"]:
+        click.echo("demo data already present: nothing changed")
+        return
+    _print_seed(summary, password if shown else None)
+
+
+def _print_seed(summary: dict, password: str | None) -> None:
+    echo = click.echo
+    echo("demo data loaded")
+    echo(f"  organisations: {', '.join(summary['organisations'])}")
+    echo("  users (password " + (password or "as given") + "):")
+    for u in summary["users"]:
+        note = "" if u["created"] else "  (existed already: password unchanged)"
+        echo(f"    {u['username']:<16} {u['role']:<22} {u['organisation'] or '':<12}{note}")
+    echo(f"  catalogue: {summary['services']} services, {summary['options']} service level "
+         f"options, {summary['metrics']} metrics, {summary['cis']} configuration items")
+    echo("  SLAs:")
+    for a in summary["slas"]:
+        echo(f"    {a['reference']}  {a['status']:<11} v{a['version']}  {a['title']}")
+    echo(f"  measurements: {summary['measurements']}, customer observations: "
+         f"{summary['observations']}, design specifications: "
+         f"{summary['design_specifications']}, change requests: {summary['change_requests']}")
+    echo("  process instances:")
+    for i in summary["instances"]:
+        waiting = ", ".join(i["waiting"]) or ("-" if i["status"] == "completed"
+                                              else "a timer")
+        echo(f"    #{i['id']:<3} {i['title']} ({i['status']}; waiting for: {waiting})")
+
+
+def _read_error(path: Path, exc: Exception) -> NoReturn:
+    """Say why ``path`` could not be imported and exit 1."""
+    if isinstance(exc, UnicodeDecodeError):
+        reason = "cannot be read: not UTF-8 text"
+    elif isinstance(exc, OSError):
+        reason = f"cannot be read: {exc.strerror or exc}"
+    else:
+        reason = str(exc)
+    click.echo(f"{path}: {reason}; nothing imported", err=True)
+    sys.exit(1)
+
+
+@main.command("import-measurements")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--source", default=None,
+              help="Where the data comes from, stored with each row (default: csv:FILE name).")
+def import_measurements_cmd(file, source):
+    """Import actual service delivery data from the CSV FILE.
+
+    Columns: sla (reference), metric (key), measured_at (ISO 8601, UTC unless it has an
+    offset), value. Prints how many rows were imported, how many were there already
+    (importing a file again adds nothing) and every rejected row with its line number and
+    the reason.
+
+    Exit status: 0 when at least one row was accepted (imported, or present already), even
+    if other rows were rejected; 1 when the file cannot be read, has no data rows, or every
+    row was rejected.
+    """
+    with _services().sessions() as session:
+        try:
+            result = import_csv(session, file, source or f"csv:{file.name}", utcnow())
+        except (OSError, UnicodeDecodeError) as exc:
+            _read_error(file, exc)
+        session.commit()
+    rejected = result["rejected"]
+    click.echo(f"imported {result['imported']}, duplicates {result['duplicates']}, "
+               f"rejected {len(rejected)} ({result['total']} rows)")
+    for r in rejected:
+        click.echo(f"line {r['row']}: {r['reason']}")
+    if result["total"] == 0 or len(rejected) == result["total"]:
+        click.echo(f"{file}: nothing imported", err=True)
+        sys.exit(1)
+
+
+@main.command("import-cis")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def import_cis_cmd(file):
+    """Import configuration items from the CSV FILE.
+
+    Columns: key, name, ci_type (required), status, location, services (service keys
+    separated by ";"). A new key creates the CI, a known key updates it; a column left out
+    leaves that field as it is. Prints the counts and every rejected row with its line
+    number and the reason.
+
+    Exit status: 0 when at least one row was accepted, even if others were rejected; 1 when
+    the file cannot be read, lacks a required column, has no data rows, or every row was
+    rejected.
+    """
+    with _services().sessions() as session:
+        try:
+            result = import_cis_csv(session, file)
+        except (OSError, UnicodeDecodeError, DomainError) as exc:
+            _read_error(file, exc)
+        session.commit()
+    rejected = result["rejected"]
+    click.echo(f"created {result['created']}, updated {result['updated']}, unchanged "
+               f"{result['unchanged']}, rejected {len(rejected)} ({result['total']} rows)")
+    for r in rejected:
+        click.echo(f"line {r['row']}: {r['reason']}")
+    if result["total"] == 0 or len(rejected) == result["total"]:
+        click.echo(f"{file}: nothing imported", err=True)
+        sys.exit(1)
+
+
+@main.command("export")
+@click.argument("kind", type=click.Choice(KINDS))
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="csv", show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="File to write (default: standard output).")
+@click.option("--organisation", default=None,
+              help="Only what this customer organisation (key) may see.")
+@click.option("--pdf-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="customer-reports: also write each report's PDF into this directory.")
+def export_cmd(kind, fmt, output, organisation, pdf_dir):
+    """Export an output of the process: cost-data, cis, design-specs, customer-reports or
+    change-requests, as CSV or JSON."""
+    if pdf_dir is not None and kind != "customer-reports":
+        raise click.BadParameter("only for customer-reports", param_hint="--pdf-dir")
+    with _services().sessions() as session:
+        try:
+            result = export(session, kind, utcnow(), organisation=organisation,
+                            pdf_dir=pdf_dir)
+        except DomainError as exc:
+            raise click.ClickException(str(exc)) from None
+    text = result.render(fmt)
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    output.write_text(text, encoding="utf-8")
+    click.echo(f"{kind}: {len(result.rows)} rows written to {output}")
 
 
 @main.group()
 def users():
-    """People: create users, set passwords, load the demo people."""
+    """People: create users (e.g. the first administrator), set passwords."""
 
 
 @users.command("create")
@@ -182,25 +332,6 @@ def users_password(username, password):
             raise click.ClickException(str(exc)) from None
         session.commit()
     click.echo(f"password of {username} changed")
-
-
-@users.command("demo")
-def users_demo():
-    """Create the demo organisations and one demo user per role (existing ones are kept).
-
-    Their password is SLM_DEMO_PASSWORD, or a random one printed once.
-    """
-    password = os.environ.get("SLM_DEMO_PASSWORD") or secrets.token_urlsafe(12)
-    with _services().sessions() as session:
-        created = people.seed_demo_people(session, password)
-        session.commit()
-    if not created:
-        click.echo("demo users exist already (slm users password NAME sets a new password)")
-        return
-    names = ", ".join(f"{u.username} ({u.roles})" for u in created)
-    click.echo(f"demo users created: {names}")
-    if not os.environ.get("SLM_DEMO_PASSWORD"):
-        click.echo(f"their password: {password}")
 
 
 @main.command()

@@ -203,7 +203,7 @@ def test_design_specification_creates_a_draft_customer_specific_service(factory)
         assert (spec.slr_id, spec.organisation_id, spec.estimated_monthly_cost) == (
             slr_id, acme.id, Decimal("2650.60"))
         assert (service.status, service.organisation_id, service.owner) == (
-            "draft", acme.id, "mike")
+            "draft", acme.id, "Service Level Manager")  # the provider owns it
         [custom] = service.options
         assert (custom.name, str(custom.monthly_cost)) == ("Custom", "2650.60")
         assert sorted((t.metric.key, t.comparator, t.threshold) for t in custom.targets) == [

@@ -1,0 +1,87 @@
+"""One database with the demo data per backend, seeded once per test session.
+
+The seed and export tests read it; none of them changes it (seeding again changes nothing).
+It is a database of its own (a SQLite file, a PostgreSQL database dropped at the end), so
+the tests that empty the shared databases never touch it.
+"""
+from __future__ import annotations
+
+import os
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+import psycopg
+import pytest
+from argon2 import PasswordHasher
+from conftest import PG_ADMIN, _pg_reachable
+
+from engine.db import make_engine, make_session_factory
+from engine.runtime import Engine
+from engine.schema import upgrade
+from handlers import people
+from handlers.registry import build_registry
+from handlers.seed import seed_demo
+
+#: the seed's clock: a Tuesday in March, so the reviewed month is February
+NOW = datetime(2026, 3, 10, 14, 30)
+_CACHE: dict[str, tuple[str, dict]] = {}
+
+
+@dataclass
+class Demo:
+    url: str
+    sessions: object
+    engine: Engine
+    summary: dict
+    backend: str
+
+
+def _database(request, backend: str) -> str:
+    if backend == "sqlite":
+        path = request.getfixturevalue("tmp_path_factory").mktemp("demo") / "demo.sqlite3"
+        return f"sqlite:///{path}"
+    reason = _pg_reachable()
+    if reason:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI=true and {reason}")
+        pytest.skip(reason)
+    name = f"slm_demo_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+    def drop():
+        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    request.config.add_cleanup(drop)
+    base = PG_ADMIN.rsplit("/", 1)[0]
+    return f"{base}/{name}".replace("postgresql://", "postgresql+psycopg://", 1)
+
+
+def demo_database(request, backend: str) -> tuple[str, dict]:
+    """(URL, seed summary) of the session's demo database on ``backend``."""
+    if backend not in _CACHE:
+        url = _database(request, backend)
+        upgrade(url)
+        db = make_engine(url)
+        previous = people.use_hasher(PasswordHasher(time_cost=1, memory_cost=8192,
+                                                    parallelism=1))
+        try:
+            with make_session_factory(db)() as session:
+                summary = seed_demo(session, Engine(build_registry()), NOW)
+                session.commit()
+        finally:
+            people.use_hasher(previous)
+            db.dispose()
+        _CACHE[backend] = (url, summary)
+    return _CACHE[backend]
+
+
+def demo_fixture(request):
+    """Body of the module-scoped ``demo`` fixtures: a Demo on ``request.param``."""
+    url, summary = demo_database(request, request.param)
+    db = make_engine(url)
+    yield Demo(url, make_session_factory(db), Engine(build_registry()), summary,
+               request.param)
+    db.dispose()
