@@ -42,7 +42,6 @@ system-deps:
 run: system-deps install
 	$(BIN)/slm db upgrade
 	$(BIN)/slm seed
-	$(BIN)/slm users demo
 	$(BIN)/slm run --host $${SLM_HOST:-127.0.0.1} --port $${SLM_PORT:-5000}
 
 lint: install

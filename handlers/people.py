@@ -195,7 +195,8 @@ def _check_profile(session: Session, display_name: str, email: str, roles: Itera
 def create_user(session: Session, username: str, display_name: str, password: str | None,
                 roles: Iterable[str], organisation: int | str | None = None, email: str = "",
                 active: bool = True, password_hash: str | None = None) -> User:
-    """Add a user. ``organisation`` is an id or key (required for, and only for, customers).
+    """Add a user. ``organisation`` is an id or key: a customer organisation for a customer
+    (required), none or a provider organisation for staff.
 
     Give ``password`` (hashed here) or an existing argon2 ``password_hash`` (imports, seeds).
     Raises ValidationError naming each wrong field; nothing is stored then.
@@ -283,34 +284,3 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
         session.flush()
     return user
 
-
-# -- demo people ---------------------------------------------------------------------------
-DEMO_ORGANISATIONS = (("acme", "Acme Retail Ltd"), ("globex", "Globex Logistics"))
-#: username, display name, role, organisation key
-DEMO_USERS = (
-    ("admin", "Ada Admin", "Admin", None),
-    ("owner", "Otto Owner", "Process Owner", None),
-    ("manager", "Mia Manager", "Service Level Manager", None),
-    ("acme", "Carla Customer (Acme)", "Customer", "acme"),
-    ("globex", "Gus Customer (Globex)", "Customer", "globex"),
-    ("auditor", "Aldo Auditor", "Auditor", None),
-)
-
-
-def seed_demo_people(session: Session, password: str) -> list[User]:
-    """Create the demo organisations and one demo user per role (two customers), all with
-    ``password``; those that exist already are left as they are. Returns the users created."""
-    for key, name in DEMO_ORGANISATIONS:
-        if _organisation(session, key) is None:
-            create_organisation(session, key, name)
-    created, shared_hash = [], None
-    for username, display_name, role, org in DEMO_USERS:
-        if find_user(session, username) is None:
-            if shared_hash is None:
-                _check_password(password, errors := {})
-                if errors:
-                    raise ValidationError(errors)
-                shared_hash = hash_password(password)  # hashed once: argon2 is slow on purpose
-            created.append(create_user(session, username, display_name, None, [role], org,
-                                       password_hash=shared_hash))
-    return created

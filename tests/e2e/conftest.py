@@ -3,7 +3,7 @@
 - ``app``: ``create_app`` on the migrated, emptied database of ``db_url`` (SQLite and
   PostgreSQL); ``client``: its Flask test client.
 - ``demo``: the demo people (one user per role, two customer organisations), all with
-  ``e2e_support.PASSWORD``; ``demo.users["Customer"]`` is Acme's customer,
+  ``support.PASSWORD``; ``demo.users["Customer"]`` is Acme's customer,
   ``demo.users["Customer 2"]`` Globex's.
 - ``live_server``: the app served by werkzeug in a thread on 127.0.0.1, on a free port.
 - ``browser``: Chromium from Debian (/usr/bin/chromium) driven by Playwright; never a
@@ -11,7 +11,7 @@
 - ``page``: a fresh browser context on the live server (relative URLs work); a failing
   test leaves a screenshot in test-output/.
 - ``login(page, user)`` and ``screenshot(page, name)`` as fixtures (also importable from
-  e2e_support, with ``client_login`` and ``csrf_token`` for the Flask test client).
+  support, with ``client_login`` and ``csrf_token`` for the Flask test client).
 """
 from __future__ import annotations
 
@@ -19,7 +19,10 @@ import os
 
 import pytest
 from argon2 import PasswordHasher
-from e2e_support import (
+
+from handlers import people
+
+from .support import (
     CHROMIUM,
     CHROMIUM_ARGS,
     Demo,
@@ -27,10 +30,8 @@ from e2e_support import (
     make_app,
     seed_demo,
 )
-from e2e_support import login as _login
-from e2e_support import screenshot as _screenshot
-
-from handlers import people
+from .support import login as _login
+from .support import screenshot as _screenshot
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import re
 
-from e2e_support import PASSWORD, DemoUser, client_login
 from sqlalchemy import func, select
 
 from handlers import people
 from handlers.models import Organisation, User
+
+from .support import PASSWORD, DemoUser, client_login
 
 
 def count(app, model) -> int:
@@ -22,7 +23,7 @@ def test_admin_creates_a_customer_in_the_browser(app, page, demo, login, screens
     page.get_by_label("Username").fill("Bad Name")
     page.get_by_label("Full name").fill("Nora New")
     page.get_by_label("Customer").check()
-    page.get_by_label("Password", exact=True).fill("short")
+    page.locator("#password").fill("short")
     page.get_by_label("Repeat the password").fill("short")
     page.get_by_role("button", name="Create user").click()
     page.get_by_test_id("form-errors").wait_for()
@@ -38,7 +39,7 @@ def test_admin_creates_a_customer_in_the_browser(app, page, demo, login, screens
 
     page.get_by_label("Username").fill("nora")
     page.get_by_label("Organisation").select_option(label="Globex Logistics (customer)")
-    page.get_by_label("Password", exact=True).fill("nora's long password")
+    page.locator("#password").fill("nora's long password")
     page.get_by_label("Repeat the password").fill("nora's long password")
     page.get_by_role("button", name="Create user").click()
     page.wait_for_url(re.compile(r"/admin/users$"))
@@ -125,7 +126,7 @@ def test_organisations_create_with_errors_at_fields(app, client, demo):
     assert response.status_code == 400
     html = response.data.decode()
     assert 'id="key-error"' in html and 'value="Initech"' in html
-    assert count(app, Organisation) == 2
+    assert count(app, Organisation) == 3
     response = client.post("/admin/organisations", data={
         "csrf_token": token, "key": "initech", "name": "Initech", "kind": "customer"})
     assert response.status_code == 302
@@ -134,7 +135,7 @@ def test_organisations_create_with_errors_at_fields(app, client, demo):
 
 
 def test_organisations_empty_state_explains_what_to_do(db_url):
-    from e2e_support import make_app
+    from .support import make_app
 
     app = make_app(db_url)
     with app.extensions["slm"].sessions() as session:
@@ -145,3 +146,14 @@ def test_organisations_empty_state_explains_what_to_do(db_url):
     html = client.get("/admin/organisations").data.decode()
     assert 'data-testid="empty-state"' in html and "Create one customer organisation" in html
     app.extensions["slm"].db.dispose()
+
+
+def test_auditors_read_the_lists_without_the_means_to_change(client, demo):
+    token = client_login(client, demo.users["Auditor"])
+    users = client.get("/admin/users").data.decode()
+    assert "acme" in users and "New user" not in users and ">Edit<" not in users
+    organisations = client.get("/admin/organisations").data.decode()
+    assert "Globex Logistics" in organisations and "organisation-form" not in organisations
+    assert client.get("/admin/users/new").status_code == 403
+    assert client.post("/admin/organisations", data={"csrf_token": token, "key": "x-co",
+                                                     "name": "X"}).status_code == 403

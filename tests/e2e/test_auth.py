@@ -4,7 +4,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from e2e_support import client_login, csrf_token
 from flask import jsonify
 from sqlalchemy import select
 
@@ -13,6 +12,8 @@ from handlers import people
 from handlers.errors import ValidationError
 from handlers.models import User
 from web.auth.access import ALL_ROLES, roles_required, undeclared_views
+
+from .support import client_login, csrf_token
 
 
 # -- in the browser ----------------------------------------------------------------------------
@@ -73,6 +74,7 @@ def test_the_layout_is_responsive(page, demo, login, screenshot):
     assert not page.get_by_role("button", name="Sign out").is_visible()
     toggler.click()
     page.get_by_role("button", name="Sign out").wait_for(state="visible")
+    page.wait_for_selector("#main-nav.show:not(.collapsing)")
     screenshot(page, "layout-phone-menu-open")
 
 

@@ -19,11 +19,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from e2e_support import Demo, client_login, csrf_token, make_app, seed_demo
 from sqlalchemy import text
 
 from engine.db import Base, make_engine
 from web.auth.access import AUDITOR_MAY_POST, SAFE_METHODS, allowed_roles
+
+from .support import Demo, client_login, csrf_token, make_app, seed_demo
 
 ACTORS = ("anonymous", "Admin", "Process Owner", "Service Level Manager", "Customer", "Auditor")
 ALL = (200,) * 6
@@ -37,12 +38,12 @@ MATRIX = {
     ("auth.login", "GET"):           (200, 302, 302, 302, 302, 302),
     ("auth.login", "POST"):          (401, 302, 302, 302, 302, 403),
     ("auth.logout", "POST"):         (302, 302, 302, 302, 302, 302),
-    ("admin.users", "GET"):          (302, 200, 403, 403, 403, 403),
+    ("admin.users", "GET"):          (302, 200, 403, 403, 403, 200),
     ("admin.new_user", "GET"):       (302, 200, 403, 403, 403, 403),
     ("admin.new_user", "POST"):      (302, 400, 403, 403, 403, 403),
     ("admin.edit_user", "GET"):      (302, 200, 403, 403, 403, 403),
     ("admin.edit_user", "POST"):     (302, 400, 403, 403, 403, 403),
-    ("admin.organisations", "GET"):  (302, 200, 403, 403, 403, 403),
+    ("admin.organisations", "GET"):  (302, 200, 403, 403, 403, 200),
     ("admin.organisations", "POST"): (302, 400, 403, 403, 403, 403),
 }
 

@@ -1,4 +1,7 @@
-"""Administration: users, their roles and passwords, customer organisations (role Admin)."""
+"""Administration: users, their roles and passwords, customer organisations.
+
+Admins change them; auditors may read the lists (who holds which role is audit evidence).
+"""
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -57,7 +60,7 @@ def _render_user_form(user, values: dict, errors: dict, status: int = 200):
 
 
 @bp.get("/users")
-@roles_required("Admin")
+@roles_required("Admin", "Auditor")
 def users():
     page = people.list_users(db_session(), request.args.get("page", 1, type=int), PER_PAGE)
     return render_template("admin/users.html", page=page)
@@ -98,7 +101,7 @@ def edit_user(user_id: int):
 
 
 @bp.route("/organisations", methods=["GET", "POST"])
-@roles_required("Admin")
+@roles_required("Admin", "Auditor")  # auditors: GET only (central rule)
 def organisations():
     values, errors, status = {"kind": "customer"}, {}, 200
     if request.method == "POST":

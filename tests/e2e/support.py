@@ -1,6 +1,6 @@
 """Helpers for end-to-end tests (the fixtures in conftest.py use them; tests may import them).
 
-Import as ``from e2e_support import ...`` (tests/e2e is on sys.path, as pytest runs it).
+Import as ``from .support import ...`` from a test module in tests/e2e (a package).
 """
 from __future__ import annotations
 
@@ -50,18 +50,33 @@ def make_app(db_url: str, **config):
                        "SECRET_KEY": SECRET_KEY, **config})
 
 
+#: key, name, kind
+DEMO_ORGANISATIONS = (("acme", "Acme Retail Ltd", "customer"),
+                      ("globex", "Globex Logistics", "customer"),
+                      ("it", "Our IT", "provider"))
+#: key in Demo.users, username, display name, role, organisation key
+DEMO_USERS = (
+    ("Admin", "admin", "Ada Admin", "Admin", None),
+    ("Process Owner", "owner", "Otto Owner", "Process Owner", "it"),
+    ("Service Level Manager", "manager", "Mia Manager", "Service Level Manager", "it"),
+    ("Customer", "acme", "Carla Customer (Acme)", "Customer", "acme"),
+    ("Customer 2", "globex", "Gus Customer (Globex)", "Customer", "globex"),
+    ("Auditor", "auditor", "Aldo Auditor", "Auditor", None),
+)
+
+
 def seed_demo(app) -> Demo:
-    """Create the demo people in ``app``'s database; returns who they are."""
+    """Create the demo people in ``app``'s (empty) database; returns who they are."""
     with app.extensions["slm"].sessions() as session:
-        created = people.seed_demo_people(session, PASSWORD)
+        for key, name, kind in DEMO_ORGANISATIONS:
+            people.create_organisation(session, key, name, kind)
+        shared = people.hash_password(PASSWORD)  # once: even cheap argon2 adds up
+        users = {}
+        for ref, username, display_name, role, org in DEMO_USERS:
+            user = people.create_user(session, username, display_name, None, [role], org,
+                                      password_hash=shared)
+            users[ref] = DemoUser(user.id, username, display_name, frozenset({role}), org)
         session.commit()
-        users, seen = {}, set()
-        for user in created:
-            role = next(iter(user.role_set))
-            key = f"{role} 2" if role in seen else role
-            seen.add(role)
-            users[key] = DemoUser(user.id, user.username, user.display_name, user.role_set,
-                                  user.organisation.key if user.organisation else None)
         orgs = {o.key: o.id for o in people.list_organisations(session)}
     return Demo(users, orgs)
 
