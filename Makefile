@@ -9,7 +9,7 @@ CHROMIUM := /usr/bin/chromium
 # apt-get needs root: use sudo when we are not root and sudo exists
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || command -v sudo)
 
-.PHONY: run test install lint bench clean system-deps
+.PHONY: run test install lint bench clean system-deps npm
 
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -27,19 +27,21 @@ install: $(STAMP) node_modules
 
 # Debian packages: Chromium for the browser tests (never a browser download, never
 # `playwright install`), and npm if the machine has none. Only when missing.
-system-deps:
+system-deps: npm
 	@test -x $(CHROMIUM) || { \
 	  echo "installing Debian's chromium"; \
 	  ($(SUDO) apt-get update -qq && \
 	   $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) \
 	    || echo "warning: could not install chromium; the browser tests cannot run"; }
+
+npm:
 	@command -v npm >/dev/null 2>&1 || { \
 	  echo "installing Debian's npm"; \
 	  ($(SUDO) apt-get update -qq && \
 	   $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm) \
 	    || echo "warning: could not install npm"; }
 
-run: system-deps install
+run: npm install
 	$(BIN)/slm db upgrade
 	$(BIN)/slm seed
 	$(BIN)/slm run --host $${SLM_HOST:-127.0.0.1} --port $${SLM_PORT:-5000}
