@@ -119,7 +119,8 @@ def deploy(session: Session, data: bytes, name: str, *, registry: HandlerRegistr
         row = ProcessVersion(
             process_id=proc.process_id, version=number, name=proc.name, content_hash=digest,
             bpmn_xml=text, spec_json=dumps_spec(proc.spec, proc.subprocess_specs),
-            forms_json=json.dumps(proc.forms, sort_keys=True), filename=name,
+            # unsorted: a form shows its fields in the order the author wrote them
+            forms_json=json.dumps(proc.forms), filename=name,
             deployed_by=actor, deployed_at=as_utc(now))
         session.add(row)
         session.flush()

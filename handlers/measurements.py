@@ -11,7 +11,6 @@ import csv
 import io
 import json
 import math
-import os
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -40,12 +39,14 @@ def parse_timestamp(text) -> datetime:
 
 def import_csv(session, path_or_text, source: str | None = None, now: datetime | None = None
                ) -> dict:
-    """Import a CSV (a Path, a file name, or the CSV text itself) with columns
+    """Import a CSV (a ``Path``, or the CSV text itself) with columns
     ``sla, metric, measured_at, value``. Rows are numbered by their line in the file (the
     header is line 1). Returns the summary of :func:`import_rows`.
+
+    Only a ``Path`` is read from disk: a string is always CSV text, so text from an upload,
+    an API call or a diagram can never name a file on the server.
     """
-    if isinstance(path_or_text, Path) or ("\n" not in str(path_or_text)
-                                          and os.path.isfile(str(path_or_text))):
+    if isinstance(path_or_text, Path):
         path = Path(path_or_text)
         text, source = path.read_text(encoding="utf-8-sig"), source or f"csv:{path.name}"
     else:

@@ -47,7 +47,14 @@ def create_app(config: dict | None = None) -> Flask:
 
     from . import admin as admin_area
     from . import auth as auth_area
+    from . import catalogue as catalogue_area
+    from . import delivery as delivery_area
     from . import errors, home, nav, vendor
+    from . import portal as portal_area
+    from . import reports as reports_area
+    from . import reviews as reviews_area
+    from . import slas as slas_area
+    from . import tasks as tasks_area
     from .auth.access import init_access, undeclared_views
 
     init_access(app)
@@ -58,6 +65,13 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(auth_area.bp)
     app.register_blueprint(admin_area.bp)
     app.register_blueprint(vendor.bp)
+    app.register_blueprint(portal_area.bp)
+    app.register_blueprint(slas_area.bp)
+    app.register_blueprint(catalogue_area.bp)
+    app.register_blueprint(delivery_area.bp)
+    app.register_blueprint(reviews_area.bp)
+    app.register_blueprint(reports_area.bp)
+    app.register_blueprint(tasks_area.bp)
 
     # Deny by default: a view without @public or @roles_required is a bug, found at start.
     if missing := undeclared_views(app):

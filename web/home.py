@@ -1,13 +1,13 @@
 """The landing page and a health check."""
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, render_template
+from flask import Blueprint, current_app, jsonify, redirect, render_template, url_for
 from sqlalchemy import func, select, text
 
 from engine.models import HumanTask, ProcessInstance, ProcessVersion
 
 from . import db_session
-from .auth.access import ALL_ROLES, public, roles_required
+from .auth.access import ALL_ROLES, current_actor, public, roles_required
 
 bp = Blueprint("home", __name__)
 
@@ -15,6 +15,10 @@ bp = Blueprint("home", __name__)
 @bp.get("/")
 @roles_required(*ALL_ROLES)
 def index():
+    # A customer's start page is their organisation's portal: global counts mean nothing
+    # to them and would show other organisations' activity.
+    if current_actor().organisation and "portal.index" in current_app.view_functions:
+        return redirect(url_for("portal.index"))
     session = db_session()
     counts = {
         "processes": session.execute(

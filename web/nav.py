@@ -13,9 +13,11 @@ from .auth.access import may_use
 
 #: (label, endpoint) in display order
 NAV = (
+    ("My service", "portal.index"),
     ("Tasks", "tasks.index"),
     ("Catalogue", "catalogue.index"),
     ("SLAs", "slas.index"),
+    ("Attainment", "delivery.index"),
     ("Reviews", "reviews.index"),
     ("Reports", "reports.index"),
     ("Diagrams", "diagrams.index"),

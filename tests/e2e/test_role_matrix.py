@@ -24,6 +24,7 @@ from sqlalchemy import text
 from engine.db import Base, make_engine
 from web.auth.access import AUDITOR_MAY_POST, SAFE_METHODS, allowed_roles
 
+from . import manager_world, sla_world, task_records
 from .support import Demo, client_login, csrf_token, make_app, seed_demo
 
 ACTORS = ("anonymous", "Admin", "Process Owner", "Service Level Manager", "Customer", "Auditor")
@@ -34,7 +35,7 @@ MATRIX = {
     ("static", "GET"):               ALL,
     ("vendor.asset", "GET"):         ALL,
     ("home.health", "GET"):          ALL,
-    ("home.index", "GET"):           (302, 200, 200, 200, 200, 200),
+    ("home.index", "GET"):           (302, 200, 200, 200, 302, 200),  # customer -> portal
     ("auth.login", "GET"):           (200, 302, 302, 302, 302, 302),
     ("auth.login", "POST"):          (401, 302, 302, 302, 302, 403),
     ("auth.logout", "POST"):         (302, 302, 302, 302, 302, 302),
@@ -45,6 +46,77 @@ MATRIX = {
     ("admin.edit_user", "POST"):     (302, 400, 403, 403, 403, 403),
     ("admin.organisations", "GET"):  (302, 200, 403, 403, 403, 200),
     ("admin.organisations", "POST"): (302, 400, 403, 403, 403, 403),
+    # portal
+    ("portal.index", "GET"):           (302, 403, 403, 403, 200, 403),
+    ("portal.requirements", "GET"):    (302, 403, 403, 403, 200, 403),
+    ("portal.new_requirement", "GET"): (302, 403, 403, 403, 200, 403),
+    ("portal.new_requirement", "POST"): (302, 403, 403, 403, 400, 403),
+    ("portal.requirement", "GET"):     (302, 403, 403, 403, 200, 403),
+    ("portal.options", "GET"):         (302, 403, 403, 403, 200, 403),
+    ("portal.choose", "POST"):         (302, 403, 403, 403, 400, 403),
+    ("portal.slas", "GET"):            (302, 403, 403, 403, 200, 403),
+    ("portal.sla", "GET"):             (302, 403, 403, 403, 200, 403),
+    ("portal.observe", "POST"):        (302, 403, 403, 403, 400, 403),
+    ("portal.reports", "GET"):         (302, 403, 403, 403, 200, 403),
+    ("portal.report", "GET"):          (302, 403, 403, 403, 200, 403),
+    ("portal.report_document", "GET"): (302, 403, 403, 403, 200, 403),
+    ("portal.report_pdf", "GET"):      (302, 403, 403, 403, 200, 403),
+    # slas
+    ("slas.index", "GET"):             (302, 403, 200, 200, 403, 200),
+    ("slas.show", "GET"):              (302, 403, 200, 200, 403, 200),
+    # catalogue, delivery, reviews, reports (the service level manager's pages)
+    ("catalogue.index", "GET"):               (302, 403, 200, 200, 403, 200),
+    ("catalogue.service", "GET"):             (302, 403, 200, 200, 403, 200),
+    ("catalogue.new_service", "GET"):         (302, 403, 200, 200, 403, 403),
+    ("catalogue.new_service", "POST"):        (302, 403, 400, 400, 403, 403),
+    ("catalogue.edit_service", "GET"):        (302, 403, 200, 200, 403, 403),
+    ("catalogue.edit_service", "POST"):       (302, 403, 400, 400, 403, 403),
+    ("catalogue.new_level", "GET"):           (302, 403, 200, 200, 403, 403),
+    ("catalogue.new_level", "POST"):          (302, 403, 400, 400, 403, 403),
+    ("catalogue.edit_level", "GET"):          (302, 403, 200, 200, 403, 403),
+    ("catalogue.edit_level", "POST"):         (302, 403, 400, 400, 403, 403),
+    ("catalogue.targets", "GET"):             (302, 403, 200, 200, 403, 200),
+    ("catalogue.targets", "POST"):            (302, 403, 400, 400, 403, 403),
+    ("catalogue.remove_target", "POST"):      (302, 403, 400, 400, 403, 403),
+    ("catalogue.supporting", "GET"):          (302, 403, 200, 200, 403, 403),
+    ("catalogue.supporting", "POST"):         (302, 403, 400, 400, 403, 403),
+    ("catalogue.link_ci", "POST"):            (302, 403, 400, 400, 403, 403),
+    ("catalogue.unlink_ci", "POST"):          (302, 403, 400, 400, 403, 403),
+    ("catalogue.metrics", "GET"):             (302, 403, 200, 200, 403, 200),
+    ("catalogue.new_metric", "GET"):          (302, 403, 200, 200, 403, 403),
+    ("catalogue.new_metric", "POST"):         (302, 403, 400, 400, 403, 403),
+    ("catalogue.edit_metric", "GET"):         (302, 403, 200, 200, 403, 403),
+    ("catalogue.edit_metric", "POST"):        (302, 403, 400, 400, 403, 403),
+    ("catalogue.cis", "GET"):                 (302, 403, 200, 200, 403, 200),
+    ("catalogue.new_ci", "GET"):              (302, 403, 200, 200, 403, 403),
+    ("catalogue.new_ci", "POST"):             (302, 403, 400, 400, 403, 403),
+    ("catalogue.edit_ci", "GET"):             (302, 403, 200, 200, 403, 403),
+    ("catalogue.edit_ci", "POST"):            (302, 403, 400, 400, 403, 403),
+    ("delivery.index", "GET"):                (302, 403, 200, 200, 403, 200),
+    ("delivery.attainment", "GET"):           (302, 403, 200, 200, 403, 200),
+    ("delivery.import_measurements", "GET"):  (302, 403, 200, 200, 403, 403),
+    ("delivery.import_measurements", "POST"): (302, 403, 400, 400, 403, 403),
+    ("reviews.index", "GET"):                 (302, 403, 200, 200, 403, 200),
+    ("reviews.detail", "GET"):                (302, 403, 200, 200, 403, 200),
+    ("reviews.proposals", "GET"):             (302, 403, 200, 200, 403, 200),
+    ("reviews.change_requests", "GET"):       (302, 403, 200, 200, 403, 200),
+    ("reports.index", "GET"):                 (302, 403, 200, 200, 403, 200),
+    ("reports.export", "GET"):                (302, 403, 200, 200, 403, 200),
+    ("reports.customer_report", "GET"):       (302, 403, 200, 200, 403, 200),
+    ("reports.customer_report_pdf", "GET"):   (302, 403, 200, 200, 403, 200),
+    ("reports.management", "GET"):            (302, 403, 200, 200, 403, 200),
+    ("reports.generate", "POST"):             (302, 403, 400, 400, 403, 403),
+    ("reports.management_report", "GET"):     (302, 403, 200, 200, 403, 200),
+    ("reports.management_pdf", "GET"):        (302, 403, 200, 200, 403, 200),
+    ("reports.history", "GET"):               (302, 403, 200, 200, 403, 200),
+    # tasks
+    ("tasks.index", "GET"):                   (302, 403, 200, 200, 200, 200),
+    ("tasks.show", "GET"):                    (302, 403, 200, 200, 404, 200),
+    ("tasks.diagram", "GET"):                 (302, 403, 200, 200, 404, 200),
+    ("tasks.complete", "POST"):               (302, 403, 400, 403, 404, 403),
+    ("tasks.claim", "POST"):                  (302, 403, 403, 302, 404, 403),
+    ("tasks.unclaim", "POST"):                (302, 403, 403, 302, 404, 403),
+    ("tasks.assign", "POST"):                 (302, 403, 403, 400, 403, 403),
 }
 
 #: values for URL parameters, from the demo world (add records to ``world`` as needed)
@@ -52,6 +124,43 @@ URL_ARGS = {
     "static": lambda w: {"filename": "css/app.css"},
     "vendor.asset": lambda w: {"package": "bootstrap", "filename": "css/test.css"},
     "admin.edit_user": lambda w: {"user_id": w.users["Customer"].id},
+    # portal
+    "portal.requirement": lambda w: {"slr_id": w.extra["slr_id"]},
+    "portal.options": lambda w: {"slr_id": w.extra["slr_id"]},
+    "portal.choose": lambda w: {"slr_id": w.extra["slr_id"]},
+    "portal.sla": lambda w: {"sla_id": w.extra["sla_id"]},
+    "portal.observe": lambda w: {"sla_id": w.extra["sla_id"]},
+    "portal.report": lambda w: {"report_id": w.extra["report_id"]},
+    "portal.report_document": lambda w: {"report_id": w.extra["report_id"]},
+    "portal.report_pdf": lambda w: {"report_id": w.extra["report_id"]},
+    # slas
+    "slas.show": lambda w: {"sla_id": w.extra["sla_id"]},
+    # catalogue, delivery, reviews, reports (the service level manager's pages)
+    "catalogue.service": lambda w: {"service_id": w.extra["service_id"]},
+    "catalogue.edit_service": lambda w: {"service_id": w.extra["service_id"]},
+    "catalogue.new_level": lambda w: {"service_id": w.extra["service_id"]},
+    "catalogue.supporting": lambda w: {"service_id": w.extra["service_id"]},
+    "catalogue.link_ci": lambda w: {"service_id": w.extra["service_id"]},
+    "catalogue.unlink_ci": lambda w: {"service_id": w.extra["service_id"]},
+    "catalogue.edit_level": lambda w: {"option_id": w.extra["option_id"]},
+    "catalogue.targets": lambda w: {"option_id": w.extra["option_id"]},
+    "catalogue.remove_target": lambda w: {"option_id": w.extra["option_id"]},
+    "catalogue.edit_metric": lambda w: {"metric_id": w.extra["metric_id"]},
+    "catalogue.edit_ci": lambda w: {"ci_id": w.extra["ci_id"]},
+    "delivery.attainment": lambda w: {"sla_id": w.extra["sla_id"]},
+    "reviews.detail": lambda w: {"review_id": w.extra["review_id"]},
+    "reports.export": lambda w: {"kind": "cost-data", "fmt": "csv"},
+    "reports.customer_report": lambda w: {"report_id": w.extra["report_id"]},
+    "reports.customer_report_pdf": lambda w: {"report_id": w.extra["report_id"]},
+    "reports.management_report": lambda w: {"report_id": w.extra["management_report_id"]},
+    "reports.management_pdf": lambda w: {"report_id": w.extra["management_report_id"]},
+    # tasks ("task": a Process Owner's task outside any customer organisation)
+    "tasks.show": lambda w: {"task_id": w.extra["tasks"]["task"]},
+    "tasks.diagram": lambda w: {"task_id": w.extra["tasks"]["task"]},
+    "tasks.complete": lambda w: {"task_id": w.extra["tasks"]["task"]},
+    "tasks.claim": lambda w: {"task_id": w.extra["tasks"]["claim"]},
+    "tasks.unclaim": lambda w: {"task_id": w.extra["tasks"]["unclaim"]},
+    "tasks.assign": lambda w: {"task_id": w.extra["tasks"]["assign"]},
 }
 
 
@@ -93,7 +202,15 @@ def matrix_app(request, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def world(matrix_app) -> Demo:
-    return seed_demo(matrix_app)
+    demo = seed_demo(matrix_app)
+    # portal, slas: an active SLA of the Customer's organisation, with a review and a report
+    demo.extra.update(sla_world.agreed_sla(matrix_app, demo, demo.users["Customer"],
+                                           sla_world.build_catalogue(matrix_app)))
+    # catalogue, delivery, reviews, reports: a CI, a management report, ids for their URLs
+    demo.extra.update(manager_world.records(matrix_app))
+    # tasks: one open task per state-changing route
+    demo.extra["tasks"] = task_records.matrix_tasks(matrix_app)
+    return demo
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,47 @@
+"""Attainment of an SLA per period: attained against target, met or breached, margin, trend,
+charts, and the customer's observations beside the numbers (mission rule 1)."""
+from __future__ import annotations
+
+from flask import abort, render_template, request
+from markupsafe import Markup
+
+from engine.clock import utcnow
+from handlers.attainment import attainment as compute
+from handlers.models import ServiceLevelAgreement
+from handlers.report_html import target_chart
+from handlers.report_text import kind_label, period_labels
+
+from .. import db_session
+from ..auth.access import roles_required
+from . import PER_PAGE, READERS, bp, periods, queries
+
+
+@bp.get("/attainment")
+@roles_required(*READERS)
+def index():
+    page = queries.slas_page(db_session(), request.args.get("page", 1, type=int), PER_PAGE)
+    return render_template("delivery/index.html", page=page)
+
+
+@bp.get("/attainment/<int:sla_id>")
+@roles_required(*READERS)
+def attainment(sla_id: int):
+    session = db_session()
+    sla = session.get(ServiceLevelAgreement, sla_id)
+    if sla is None:
+        abort(404)
+    raw = request.args.get("period", "")
+    try:
+        start, end = periods.parse_period(raw, utcnow())
+    except ValueError as exc:
+        return render_template("delivery/attainment.html", sla=sla, att=None, period=raw,
+                               errors={"period": [str(exc)]}), 400
+    att = compute(session, sla, start, end)
+    labels = period_labels(att)
+    # report_html escapes every text it puts in the SVG
+    charts = {t["metric"]: Markup(target_chart(t, labels)) for t in att["targets"]}
+    before, after = periods.neighbours(start, end)
+    kinds = [kind_label(kind, n) for kind, n in att["observations_by_kind"].items()]
+    return render_template("delivery/attainment.html", sla=sla, att=att, charts=charts,
+                           labels=labels, period=periods.label(start, end), before=before,
+                           after=after, kinds=kinds, errors={})

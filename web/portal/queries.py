@@ -1,0 +1,121 @@
+"""What the customer portal shows, always for one organisation (reads only)."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from engine.models import HumanTask
+from handlers.models import (
+    CustomerReport,
+    Metric,
+    ServiceLevelAgreement,
+    ServiceLevelRequirement,
+)
+
+from ..slas.queries import WITHOUT_CONTENT, instance_status, open_tasks
+
+#: user task (BPMN element id) -> what the customer reads about where the SLR stands
+STAGES = {
+    "choose_option": ("Choose a service level option", "you",
+                      "Your options are ready: compare them and choose the one you need."),
+    "define_supporting": ("Preparing the service", "us",
+                          "We are defining the supporting processes the service needs "
+                          "before any target can be agreed."),
+    "review_draft": ("Review the SLA draft", "you",
+                     "A draft SLA is ready: accept it or make a counter-proposal."),
+    "revise_sla": ("We are revising the SLA", "us",
+                   "The service level manager is working out a new version for you."),
+    "approve_agreement": ("Awaiting approval", "us",
+                          "You accepted the draft; the service level manager approves it."),
+}
+
+
+@dataclass
+class Stage:
+    label: str
+    who: str  # "you" (the customer acts next), "us" (the provider does) or "" (done)
+    text: str
+    tasks: list = field(default_factory=list)
+
+
+def requirements(session, organisation_id: int, limit: int | None = None
+                 ) -> list[ServiceLevelRequirement]:
+    """The organisation's requirements, newest first."""
+    return list(session.scalars(select(ServiceLevelRequirement).where(
+        ServiceLevelRequirement.organisation_id == organisation_id)
+        .order_by(ServiceLevelRequirement.id.desc()).limit(limit)))
+
+
+def slas(session, organisation_id: int, limit: int | None = None
+         ) -> list[ServiceLevelAgreement]:
+    """The organisation's SLAs, newest first."""
+    return list(session.scalars(select(ServiceLevelAgreement).where(
+        ServiceLevelAgreement.organisation_id == organisation_id)
+        .order_by(ServiceLevelAgreement.id.desc()).limit(limit)))
+
+
+def reports(session, organisation_id: int, limit: int | None = None) -> list[CustomerReport]:
+    """The reports on the organisation's SLAs, newest first (without their content)."""
+    return list(session.scalars(
+        select(CustomerReport).options(*WITHOUT_CONTENT).join(
+            ServiceLevelAgreement, ServiceLevelAgreement.id == CustomerReport.sla_id)
+        .where(ServiceLevelAgreement.organisation_id == organisation_id)
+        .order_by(CustomerReport.created_at.desc()).limit(limit)))
+
+
+def organisation_tasks(session, organisation_key: str) -> list[HumanTask]:
+    """Ready tasks of the organisation's process instances that its customers work."""
+    return list(session.scalars(select(HumanTask).where(
+        HumanTask.organisation == organisation_key, HumanTask.status == "ready",
+        HumanTask.lane == "Customer").order_by(HumanTask.due_at, HumanTask.id)))
+
+
+def sla_of(session, slr: ServiceLevelRequirement) -> ServiceLevelAgreement | None:
+    return session.scalars(select(ServiceLevelAgreement).where(
+        ServiceLevelAgreement.slr_id == slr.id).order_by(ServiceLevelAgreement.id.desc())
+    ).first()
+
+
+def stage(session, slr: ServiceLevelRequirement, sla: ServiceLevelAgreement | None) -> Stage:
+    """Where the SLR stands, in the customer's words, with the tasks open for it."""
+    tasks = open_tasks(session, [slr.instance_id])
+    status = instance_status(session, slr.instance_id)
+    if status == "error":
+        return Stage("We are looking into a problem", "us",
+                     "A step of the agreement failed on our side. We have been notified and "
+                     "will continue as soon as it is fixed; nothing you entered is lost.", tasks)
+    for task in tasks:
+        if task.element_id in STAGES:
+            label, who, text = STAGES[task.element_id]
+            return Stage(label, who, text, tasks)
+    if sla is not None and sla.status == "active":
+        return Stage("Agreed and active", "", f"{sla.reference} is in force.", tasks)
+    if sla is not None:
+        return Stage(f"SLA {sla.status}", "", f"{sla.reference} is {sla.status}.", tasks)
+    if slr.status == "withdrawn":
+        return Stage("Withdrawn", "", "This requirement was withdrawn.", tasks)
+    return Stage("Being assessed", "us",
+                 "We are assessing your requirements against the catalogue.", tasks)
+
+
+def assessment(slr: ServiceLevelRequirement) -> dict:
+    return json.loads(slr.assessment or "{}")
+
+
+def options(slr: ServiceLevelRequirement) -> list[dict]:
+    return json.loads(slr.options or "[]")
+
+
+def wishes(slr: ServiceLevelRequirement) -> list[dict]:
+    return json.loads(slr.wishes or "[]")
+
+
+def metrics(session) -> list[Metric]:
+    """The metric registry, by name (the SLR form's choices)."""
+    return list(session.scalars(select(Metric).order_by(Metric.name)))
+
+
+def metric_map(session) -> dict[str, Metric]:
+    return {m.key: m for m in metrics(session)}

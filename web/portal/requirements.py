@@ -1,0 +1,134 @@
+"""Service level requirements: submit one, follow it, compare its options and choose."""
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from engine.clock import utcnow
+from engine.errors import FormValidationError, NotFoundError
+from engine.instances import start_instance
+from engine.models import HumanTask
+from engine.tasks import complete_task
+from handlers.errors import ValidationError
+from handlers.models import ServiceLevelRequirement
+from handlers.requirements import submit_slr
+
+from .. import db_session
+from ..auth.access import current_actor, roles_required
+from ..slas.queries import STATUS_COLOURS
+from . import CUSTOMER, bp, engine, organisation_id, queries, scoped, slr_form
+
+PROCESS = "sla_agreement"
+CHOOSE_TASK = "choose_option"
+UNAVAILABLE = ("We cannot take in requirements right now: the agreement process is not "
+               "installed yet. Nothing was saved; please try again later, or tell your "
+               "service level manager.")
+
+
+@bp.get("/requirements")
+@roles_required(CUSTOMER)
+def requirements():
+    session = db_session()
+    items = queries.requirements(session, organisation_id())
+    stages = {slr.id: queries.stage(session, slr, queries.sla_of(session, slr)) for slr in items}
+    return render_template("portal/requirements.html", requirements=items, stages=stages,
+                           colours=STATUS_COLOURS)
+
+
+def _form(values: dict, errors: dict, status: int = 200, unavailable: str = ""):
+    return render_template("portal/requirement_form.html", values=values, errors=errors,
+                           unavailable=unavailable, metrics=queries.metrics(db_session()),
+                           comparators=slr_form.COMPARATORS, periods=slr_form.PERIODS), status
+
+
+@bp.route("/requirements/new", methods=["GET", "POST"])
+@roles_required(CUSTOMER)
+def new_requirement():
+    if request.method == "GET":
+        return _form(slr_form.empty_values(), {})
+    values, wishes, rows = slr_form.read(request.form)
+    session, now, org = db_session(), utcnow(), organisation_id()
+    try:
+        slr = submit_slr(session, org, current_user.username, values["title"], values["need"],
+                         wishes, now)
+    except ValidationError as exc:
+        session.rollback()
+        return _form(values, slr_form.field_errors(exc.errors, rows), 400)
+    key = current_user.organisation_key
+    try:
+        slr.instance_id = start_instance(
+            engine(), session, PROCESS, actor=current_user.username, now=now,
+            data={"slr_id": slr.id, "organisation": key}, organisation=key,
+            title=f"SLA agreement: {slr.title}")
+    except NotFoundError:  # the diagram is not deployed: keep nothing half-started
+        session.rollback()
+        return _form(values, {}, 503, UNAVAILABLE)
+    session.commit()
+    flash("Your requirements were submitted. Here is where they stand.", "success")
+    return redirect(url_for("portal.requirement", slr_id=slr.id))
+
+
+@bp.get("/requirements/<int:slr_id>")
+@roles_required(CUSTOMER)
+def requirement(slr_id: int):
+    session = db_session()
+    slr = scoped(ServiceLevelRequirement, slr_id)
+    sla = queries.sla_of(session, slr)
+    return render_template("portal/requirement.html", slr=slr, sla=sla,
+                           stage=queries.stage(session, slr, sla),
+                           wishes=queries.wishes(slr), assessment=queries.assessment(slr),
+                           options=queries.options(slr), colours=STATUS_COLOURS,
+                           metrics=queries.metric_map(session))
+
+
+def _choose_task(slr: ServiceLevelRequirement) -> HumanTask | None:
+    if not slr.instance_id:
+        return None
+    return db_session().scalars(select(HumanTask).where(
+        HumanTask.instance_id == slr.instance_id, HumanTask.element_id == CHOOSE_TASK,
+        HumanTask.status == "ready")).first()
+
+
+def _options_page(slr, errors: dict, status: int = 200):
+    session = db_session()
+    return render_template("portal/options.html", slr=slr, options=queries.options(slr),
+                           assessment=queries.assessment(slr), task=_choose_task(slr),
+                           sla=queries.sla_of(session, slr), errors=errors,
+                           metrics=queries.metric_map(session),
+                           comment=request.form.get("comment", "")), status
+
+
+@bp.get("/requirements/<int:slr_id>/options")
+@roles_required(CUSTOMER)
+def options(slr_id: int):
+    return _options_page(scoped(ServiceLevelRequirement, slr_id), {})
+
+
+@bp.post("/requirements/<int:slr_id>/options")
+@roles_required(CUSTOMER)
+def choose(slr_id: int):
+    """Complete the "Choose a service level option" task with the option chosen."""
+    slr = scoped(ServiceLevelRequirement, slr_id)
+    data = {"option_key": request.form.get("option_key", "")}
+    if request.form.get("comment", "").strip():
+        data["comment"] = request.form["comment"].strip()
+    if not data["option_key"]:
+        return _options_page(slr, {"option_key": ["choose one of the options"]}, 400)
+    task = _choose_task(slr)
+    if task is None:
+        flash("There is nothing to choose for this requirement any more: the choice was "
+              "made already.", "warning")
+        return redirect(url_for("portal.requirement", slr_id=slr.id))
+    session = db_session()
+    try:
+        complete_task(engine(), session, task.id, data, current_actor(), utcnow())
+    except FormValidationError as exc:
+        session.rollback()
+        errors = dict(exc.errors)
+        if "option_key" in errors:  # the schema's message lists raw keys: say it plainly
+            errors["option_key"] = ["choose one of the options listed below"]
+        return _options_page(slr, errors, 400)
+    session.commit()
+    flash("Thank you: your choice was recorded. We will prepare the SLA draft.", "success")
+    return redirect(url_for("portal.requirement", slr_id=slr.id))

@@ -1,0 +1,42 @@
+"""The SLR form: up to WISH_ROWS wishes, read from the request and shown back as given.
+
+A wish row left completely empty is skipped; any other row is kept exactly as typed (the
+assessment, not the form, judges whether it can be measured, so nothing the customer said
+is lost). ``submit_slr`` numbers its errors by the wishes it got; ``field_errors`` puts
+them back on the form rows they came from.
+"""
+from __future__ import annotations
+
+WISH_ROWS = 5
+WISH_FIELDS = ("text", "metric", "comparator", "value", "period")
+COMPARATORS = (("", "—"), (">=", "≥ at least"), ("<=", "≤ at most"))
+PERIODS = (("", "—"), ("month", "per month"), ("quarter", "per quarter"))
+
+
+def empty_values() -> dict:
+    return {"title": "", "need": "",
+            "rows": [dict.fromkeys(WISH_FIELDS, "") for _ in range(WISH_ROWS)]}
+
+
+def read(form) -> tuple[dict, list[dict], list[int]]:
+    """(values to show back, wishes for submit_slr, form row of each wish)."""
+    values = {"title": form.get("title", ""), "need": form.get("need", ""), "rows": []}
+    wishes, rows = [], []
+    for i in range(WISH_ROWS):
+        row = {f: form.get(f"wishes-{i}-{f}", "").strip() for f in WISH_FIELDS}
+        values["rows"].append(row)
+        if any(row.values()):
+            wishes.append({f: row[f] or None for f in WISH_FIELDS})
+            rows.append(i)
+    return values, wishes, rows
+
+
+def field_errors(errors: dict, rows: list[int]) -> dict:
+    """``submit_slr``'s errors keyed by the form's field names."""
+    out = {}
+    for key, messages in errors.items():
+        parts = key.split(".")
+        if parts[0] == "wishes" and len(parts) == 3 and parts[1].isdigit():
+            key = f"wishes-{rows[int(parts[1])]}-{parts[2]}"
+        out[key] = messages
+    return out
