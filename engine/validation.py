@@ -40,6 +40,8 @@ FLOW_NODES = (
 
 _ISO_LIKE = re.compile(r"^(R\d*/)?P[0-9YMWDTHS.]+$|^\d{4}-\d{2}-\d{2}")
 
+NOT_IN_LANE = "user task is not in a lane (its lane names the role)"
+
 FormLoader = Callable[[str], bytes | None]
 
 
@@ -61,7 +63,17 @@ def check_document(root, name: str) -> list[Problem]:
     problems = []
     for proc in processes:
         problems.extend(_check_flows(proc))
+        problems.extend(_check_lanes(proc))
     return problems
+
+
+def _check_lanes(process) -> list[Problem]:
+    """User tasks of the process outside every lane (found here too, so that they are
+    reported even when the parser stops at another element's problem)."""
+    in_lanes = {(ref.text or "").strip()
+                for ref in process.iterfind(".//bpmn:lane/bpmn:flowNodeRef", NS)}
+    return [Problem(el.get("id"), NOT_IN_LANE)
+            for el in process.findall("bpmn:userTask", NS) if el.get("id") not in in_lanes]
 
 
 def _check_flows(container) -> list[Problem]:
@@ -125,7 +137,7 @@ def check_specs(specs: Iterable, *, registry: HandlerRegistry, known_lanes: Iter
 def _check_user_task(task_spec, eid, lanes, form_loader, forms_out) -> list[Problem]:
     problems = []
     if not task_spec.lane:
-        problems.append(Problem(eid, "user task is not in a lane (its lane names the role)"))
+        problems.append(Problem(eid, NOT_IN_LANE))
     elif task_spec.lane not in lanes:
         problems.append(Problem(
             eid, f"lane {task_spec.lane!r} is not a known role ({', '.join(sorted(lanes))})"))

@@ -1,0 +1,133 @@
+"""The audit routes (all GET)."""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+
+from flask import Response, abort, render_template, request, url_for
+
+from engine.audit import instance_events, verify_chain
+from engine.models import ProcessInstance, ProcessVersion
+
+from .. import db_session
+from ..auth.access import roles_required
+from . import AUDITORS, PER_PAGE, TRACE_READERS, bp, queries
+
+
+def _day(name: str, end: bool = False) -> datetime | None:
+    """A YYYY-MM-DD query argument as a datetime; ``end``: the start of the next day."""
+    value = (request.args.get(name) or "").strip()
+    if not value:
+        return None
+    try:
+        day = datetime.strptime(value, "%Y-%m-%d")
+    except ValueError:
+        abort(400, description=f"{name}: a date like 2026-01-31 is expected")
+    return day + timedelta(days=1) if end else day
+
+
+def _filters() -> queries.Filters:
+    status = request.args.get("status", "")
+    return queries.Filters(
+        process=request.args.get("process", "").strip(),
+        version=request.args.get("version", type=int),
+        status=status if status in queries.STATUSES else "",
+        customer=request.args.get("customer", "").strip(),
+        sla=request.args.get("sla", "").strip(),
+        actor=request.args.get("actor", "").strip(),
+        date_from=_day("from"), date_to=_day("to", end=True))
+
+
+@bp.get("")
+@roles_required(*AUDITORS)
+def index():
+    session = db_session()
+    filters = _filters()
+    page = queries.search(session, filters, request.args.get("page", 1, type=int), PER_PAGE)
+    return render_template("audit/index.html", page=page, filters=filters,
+                           statuses=queries.STATUSES, **queries.choices(session))
+
+
+def _instance(instance_id: int) -> tuple[ProcessInstance, ProcessVersion]:
+    session = db_session()
+    instance = session.get(ProcessInstance, instance_id)
+    if instance is None:
+        abort(404)
+    return instance, session.get(ProcessVersion, instance.version_id)
+
+
+@bp.get("/instances/<int:instance_id>")
+@roles_required(*TRACE_READERS)
+def trace(instance_id: int):
+    session = db_session()
+    instance, version = _instance(instance_id)
+    events = instance_events(session, instance_id)
+    marks = queries.markers(session, instance, events)
+    return render_template(
+        "audit/trace.html", instance=instance, version=version,
+        events=[queries.event_dict(ev) for ev in events], markers=marks,
+        markers_json=json.dumps(marks), check=queries.check_instance(events))
+
+
+@bp.get("/instances/<int:instance_id>/diagram.xml")
+@roles_required(*TRACE_READERS)
+def diagram(instance_id: int):
+    _, version = _instance(instance_id)
+    return Response(version.bpmn_xml, mimetype="application/xml")
+
+
+@bp.get("/instances/<int:instance_id>/trace.json")
+@roles_required(*TRACE_READERS)
+def trace_json(instance_id: int):
+    session = db_session()
+    instance, version = _instance(instance_id)
+    events = instance_events(session, instance_id)
+    check = queries.check_instance(events)
+    body = {
+        "instance": {"id": instance.id, "process_id": instance.process_id,
+                     "version": version.version, "status": instance.status,
+                     "title": instance.title, "organisation": instance.organisation,
+                     "started_by": instance.started_by,
+                     "started_at": instance.started_at.isoformat(),
+                     "completed_at": instance.completed_at.isoformat()
+                     if instance.completed_at else None},
+        "verification": {"ok": check.ok, "checked": check.checked, "bad": check.bad},
+        "events": [queries.event_dict(ev) for ev in events],
+    }
+    return Response(json.dumps(body, indent=2), mimetype="application/json", headers={
+        "Content-Disposition": f"attachment; filename=instance-{instance_id}-trace.json"})
+
+
+@bp.get("/instances/<int:instance_id>/trace.csv")
+@roles_required(*TRACE_READERS)
+def trace_csv(instance_id: int):
+    _instance(instance_id)
+    events = instance_events(db_session(), instance_id)
+    return Response(queries.trace_csv(events), mimetype="text/csv", headers={
+        "Content-Disposition": f"attachment; filename=instance-{instance_id}-trace.csv"})
+
+
+@bp.get("/log.csv")
+@roles_required(*AUDITORS)
+def log_csv():
+    date_from, date_to = _day("from"), _day("to", end=True)
+    events = queries.log_events(db_session(), date_from, date_to)
+    span = "-".join(a for a in (request.args.get("from"), request.args.get("to")) if a)
+    return Response(queries.trace_csv(events), mimetype="text/csv", headers={
+        "Content-Disposition": f"attachment; filename=audit-log{'-' + span if span else ''}.csv"})
+
+
+@bp.get("/verify")
+@roles_required(*AUDITORS)
+def verify():
+    session = db_session()
+    result = verify_chain(session)
+    bad = None
+    if result.first_bad is not None:
+        from engine.models import AuditEvent
+
+        ev = session.get(AuditEvent, result.first_bad)
+        bad = queries.event_dict(ev) if ev is not None else None
+    trace_url = (url_for("audit.trace", instance_id=bad["instance_id"])
+                 if bad and bad["instance_id"] else None)
+    return render_template("audit/verify.html", result=result, bad=bad, trace_url=trace_url)

@@ -1,0 +1,199 @@
+"""The diagram library and modeler (process owners, admins; auditors read).
+
+Every process with its versions and instance counts, a version with its running instances,
+the diff between two versions, download of the .bpmn, and the JSON endpoints the modeler
+page uses: validate (the same checks as ``slm deploy``) and deploy (a new version only when
+valid). The JS sends the CSRF token in the X-CSRFToken header.
+"""
+from __future__ import annotations
+
+import re
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+
+from engine.clock import utcnow
+from engine.deploy import check_diagram, deploy
+from engine.errors import DeployError, NotFoundError
+from engine.migration import MigrationRefused, migrate_instance, migrate_version
+from engine.models import ProcessInstance, ProcessVersion
+
+from .. import db_session
+from ..auth.access import current_actor, roles_required
+from ..services import WORKFLOWS
+from .diff import version_diff
+from .queries import element_stats, instance_counts, library, running_instances, versions_of
+
+bp = Blueprint("diagrams", __name__, url_prefix="/diagrams")
+OWNERS = ("Process Owner", "Admin")
+READERS = (*OWNERS, "Auditor")
+_SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._ -]{0,120}\.bpmn$")
+
+
+def _version_or_404(version_id: int) -> ProcessVersion:
+    row = db_session().get(ProcessVersion, version_id)
+    if row is None:
+        abort(404)
+    return row
+
+
+@bp.get("")
+@roles_required(*READERS)
+def index():
+    return render_template("diagrams/index.html", processes=library(db_session()))
+
+
+@bp.get("/<int:version_id>")
+@roles_required(*READERS)
+def version(version_id: int):
+    row = _version_or_404(version_id)
+    session = db_session()
+    return render_template(
+        "diagrams/version.html", v=row, counts=instance_counts(session, [row.id])[row.id],
+        running=running_instances(session, row.id), others=versions_of(session, row.process_id))
+
+
+@bp.get("/<int:version_id>/diff")
+@roles_required(*READERS)
+def diff(version_id: int):
+    new = _version_or_404(version_id)
+    other_id = request.args.get("with", type=int)
+    others = versions_of(db_session(), new.process_id)
+    if other_id is None:
+        older = [o for o in others if o.version < new.version]
+        if not older:
+            abort(404)
+        other_id = older[-1].id
+    old = _version_or_404(other_id)
+    if old.process_id != new.process_id:
+        abort(404)
+    result = version_diff(old.bpmn_xml, new.bpmn_xml, old.forms_json, new.forms_json)
+    return render_template("diagrams/diff.html", old=old, new=new, diff=result, others=others)
+
+
+@bp.get("/<int:version_id>/stats")
+@roles_required(*READERS)
+def stats(version_id: int):
+    """Per element: instances that passed it, wait at it, and open incidents (JSON)."""
+    row = _version_or_404(version_id)
+    return jsonify(element_stats(db_session(), row.id))
+
+
+@bp.get("/<int:version_id>/download")
+@roles_required(*READERS)
+def download(version_id: int):
+    row = _version_or_404(version_id)
+    name = row.filename if _SAFE_NAME.match(row.filename or "") else f"{row.process_id}.bpmn"
+    return Response(row.bpmn_xml, mimetype="application/xml", headers={
+        "Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@bp.get("/modeler")
+@roles_required(*OWNERS)
+def modeler():
+    version_id = request.args.get("version", type=int)
+    row = _version_or_404(version_id) if version_id is not None else None
+    services = current_app.extensions["slm"]
+    forms_dir = WORKFLOWS / "forms"
+    forms = sorted(p.name for p in forms_dir.glob("*.json")) if forms_dir.is_dir() else []
+    return render_template(
+        "diagrams/modeler.html", v=row, forms=forms, handlers=services.engine.registry.describe(),
+        lanes=list(services.engine.known_lanes),
+        name=(row.filename if row is not None and _SAFE_NAME.match(row.filename or "")
+              else "diagram.bpmn"))
+
+
+@bp.post("/<int:version_id>/migrate")
+@roles_required(*OWNERS)
+def migrate(version_id: int):
+    """Move one running instance (field ``instance``) or all of them to version ``target``."""
+    row = _version_or_404(version_id)
+    target_id = request.form.get("target", type=int)
+    instance_id = request.form.get("instance", type=int)
+    if target_id is None:
+        abort(400)
+    services, session = current_app.extensions["slm"], db_session()
+    actor, now = current_actor().name, utcnow()
+    if instance_id is not None:
+        instance = session.get(ProcessInstance, instance_id)
+        if instance is None or instance.version_id != row.id:
+            abort(404)
+        try:
+            number = migrate_instance(services.engine, session, instance_id, target_id, actor, now)
+        except (MigrationRefused, NotFoundError) as exc:
+            session.rollback()
+            flash(f"Not moved: {exc}", "danger")
+        else:
+            session.commit()
+            flash(f"Instance #{instance_id} moved to version {number}.", "success")
+    else:
+        try:
+            results = migrate_version(services.engine, session, row.id, target_id, actor, now)
+        except NotFoundError as exc:
+            session.rollback()
+            flash(f"Not moved: {exc}", "danger")
+        else:
+            session.commit()
+            moved = [i for i, r in results.items() if isinstance(r, int)]
+            flash(f"{len(moved)} of {len(results)} running instances moved.",
+                  "success" if len(moved) == len(results) else "warning")
+            for reason in (r for r in results.values() if isinstance(r, str)):
+                flash(f"Not moved: {reason}", "danger")
+    return redirect(url_for("diagrams.version", version_id=row.id))
+
+
+def _posted_diagram() -> tuple[bytes, str]:
+    data = request.get_data(cache=False)
+    if not data.strip():
+        abort(Response('{"error": "no diagram was sent"}', 400, mimetype="application/json"))
+    name = (request.args.get("name") or "").rsplit("/", 1)[-1]
+    return data, name if _SAFE_NAME.match(name) else "diagram.bpmn"
+
+
+def _deploy_args() -> dict:
+    services = current_app.extensions["slm"]
+    return dict(registry=services.engine.registry, known_lanes=services.engine.known_lanes,
+                form_loader=services.form_loader(),
+                max_bytes=services.settings.max_diagram_bytes)
+
+
+def _problems(exc: DeployError) -> list[dict]:
+    return [{"element_id": p.element_id, "message": p.message} for p in exc.problems]
+
+
+@bp.post("/validate")
+@roles_required(*OWNERS)
+def validate():
+    data, name = _posted_diagram()
+    try:
+        check_diagram(data, name, **_deploy_args())
+    except DeployError as exc:
+        return jsonify(valid=False, problems=_problems(exc))
+    return jsonify(valid=True, problems=[])
+
+
+@bp.post("/deploy")
+@roles_required(*OWNERS)
+def deploy_diagram():
+    data, name = _posted_diagram()
+    session = db_session()
+    try:
+        results = deploy(session, data, name, actor=current_actor().name, now=utcnow(),
+                         **_deploy_args())
+    except DeployError as exc:
+        session.rollback()
+        return jsonify(valid=False, problems=_problems(exc)), 422
+    session.commit()
+    return jsonify(valid=True, problems=[], versions=[
+        {"process_id": r.process_id, "version": r.version, "created": r.created,
+         "url": url_for("diagrams.version", version_id=r.version_id)} for r in results])
