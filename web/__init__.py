@@ -46,9 +46,11 @@ def create_app(config: dict | None = None) -> Flask:
             session.close()
 
     from . import admin as admin_area
+    from . import audit as audit_area
     from . import auth as auth_area
     from . import catalogue as catalogue_area
     from . import delivery as delivery_area
+    from . import diagrams as diagrams_area
     from . import errors, home, nav, vendor
     from . import portal as portal_area
     from . import reports as reports_area
@@ -72,6 +74,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(reviews_area.bp)
     app.register_blueprint(reports_area.bp)
     app.register_blueprint(tasks_area.bp)
+    app.register_blueprint(diagrams_area.bp)
+    app.register_blueprint(audit_area.bp)
 
     # Deny by default: a view without @public or @roles_required is a bug, found at start.
     if missing := undeclared_views(app):

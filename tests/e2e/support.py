@@ -98,7 +98,7 @@ def client_login(client, user: DemoUser) -> str:
     response = client.post("/login", data={"csrf_token": token, "username": user.username,
                                            "password": user.password})
     assert response.status_code == 302, f"login of {user.username} failed"
-    return csrf_token(client.get("/").data)
+    return csrf_token(client.get("/", follow_redirects=True).data)  # customers: the portal
 
 
 class LiveServer:

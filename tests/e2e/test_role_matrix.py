@@ -117,6 +117,24 @@ MATRIX = {
     ("tasks.claim", "POST"):                  (302, 403, 403, 302, 404, 403),
     ("tasks.unclaim", "POST"):                (302, 403, 403, 302, 404, 403),
     ("tasks.assign", "POST"):                 (302, 403, 403, 400, 403, 403),
+    # diagrams
+    ("diagrams.index", "GET"):                (302, 200, 200, 403, 403, 200),
+    ("diagrams.version", "GET"):              (302, 200, 200, 403, 403, 200),
+    ("diagrams.diff", "GET"):                 (302, 200, 200, 403, 403, 200),
+    ("diagrams.stats", "GET"):                (302, 200, 200, 403, 403, 200),
+    ("diagrams.download", "GET"):             (302, 200, 200, 403, 403, 200),
+    ("diagrams.modeler", "GET"):              (302, 200, 200, 403, 403, 403),
+    ("diagrams.migrate", "POST"):             (302, 400, 400, 403, 403, 403),
+    ("diagrams.validate", "POST"):            (302, 400, 400, 403, 403, 403),
+    ("diagrams.deploy_diagram", "POST"):      (302, 400, 400, 403, 403, 403),
+    # audit
+    ("audit.index", "GET"):                   (302, 200, 403, 403, 403, 200),
+    ("audit.trace", "GET"):                   (302, 200, 200, 403, 403, 200),
+    ("audit.diagram", "GET"):                 (302, 200, 200, 403, 403, 200),
+    ("audit.trace_json", "GET"):              (302, 200, 200, 403, 403, 200),
+    ("audit.trace_csv", "GET"):               (302, 200, 200, 403, 403, 200),
+    ("audit.log_csv", "GET"):                 (302, 200, 403, 403, 403, 200),
+    ("audit.verify", "GET"):                  (302, 200, 403, 403, 403, 200),
 }
 
 #: values for URL parameters, from the demo world (add records to ``world`` as needed)
@@ -161,6 +179,18 @@ URL_ARGS = {
     "tasks.claim": lambda w: {"task_id": w.extra["tasks"]["claim"]},
     "tasks.unclaim": lambda w: {"task_id": w.extra["tasks"]["unclaim"]},
     "tasks.assign": lambda w: {"task_id": w.extra["tasks"]["assign"]},
+    # diagrams
+    "diagrams.version": lambda w: {"version_id": w.extra["version_id"]},
+    "diagrams.diff": lambda w: {"version_id": w.extra["version_id"],
+                                "with": w.extra["version_id"]},
+    "diagrams.download": lambda w: {"version_id": w.extra["version_id"]},
+    "diagrams.stats": lambda w: {"version_id": w.extra["version_id"]},
+    "diagrams.migrate": lambda w: {"version_id": w.extra["version_id"]},
+    # audit (the agreed SLA's sla_agreement instance)
+    "audit.trace": lambda w: {"instance_id": w.extra["instance_id"]},
+    "audit.diagram": lambda w: {"instance_id": w.extra["instance_id"]},
+    "audit.trace_json": lambda w: {"instance_id": w.extra["instance_id"]},
+    "audit.trace_csv": lambda w: {"instance_id": w.extra["instance_id"]},
 }
 
 
@@ -210,6 +240,9 @@ def world(matrix_app) -> Demo:
     demo.extra.update(manager_world.records(matrix_app))
     # tasks: one open task per state-changing route
     demo.extra["tasks"] = task_records.matrix_tasks(matrix_app)
+    # diagrams: a deployed version
+    with matrix_app.extensions["slm"].sessions() as s:
+        demo.extra["version_id"] = s.execute(text("select min(id) from process_version")).scalar()
     return demo
 
 

@@ -1,0 +1,176 @@
+"""Tasks: the task list, the task page with its form, claim, unclaim, assign and complete.
+
+The list reads only the human_task table (see ``queries``); the task page renders the
+task's JSON Schema form on the server (``form_fields``) and reads it back typed by the
+schema (``form_data``); the engine validates and completes it. When someone else was first
+the person is told so in plain words, by name.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from engine.clock import utcnow
+from engine.errors import ConflictError, FormValidationError, TaskStateError
+from engine.forms import resolve_schema
+from engine.models import ProcessInstance, ProcessVersion
+from engine.tasks import assign_task, claim_task, complete_task, task_data, task_form, unclaim_task
+
+from .. import db_session
+from ..auth.access import current_actor, roles_required
+from ..errors import error_response
+from . import queries
+from .access import MANAGER, READERS, WORKERS, task_actions, task_viewer, visible_task
+from .context import instance_context
+from .form_data import form_to_data
+from .form_fields import build_form, enum_sources
+from .listing import duration, list_args, list_context, query_args
+
+bp = Blueprint("tasks", __name__, url_prefix="/tasks")
+bp.add_app_template_filter(duration, "task_duration")
+
+
+def _engine():
+    return current_app.extensions["slm"].engine
+
+
+@bp.get("")
+@roles_required(*READERS)
+def index():
+    session, viewer, now = db_session(), task_viewer(), utcnow()
+    query = list_args(request.args, viewer, session)
+    page = queries.list_tasks(session, viewer, query, now)
+    if not page.rows and query.page > 1:  # past the end (tasks were done meanwhile)
+        return redirect(url_for("tasks.index", **query_args(query, page=1)))
+    return render_template("tasks/index.html", **list_context(session, viewer, query, page, now))
+
+
+@bp.get("/<int:task_id>")
+@roles_required(*READERS)
+def show(task_id: int):
+    return _render_task(visible_task(task_id))
+
+
+@bp.post("/<int:task_id>")
+@roles_required(*WORKERS)
+def complete(task_id: int):
+    task, session = visible_task(task_id), db_session()
+    data = form_to_data(task_form(_engine(), session, task), request.form)
+    try:
+        complete_task(_engine(), session, task.id, data, current_actor(), utcnow())
+    except FormValidationError as exc:
+        session.rollback()
+        return _render_task(task, values=data, errors=exc.errors, status=400)
+    except (ConflictError, TaskStateError):
+        session.rollback()
+        return error_response(409, _taken(task_id))
+    session.commit()
+    follow = queries.next_task(session, task.instance_id, task_viewer())
+    if follow is None:
+        flash(f"“{task.name}” is done.", "success")
+        return redirect(url_for("tasks.index"))
+    flash(f"“{task.name}” is done. Next in this process for you: “{follow.name}”.", "success")
+    return redirect(url_for("tasks.show", task_id=follow.id))
+
+
+@bp.post("/<int:task_id>/claim")
+@roles_required(*WORKERS)
+def claim(task_id: int):
+    task = visible_task(task_id)
+    if not _step(lambda: claim_task(db_session(), task.id, current_actor(), utcnow()), task_id):
+        return redirect(_back())
+    flash(f"You claimed “{task.name}”.", "success")
+    return redirect(url_for("tasks.show", task_id=task_id))
+
+
+@bp.post("/<int:task_id>/unclaim")
+@roles_required(*WORKERS)
+def unclaim(task_id: int):
+    task = visible_task(task_id)
+    if _step(lambda: unclaim_task(db_session(), task.id, current_actor(), utcnow()), task_id,
+             otherwise="is not claimed by anyone"):
+        flash(f"“{task.name}” is back in the queue of the role {task.lane}.", "success")
+    return redirect(_back())
+
+
+@bp.post("/<int:task_id>/assign")
+@roles_required(MANAGER)
+def assign(task_id: int):
+    task, session = visible_task(task_id), db_session()
+    username = request.form.get("assignee", "")
+    if username not in {u.username for u in queries.assignable_users(
+            session, task.lane, task.organisation)}:
+        errors = {"assignee": [f"Choose a person who holds the role {task.lane}."]}
+        return _render_task(task, assign_errors=errors, status=400)
+    if _step(lambda: assign_task(session, task.id, username, current_actor(), utcnow()),
+             task_id):
+        name = queries.display_names(session, [username]).get(username, username)
+        flash(f"“{task.name}” is assigned to {name}.", "success")
+    return redirect(url_for("tasks.show", task_id=task_id))
+
+
+@bp.get("/<int:task_id>/diagram")
+@roles_required(*READERS)
+def diagram(task_id: int):
+    task = visible_task(task_id)
+    xml = db_session().scalar(select(ProcessVersion.bpmn_xml).join(
+        ProcessInstance, ProcessInstance.version_id == ProcessVersion.id).where(
+        ProcessInstance.id == task.instance_id))
+    # a version never changes: the browser may keep it
+    return current_app.response_class(xml, mimetype="application/xml",
+                                      headers={"Cache-Control": "private, max-age=3600"})
+
+
+# -- helpers ---------------------------------------------------------------------------------
+def _render_task(task, values=None, errors=None, assign_errors=None, status=200):
+    session, engine = db_session(), _engine()
+    data = task_data(engine, session, task, utcnow()) if task.status == "ready" else {}
+    schema = resolve_schema(task_form(engine, session, task), data)
+    form = build_form(schema, data, data if values is None else values, errors)
+    actions = task_actions(task)
+    people = [task.assignee, task.completed_by]
+    assignees = queries.assignable_users(session, task.lane, task.organisation) \
+        if actions.assign else []
+    return render_template(
+        "tasks/show.html", task=task, form=form, actions=actions, assignees=assignees,
+        assign_errors=assign_errors or {},
+        context=instance_context(session, task, data, "options" in enum_sources(schema)),
+        names=queries.display_names(session, people), now=utcnow()), status
+
+
+def _step(action, task_id: int, otherwise: str = "") -> bool:
+    """Run a claim/unclaim/assign and commit; on a refusal roll back, say why, return False."""
+    session = db_session()
+    try:
+        action()
+    except (ConflictError, TaskStateError):
+        session.rollback()
+        flash(_taken(task_id, otherwise), "warning")
+        return False
+    session.commit()
+    return True
+
+
+def _taken(task_id: int, otherwise: str = "") -> str:
+    """Why the task cannot be had any more, by whom, in words (read afresh)."""
+    session = db_session()
+    task = visible_task(task_id)
+    session.refresh(task)
+    names = queries.display_names(session, [task.assignee, task.completed_by])
+    if task.status == "completed":
+        who = names.get(task.completed_by, task.completed_by)
+        return f"“{task.name}” was already completed by {who}."
+    if task.status != "ready":
+        return f"“{task.name}” is no longer open: the process has moved on."
+    if task.assignee and task.assignee != current_user.username:
+        return f"“{task.name}” was already claimed by {names.get(task.assignee, task.assignee)}."
+    return f"“{task.name}” {otherwise or 'changed in the meantime: reload and try again'}."
+
+
+def _back() -> str:
+    """Where to return after an action on the list: a local path only."""
+    target = request.form.get("next", "")
+    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("tasks.index")
