@@ -118,11 +118,12 @@ def test_login_refuses_an_open_redirect(client, demo):
 
 def test_a_new_password_ends_other_sessions(app, client, demo):
     client_login(client, demo.users["Customer"])
-    assert client.get("/").status_code == 200
+    assert client.get("/tasks").status_code == 200
     with app.extensions["slm"].sessions() as session:
         people.set_password(session, demo.users["Customer"].id, "a changed password")
         session.commit()
-    assert client.get("/").status_code == 302
+    response = client.get("/tasks")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
 
 
 def test_a_disabled_user_is_signed_out(app, client, demo):
