@@ -19,65 +19,46 @@
   }
 
   function show(container) {
-    var url = container.getAttribute("data-diagram-url");
     var marks = JSON.parse(container.getAttribute("data-markers") || "{}");
     var viewer = new window.BpmnJS({ container: container });
     var selected = null;
 
-    function failed() {
-      container.setAttribute("data-state", "error");
-      container.innerHTML = "";
-      var note = document.createElement("p");
-      note.className = "text-body-secondary small p-3 mb-0";
-      note.textContent = "The diagram could not be shown.";
-      container.appendChild(note);
-    }
-
-    fetch(url, { credentials: "same-origin", headers: { Accept: "application/xml" } })
-      .then(function (response) {
-        if (!response.ok) { throw new Error("HTTP " + response.status); }
-        return response.text();
-      })
-      .then(function (xml) { return viewer.importXML(xml); })
-      .then(function () {
-        var loading = container.querySelector(".slm-diagram-loading");
-        if (loading) { loading.remove(); }
-        var canvas = viewer.get("canvas");
-        var registry = viewer.get("elementRegistry");
-        var overlays = viewer.get("overlays");
-        canvas.zoom("fit-viewport", "auto");
-        Object.keys(MARKERS).forEach(function (kind) {
-          (marks[kind] || []).forEach(function (id) {
-            if (registry.get(id)) { canvas.addMarker(id, MARKERS[kind]); }
-          });
+    window.slmLoadDiagram(container, viewer, function () {
+      var canvas = viewer.get("canvas");
+      var registry = viewer.get("elementRegistry");
+      var overlays = viewer.get("overlays");
+      canvas.zoom("fit-viewport", "auto");
+      Object.keys(MARKERS).forEach(function (kind) {
+        (marks[kind] || []).forEach(function (id) {
+          if (registry.get(id)) { canvas.addMarker(id, MARKERS[kind]); }
         });
-        Object.keys(marks.counts || {}).forEach(function (id) {
-          var element = registry.get(id);
-          if (!element) { return; }
-          var badge = document.createElement("span");
-          badge.className = "slm-count";
-          badge.setAttribute("data-testid", "count-" + id);
-          badge.setAttribute("title", "ran " + marks.counts[id] + " times");
-          badge.textContent = String(marks.counts[id]);
-          overlays.add(id, "count", { position: { top: -10, right: 10 }, html: badge });
-        });
-        viewer.get("eventBus").on("element.click", function (event) {
-          var element = event.element;
-          if (selected) { canvas.removeMarker(selected, "slm-selected"); }
-          if (!element || !element.businessObject || element.type === "bpmn:Process" ||
-              element.type === "bpmn:Participant" || element.type === "bpmn:Lane" ||
-              element.type === "bpmn:Collaboration") {
-            selected = null;
-            filterTimeline(null);
-            return;
-          }
-          selected = element.id;
-          canvas.addMarker(selected, "slm-selected");
-          filterTimeline(element.id, element.businessObject.name || element.id);
-        });
-        container.setAttribute("data-state", "ready");
-      })
-      .catch(failed);
+      });
+      Object.keys(marks.counts || {}).forEach(function (id) {
+        var element = registry.get(id);
+        if (!element) { return; }
+        var badge = document.createElement("span");
+        badge.className = "slm-count";
+        badge.setAttribute("data-testid", "count-" + id);
+        badge.setAttribute("title", "ran " + marks.counts[id] + " times");
+        badge.textContent = String(marks.counts[id]);
+        overlays.add(id, "count", { position: { top: -10, right: 10 }, html: badge });
+      });
+      viewer.get("eventBus").on("element.click", function (event) {
+        var element = event.element;
+        if (selected) { canvas.removeMarker(selected, "slm-selected"); }
+        if (!element || !element.businessObject || element.type === "bpmn:Process" ||
+            element.type === "bpmn:Participant" || element.type === "bpmn:Lane" ||
+            element.type === "bpmn:Collaboration") {
+          selected = null;
+          filterTimeline(null);
+          return;
+        }
+        selected = element.id;
+        canvas.addMarker(selected, "slm-selected");
+        filterTimeline(element.id, element.businessObject.name || element.id);
+      });
+      container.setAttribute("data-state", "ready");
+    });
   }
 
   document.addEventListener("DOMContentLoaded", function () {
