@@ -61,7 +61,7 @@ class AuditTrail:
         if not self.events:
             return 0
         conn = session.connection()
-        head = conn.execute(sql.AUDIT_HEAD_LOCKED).one_or_none()
+        head = sql.AUDIT_HEAD_LOCKED.first(conn)
         if head is None:  # the migration creates it; a bare create_all does not
             conn.execute(sql.AH.insert(), {"id": 1, "seq": 0, "hash": GENESIS})
             head = (0, GENESIS)
@@ -74,8 +74,8 @@ class AuditTrail:
                            ev["data"])
             rows.append(dict(seq=seq, prev_hash=prev, hash=h, **ev))
             prev = h
-        conn.execute(sql.AUDIT_INSERT, rows)
-        conn.execute(sql.AUDIT_HEAD_UPDATE, {"new_seq": seq, "new_hash": prev})
+        sql.AUDIT_INSERT.execute_many(conn, rows)
+        sql.AUDIT_HEAD_UPDATE.execute(conn, {"new_seq": seq, "new_hash": prev})
         count = len(self.events)
         self.events = []
         return count

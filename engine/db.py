@@ -6,10 +6,12 @@ command-line runners share it.
 from __future__ import annotations
 
 import os
+import sqlite3
 from pathlib import Path
 
 from sqlalchemy import MetaData, create_engine, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
 
 NAMING = {
@@ -61,7 +63,11 @@ def _sqlite_pragmas(dbapi_conn, _record):
 def _sqlite_begin(conn):
     # Take the write lock at BEGIN: a deferred transaction that reads and then writes
     # can deadlock against another writer ("database is locked") instead of waiting.
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    # Sent on the driver connection: it starts every transaction, so it is kept cheap.
+    try:
+        conn.connection.driver_connection.execute("BEGIN IMMEDIATE")
+    except sqlite3.Error as exc:
+        raise DBAPIError.instance("BEGIN IMMEDIATE", (), exc, sqlite3.Error) from exc
 
 
 def make_engine(url: str | None = None, **kwargs) -> Engine:

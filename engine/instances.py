@@ -24,11 +24,11 @@ def start_instance(engine: Engine, session: Session, process_id: str, *, actor: 
     now = as_utc(now)
     vs = engine.latest_version(session, process_id)
     # The row first: handlers of the first step may need the instance id.
-    instance_id = session.connection().execute(sql.INSERT_INSTANCE, dict(
+    instance_id = sql.INSERT_INSTANCE.scalar(session.connection(), dict(
         version_id=vs.version_id, process_id=process_id, status="running", state="{}",
         serializer_version=SERIALIZER_VERSION, revision=1, started_by=actor,
         organisation=organisation, title=title or process_id, started_at=now, updated_at=now,
-        timers="[]")).inserted_primary_key[0]
+        timers="[]"))
     workflow = BpmnWorkflow(vs.spec, vs.subprocess_specs)
     for task in workflow.get_tasks(state=TaskState.READY):
         task.data.update(data or {})

@@ -91,7 +91,7 @@ class Engine:
         return vs
 
     def latest_version(self, session: Session, process_id: str) -> VersionSpec:
-        vid = session.connection().execute(sql.LATEST_VERSION, {"pid": process_id}).scalar()
+        vid = sql.LATEST_VERSION.scalar(session.connection(), {"pid": process_id})
         if vid is None:
             raise NotFoundError(f"no process {process_id!r} is deployed")
         return self.version_spec(session, vid)
@@ -143,7 +143,7 @@ class Engine:
         that steps on one instance queue up instead of deadlocking on the rows they touch."""
         conn = session.connection()
         stmt = sql.LOAD_INSTANCE_LOCKED if lock and not is_sqlite(conn) else sql.LOAD_INSTANCE
-        row = conn.execute(stmt, {"iid": instance_id}).one_or_none()
+        row = stmt.first(conn, {"iid": instance_id})
         if row is None:
             raise NotFoundError(f"process instance {instance_id} does not exist")
         vs = self.version_spec(session, row.version_id)
@@ -152,7 +152,7 @@ class Engine:
             workflow, ready = hit[1], hit[2]
         else:
             workflow = loads_state(row.state, vs.spec, vs.subprocess_specs)
-            ready = set(conn.execute(sql.READY_TASK_IDS, {"iid": instance_id}).scalars())
+            ready = set(sql.READY_TASK_IDS.scalars(conn, {"iid": instance_id}))
         loaded = Loaded(instance_id, vs, row.revision, row.status, row.organisation,
                         json.loads(row.timers), workflow, ready, actor=actor, now=as_utc(now))
         self.script_engine(loaded, session)
@@ -173,8 +173,7 @@ class Engine:
         if status == "completed" and loaded.status != "completed":
             values["v_completed_at"] = now
             stmt = sql.SAVE_INSTANCE_DONE
-        result = session.connection().execute(stmt, values)
-        if result.rowcount != 1:
+        if stmt.execute(session.connection(), values) != 1:
             raise ConflictError(f"process instance {loaded.id} was changed by someone else "
                                 "in the meantime; reload it and try again")
         if status != loaded.status and status in ("completed", "error"):
@@ -194,9 +193,10 @@ class Engine:
         stale = [tid for tid, due in before.items() if tid not in after or after[tid][1] != due]
         fresh = [t for tid, t in after.items() if before.get(tid) != t[1]]
         if stale:
-            session.connection().execute(sql.DELETE_TIMERS, {"iid": loaded.id, "tids": stale})
+            sql.DELETE_TIMER.execute_many(session.connection(), [
+                {"iid": loaded.id, "tid": tid} for tid in stale])
         if fresh:
-            session.connection().execute(sql.INSERT_TIMERS, [
+            sql.INSERT_TIMERS.execute_many(session.connection(), [
                 dict(instance_id=loaded.id, task_id=tid, element_id=eid,
                      due_at=datetime.fromisoformat(due)) for tid, due, eid in fresh])
         loaded.timers = [[t[0], t[1]] for t in current]

@@ -9,8 +9,11 @@ from __future__ import annotations
 import json
 from datetime import date, timedelta
 from decimal import Decimal
+from math import isfinite
+from types import ModuleType
 from uuid import UUID
 
+import orjson
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.event_definition import (
@@ -18,6 +21,7 @@ from SpiffWorkflow.bpmn.serializer.default.event_definition import (
 )
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, TaskConverter
 from SpiffWorkflow.bpmn.serializer.helpers.registry import DefaultRegistry
+from SpiffWorkflow.bpmn.util.subworkflow import BpmnSubWorkflow
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.task import Task
 
@@ -110,8 +114,129 @@ def loads_spec(text: str):
 
 
 def dumps_state(workflow) -> str:
-    """The workflow's state (tasks, data, subprocesses) without the spec, as JSON."""
-    return json.dumps(_REGISTRY.convert(workflow), separators=(",", ":"))
+    """The workflow's state (tasks, data, subprocesses) without the spec, as JSON.
+
+    Written with orjson; whatever orjson would refuse or write differently from the
+    standard library (integers beyond 64 bits, NaN and infinities, non-string keys, lone
+    surrogates, unknown types) goes through ``json.dumps`` instead, which also raises the
+    TypeError for values task data cannot hold.
+    """
+    try:
+        return orjson.dumps(_fast_state_dict(workflow)).decode()
+    except (_NonFinite, TypeError):
+        return json.dumps(_REGISTRY.convert(workflow), separators=(",", ":"))
+
+
+def state_dict(workflow) -> dict:
+    """What ``SERIALIZER.registry.convert(workflow)`` returns, computed faster.
+
+    Spiff's registry converts every value through several generic layers; this walks the
+    same structure directly (the converters of BpmnWorkflow, BpmnSubWorkflow and Task as
+    configured above) and hands anything that is not a plain JSON value back to the
+    registry. tests/unit/test_state_dict.py checks it against the registry.
+    """
+    try:
+        return _fast_state_dict(workflow)
+    except _NonFinite:
+        return _REGISTRY.convert(workflow)
+
+
+class _NonFinite(Exception):
+    """A NaN or infinite float: orjson would write it as null, so take the slow path."""
+
+
+def _fast_state_dict(workflow) -> dict:
+    if type(workflow) is not BpmnWorkflow or any(
+            type(sp) is not BpmnSubWorkflow for sp in workflow.subprocesses.values()):
+        return _REGISTRY.convert(workflow)
+    dct = _workflow_dict(workflow)
+    dct["subprocesses"] = {str(k): _subworkflow_dict(sp) for k, sp in workflow.subprocesses.items()}
+    dct["bpmn_events"] = _REGISTRY.convert(workflow.bpmn_events)
+    dct["typename"] = _TYPENAMES[BpmnWorkflow]
+    return dct
+
+
+_TYPENAMES = _REGISTRY.typenames
+
+
+def _value(obj):
+    """``_REGISTRY.convert(obj)`` with plain str/int/float/bool/None/dict/list done here."""
+    t = type(obj)
+    if t is str or t is int or t is bool or obj is None:
+        return obj
+    if t is float:
+        if isfinite(obj):
+            return obj
+        raise _NonFinite
+    if t is dict and "typename" not in obj:
+        return {k: _value(v) for k, v in obj.items()
+                if not callable(v) and not isinstance(v, ModuleType)}
+    if t is list:
+        return [_value(v) for v in obj]
+    return _REGISTRY.convert(obj)
+
+
+_UUID_TEXT: dict[UUID, str] = {}
+
+
+def _text(uuid: UUID) -> str:
+    """``str(uuid)``, remembered: a state holds each task id up to three times per save."""
+    text = _UUID_TEXT.get(uuid)
+    if text is None:
+        if len(_UUID_TEXT) >= 200_000:
+            _UUID_TEXT.clear()
+        text = _UUID_TEXT[uuid] = str(uuid)
+    return text
+
+
+def _workflow_dict(workflow) -> dict:
+    last = workflow.last_task
+    tasks = workflow.tasks
+    task_typename = _TYPENAMES[Task]
+    return {
+        "data": _value(_REGISTRY.clean(workflow.data)),
+        "correlations": workflow.correlations,
+        "last_task": _text(last.id) if last is not None else None,
+        "success": workflow.success,
+        "completed": workflow.completed,
+        "tasks": {str(k): _task_dict(t, tasks, task_typename) if type(t) is Task
+                  else _REGISTRY.convert(t) for k, t in tasks.items()},
+        "root": _text(workflow.task_tree.id),
+    }
+
+
+def _subworkflow_dict(sp) -> dict:
+    dct = _workflow_dict(sp)
+    dct["parent_task_id"] = str(sp.parent_task_id)
+    dct["spec"] = sp.spec.name
+    dct["typename"] = _TYPENAMES[BpmnSubWorkflow]
+    return dct
+
+
+def _task_dict(task, tasks, typename) -> dict:
+    # Spiff 3.2's TaskConverter: the root keeps its data, every other task the keys that
+    # differ from its parent's data (updated and deleted); EngineTaskConverter converts both.
+    parent = tasks.get(task._parent) if task._parent is not None else None
+    if parent is None:
+        data, delta = _value(task.data), {}
+    else:
+        a, b = parent.data, task.data
+        data = {}
+        delta = {"updates": _value({k: v for k, v in b.items() if k not in a or v != a[k]}),
+                 "deletions": [k for k in a if k not in b]}
+    return {
+        "id": _text(task.id),
+        "parent": _text(task._parent) if parent is not None else None,
+        "children": [_text(c) for c in task._children],
+        "last_state_change": task.last_state_change,
+        "state": task.state,
+        "task_spec": task.task_spec.name,
+        "triggered": task.triggered,
+        "internal_data": _value(task.internal_data),
+        "data": data,
+        "delta": delta,
+        "typename": typename,
+    }
 
 
 def loads_state(text: str, spec, subprocess_specs: dict):

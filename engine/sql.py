@@ -1,13 +1,16 @@
-"""Pre-built Core statements for the engine's hot paths.
+"""The statements of the engine's hot paths, built once.
 
-Building a statement object per call costs more than running it on SQLite; these are
-built once with bind parameters and executed on the session's connection.
+Each is a SQLAlchemy Core statement wrapped in ``Prepared`` (see engine.prepared): it is
+compiled per dialect on first use and run on the DBAPI cursor of the step's connection.
+Lists of ids are handled with one row per id (``execute_many``) instead of expanding
+``IN`` parameters.
 """
 from __future__ import annotations
 
 from sqlalchemy import bindparam, or_, select
 
 from .models import AuditEvent, AuditHead, DueTimer, HumanTask, ProcessInstance, ProcessVersion
+from .prepared import Prepared
 
 PI = ProcessInstance.__table__
 PV = ProcessVersion.__table__
@@ -16,48 +19,72 @@ DT = DueTimer.__table__
 AE = AuditEvent.__table__
 AH = AuditHead.__table__
 
-LATEST_VERSION = (select(PV.c.id).where(PV.c.process_id == bindparam("pid"))
-                  .order_by(PV.c.version.desc()).limit(1))
+
+def _values(columns):
+    """``{column: bindparam(column)}``: an INSERT of exactly these columns."""
+    return {c: bindparam(c) for c in columns}
+
+
+LATEST_VERSION = Prepared(select(PV.c.id).where(PV.c.process_id == bindparam("pid"))
+                          .order_by(PV.c.version.desc()).limit(1))
 
 _INSTANCE_COLS = (PI.c.version_id, PI.c.revision, PI.c.status, PI.c.organisation, PI.c.timers,
                   PI.c.state)
-LOAD_INSTANCE = select(*_INSTANCE_COLS).where(PI.c.id == bindparam("iid"))
+_LOAD = select(*_INSTANCE_COLS).where(PI.c.id == bindparam("iid"))
+LOAD_INSTANCE = Prepared(_LOAD)
 #: PostgreSQL: lock the instance row first in every step, so that steps on one instance
 #: queue up instead of deadlocking on the rows they touch afterwards.
-LOAD_INSTANCE_LOCKED = LOAD_INSTANCE.with_for_update()
-INSERT_INSTANCE = PI.insert()
-READY_TASK_IDS = select(HT.c.task_id).where(HT.c.instance_id == bindparam("iid"),
-                                            HT.c.status == "ready")
+LOAD_INSTANCE_LOCKED = Prepared(_LOAD.with_for_update())
+INSERT_INSTANCE = Prepared(PI.insert().values(_values((
+    "version_id", "process_id", "status", "state", "serializer_version", "revision",
+    "started_by", "organisation", "title", "started_at", "updated_at", "timers",
+))).returning(PI.c.id))
+READY_TASK_IDS = Prepared(select(HT.c.task_id).where(HT.c.instance_id == bindparam("iid"),
+                                                     HT.c.status == "ready"))
 _SAVE = ("state", "revision", "status", "updated_at", "timers", "serializer_version")
 _SAVE_WHERE = (PI.c.id == bindparam("iid"), PI.c.revision == bindparam("rev"))
-SAVE_INSTANCE = PI.update().where(*_SAVE_WHERE).values({c: bindparam(f"v_{c}") for c in _SAVE})
-SAVE_INSTANCE_DONE = PI.update().where(*_SAVE_WHERE).values(
-    {c: bindparam(f"v_{c}") for c in (*_SAVE, "completed_at")})
+SAVE_INSTANCE = Prepared(PI.update().where(*_SAVE_WHERE).values(
+    {c: bindparam(f"v_{c}") for c in _SAVE}))
+SAVE_INSTANCE_DONE = Prepared(PI.update().where(*_SAVE_WHERE).values(
+    {c: bindparam(f"v_{c}") for c in (*_SAVE, "completed_at")}))
 
-INSERT_TASKS = HT.insert()
-CANCEL_TASKS = HT.update().where(
-    HT.c.instance_id == bindparam("iid"), HT.c.task_id.in_(bindparam("tids", expanding=True)),
-    HT.c.status == "ready").values(status="cancelled", completed_at=bindparam("now"))
-TASK_ROW = select(*HT.c).where(HT.c.id == bindparam("htid"))
-COMPLETE_TASK = HT.update().where(HT.c.id == bindparam("htid"), HT.c.status == "ready").values(
+INSERT_TASKS = Prepared(HT.insert().values(_values((
+    "instance_id", "task_id", "element_id", "name", "lane", "organisation", "process_id",
+    "form", "instructions", "due_at", "status", "created_at",
+))))
+#: one row per task id (execute_many)
+CANCEL_TASK = Prepared(HT.update().where(
+    HT.c.instance_id == bindparam("iid"), HT.c.task_id == bindparam("tid"),
+    HT.c.status == "ready").values(status="cancelled", completed_at=bindparam("now")))
+TASK_ROW = Prepared(select(*HT.c).where(HT.c.id == bindparam("htid")))
+COMPLETE_TASK = Prepared(HT.update().where(HT.c.id == bindparam("htid"),
+                                           HT.c.status == "ready").values(
     status="completed", completed_at=bindparam("now"), completed_by=bindparam("actor"),
-    assignee=bindparam("assignee"))
+    assignee=bindparam("assignee")))
 
-INSERT_TIMERS = DT.insert()
-DELETE_TIMERS = DT.delete().where(DT.c.instance_id == bindparam("iid"),
-                                  DT.c.task_id.in_(bindparam("tids", expanding=True)))
+INSERT_TIMERS = Prepared(DT.insert().values(_values((
+    "instance_id", "task_id", "element_id", "due_at"))))
+#: one row per task id (execute_many)
+DELETE_TIMER = Prepared(DT.delete().where(DT.c.instance_id == bindparam("iid"),
+                                          DT.c.task_id == bindparam("tid")))
 _FREE = or_(DT.c.claim_expires_at.is_(None), DT.c.claim_expires_at < bindparam("now"))
-PICK_DUE = (select(DT.c.id).where(DT.c.due_at <= bindparam("now"), _FREE)
-            .order_by(DT.c.due_at).limit(bindparam("limit")))
-PICK_DUE_LOCKED = PICK_DUE.with_for_update(skip_locked=True)
-CLAIM = DT.update().where(DT.c.id.in_(bindparam("ids", expanding=True)), _FREE).values(
-    claimed_by=bindparam("runner"), claim_expires_at=bindparam("expires"))
-CLAIMED = select(DT.c.id, DT.c.instance_id, DT.c.task_id, DT.c.element_id, DT.c.due_at).where(
-    DT.c.id.in_(bindparam("ids", expanding=True)), DT.c.claimed_by == bindparam("runner"))
-TAKE_CLAIMED = DT.delete().where(DT.c.id == bindparam("tid"),
-                                 DT.c.claimed_by == bindparam("runner"))
+_DUE = (select(DT.c.id).where(DT.c.due_at <= bindparam("now"), _FREE)
+        .order_by(DT.c.due_at).limit(bindparam("limit")))
+_CLAIM = DT.update().values(claimed_by=bindparam("runner"),
+                            claim_expires_at=bindparam("expires")).returning(
+    DT.c.id, DT.c.instance_id, DT.c.task_id, DT.c.element_id, DT.c.due_at)
+#: Claim up to ``limit`` due, unclaimed (or expired) timers in one statement.
+CLAIM_DUE = Prepared(_CLAIM.where(DT.c.id.in_(_DUE.scalar_subquery()), _FREE))
+#: PostgreSQL: rows another runner is claiming right now are skipped, not waited for.
+CLAIM_DUE_LOCKED = Prepared(_CLAIM.where(
+    DT.c.id.in_(_DUE.with_for_update(skip_locked=True).scalar_subquery()), _FREE))
+TAKE_CLAIMED = Prepared(DT.delete().where(DT.c.id == bindparam("tid"),
+                                          DT.c.claimed_by == bindparam("runner")))
 
-AUDIT_HEAD_LOCKED = select(AH.c.seq, AH.c.hash).where(AH.c.id == 1).with_for_update()
-AUDIT_INSERT = AE.insert()
-AUDIT_HEAD_UPDATE = AH.update().where(AH.c.id == 1).values(seq=bindparam("new_seq"),
-                                                           hash=bindparam("new_hash"))
+AUDIT_HEAD_LOCKED = Prepared(select(AH.c.seq, AH.c.hash).where(AH.c.id == 1).with_for_update())
+AUDIT_INSERT = Prepared(AE.insert().values(_values((
+    "seq", "at", "actor", "kind", "instance_id", "process_id", "version", "task_id",
+    "element_id", "data", "prev_hash", "hash",
+))))
+AUDIT_HEAD_UPDATE = Prepared(AH.update().where(AH.c.id == 1).values(
+    seq=bindparam("new_seq"), hash=bindparam("new_hash")))

@@ -66,10 +66,10 @@ def sync_human_tasks(session: Session, loaded, ready_now: dict, completed_task_i
                              process_id=vs.process_id, version=vs.version, task_id=str(task.id),
                              element_id=spec.bpmn_id, data={"name": task_title(spec),
                                                             "lane": spec.lane})
-        session.connection().execute(sql.INSERT_TASKS, rows)
+        sql.INSERT_TASKS.execute_many(session.connection(), rows)
     if gone:
-        session.connection().execute(sql.CANCEL_TASKS,
-                                     {"iid": loaded.id, "tids": gone, "now": now})
+        sql.CANCEL_TASK.execute_many(session.connection(), [
+            {"iid": loaded.id, "tid": tid, "now": now} for tid in gone])
         for tid in gone:
             loaded.trail.add("task_cancelled", at=now, actor=loaded.actor, instance_id=loaded.id,
                              process_id=vs.process_id, version=vs.version, task_id=tid)

@@ -151,7 +151,7 @@ def complete_task(engine: Engine, session: Session, human_task_id: int, data: di
     PermissionDeniedError when the actor may not work the task.
     """
     now = as_utc(now)
-    task = session.connection().execute(sql.TASK_ROW, {"htid": human_task_id}).one_or_none()
+    task = sql.TASK_ROW.first(session.connection(), {"htid": human_task_id})
     if task is None:
         raise NotFoundError(f"task {human_task_id} does not exist")
     check_may_work(task, actor)
@@ -164,10 +164,10 @@ def complete_task(engine: Engine, session: Session, human_task_id: int, data: di
         raise ConflictError(f"task '{task.name}' is no longer waiting; reload the instance")
     schema = loaded.version.forms.get(task.form) if task.form else None
     validate_form(resolve_schema(schema, spiff_task.data), data)
-    result = session.connection().execute(sql.COMPLETE_TASK, {
+    changed = sql.COMPLETE_TASK.execute(session.connection(), {
         "htid": task.id, "now": now, "actor": actor.name,
         "assignee": task.assignee or actor.name})
-    if result.rowcount != 1:
+    if changed != 1:
         raise ConflictError(f"task '{task.name}' was completed by someone else in the meantime")
     spiff_task.data.update(data)
     loaded.trail.add("task_completed", at=now, actor=actor.name, instance_id=task.instance_id,
