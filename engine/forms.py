@@ -57,15 +57,57 @@ def field_path(error) -> str:
     return ".".join(parts)
 
 
-def validate_form(schema: dict | None, data) -> None:
-    """Raise FormValidationError listing every problem by field; None schema accepts a dict."""
+def validate_form(schema: dict | None, data, validator=None) -> None:
+    """Raise FormValidationError listing every problem by field; None schema accepts a dict.
+
+    ``validator``, when given, is a ready validator for ``schema`` (see check_task_form).
+    """
     if not isinstance(data, dict):
         raise FormValidationError({"": ["form data must be a JSON object"]})
     if not schema:
         return
-    validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    if validator is None:
+        validator = _validator(schema)
     errors: dict[str, list[str]] = {}
     for err in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.path))):
         errors.setdefault(field_path(err), []).append(err.message)
     if errors:
         raise FormValidationError(errors)
+
+
+def _validator(schema: dict) -> Draft202012Validator:
+    return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+def _is_dynamic(node) -> bool:
+    if isinstance(node, dict):
+        return "x-enum-from" in node or any(_is_dynamic(v) for v in node.values())
+    if isinstance(node, list):
+        return any(_is_dynamic(v) for v in node)
+    return False
+
+
+#: id(schema) -> (schema, validator or None when its choices come from task data). The
+#: schema object is kept in the entry, so its id cannot be reused while it is cached.
+_PREPARED: dict[int, tuple[dict, Draft202012Validator | None]] = {}
+
+
+def check_task_form(schema: dict | None, task_data: dict, data) -> None:
+    """validate_form for a task's form: the schema resolved against the task's data.
+
+    Deployed form schemas live as long as their version's spec, so one without
+    data-driven choices is compiled into a validator once, not at every completion.
+    """
+    if not schema:
+        validate_form(schema, data)
+        return
+    entry = _PREPARED.get(id(schema))
+    if entry is None or entry[0] is not schema:
+        if len(_PREPARED) >= 1024:
+            _PREPARED.clear()
+        entry = _PREPARED[id(schema)] = (
+            schema, None if _is_dynamic(schema) else _validator(schema))
+    if entry[1] is None:
+        validate_form(resolve_schema(schema, task_data), data)
+    else:
+        validate_form(schema, data, entry[1])

@@ -90,7 +90,8 @@ class HumanTask(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"), index=True)
+    #: lookups by instance use the unique (instance_id, task_id) index
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"))
     #: SpiffWorkflow task UUID
     task_id: Mapped[str] = mapped_column(String(36))
     #: BPMN element id of the user task
@@ -157,7 +158,7 @@ class AuditEvent(Base):
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     at: Mapped[datetime] = mapped_column(DateTime, index=True)
     actor: Mapped[str] = mapped_column(String(120), index=True)
-    kind: Mapped[str] = mapped_column(String(60), index=True)
+    kind: Mapped[str] = mapped_column(String(60))
     #: deliberately no foreign key: the log outlives anything it talks about
     instance_id: Mapped[int | None] = mapped_column(Integer)
     process_id: Mapped[str | None] = mapped_column(String(255))

@@ -17,6 +17,7 @@ statements; ``bench/engine.py`` counts statements with SQLite's trace callback i
 from __future__ import annotations
 
 from collections import namedtuple
+from operator import itemgetter
 
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
@@ -25,7 +26,8 @@ from sqlalchemy.exc import DBAPIError
 class _Plan:
     """One statement compiled for one dialect."""
 
-    __slots__ = ("sql", "names", "positional", "fixed", "bind_procs", "row", "result_procs")
+    __slots__ = ("sql", "names", "positional", "fixed", "bind_procs", "row", "result_procs",
+                 "_get", "_procs_at")
 
     def __init__(self, stmt, dialect):
         compiled = stmt.compile(dialect=dialect)
@@ -44,6 +46,11 @@ class _Plan:
             proc = bp.type.dialect_impl(dialect).bind_processor(dialect)
             if proc is not None:
                 self.bind_procs[name] = proc
+        # itemgetter pulls every parameter in one C call; processors then fix their slots
+        self._get = itemgetter(*self.names) if len(self.names) > 1 else (
+            (lambda values, _n=self.names[0]: (values[_n],)) if self.names else (lambda v: ()))
+        self._procs_at = [(i, self.bind_procs[n]) for i, n in enumerate(self.names)
+                          if n in self.bind_procs]
         columns = list(getattr(stmt, "exported_columns", ()) or ())
         self.row = namedtuple("Row", [c.key for c in columns], rename=True) if columns else None
         self.result_procs = [c.type.dialect_impl(dialect).result_processor(dialect, None)
@@ -53,15 +60,16 @@ class _Plan:
 
     def params(self, given):
         values = {**self.fixed, **given} if self.fixed else given
-        procs = self.bind_procs
         try:
-            if self.positional:
-                return tuple(procs[n](values[n]) if n in procs else values[n]
-                             for n in self.names)
-            return {n: procs[n](values[n]) if n in procs else values[n] for n in self.names}
+            got = self._get(values)
         except KeyError as exc:
             raise ValueError(f"the statement needs the parameter {exc.args[0]!r}: "
                              f"{self.sql}") from None
+        if self._procs_at:
+            got = list(got)
+            for i, proc in self._procs_at:
+                got[i] = proc(got[i])
+        return tuple(got) if self.positional else dict(zip(self.names, got, strict=True))
 
     def make_row(self, raw):
         if self.result_procs is not None:

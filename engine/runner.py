@@ -43,28 +43,45 @@ class Claimed:
 
 
 def claim_due(session: Session, now: datetime, runner: str, limit: int = 50,
-              claim_ttl: timedelta = DEFAULT_CLAIM_TTL, commit: bool = True) -> list[Claimed]:
-    """Claim up to ``limit`` due timers for ``runner`` (and commit, unless told not to)."""
+              claim_ttl: timedelta = DEFAULT_CLAIM_TTL) -> list[Claimed]:
+    """Claim up to ``limit`` due timers for ``runner`` and commit the claim."""
     now = as_utc(now)
     conn = session.connection()
     claim = sql.CLAIM_DUE if is_sqlite(conn) else sql.CLAIM_DUE_LOCKED
     rows = claim.all(conn, {"now": now, "limit": limit, "runner": runner,
                             "expires": now + claim_ttl})
-    claimed = sorted((Claimed(r.id, r.instance_id, r.task_id, r.element_id, r.due_at)
-                      for r in rows), key=lambda c: (c.due_at, c.id))
-    if commit:
-        session.commit()
-    return claimed
+    session.commit()
+    return sorted((Claimed(r.id, r.instance_id, r.task_id, r.element_id, r.due_at)
+                   for r in rows), key=lambda c: (c.due_at, c.id))
+
+
+def _pick_and_claim_rest(session: Session, now: datetime, runner: str, limit: int,
+                         claim_ttl: timedelta) -> list[Claimed]:
+    """SQLite: the due timers; all but the first are claimed, and nothing is committed.
+
+    SQLite has one writer at a time, so the first timer needs no claim: this transaction
+    fires it, and a crash before the commit leaves it due and unclaimed.
+    """
+    now = as_utc(now)
+    conn = session.connection()
+    rows = sql.PICK_DUE.all(conn, {"now": now, "limit": limit})
+    sql.CLAIM_ONE.execute_many(conn, [{"tid": r.id, "now": now, "runner": runner,
+                                       "expires": now + claim_ttl} for r in rows[1:]])
+    return [Claimed(r.id, r.instance_id, r.task_id, r.element_id, r.due_at) for r in rows]
 
 
 def fire_timer(engine: Engine, session: Session, claim: Claimed, runner: str,
-               now: datetime) -> bool:
-    """Fire one claimed timer in one transaction; False if the claim was lost."""
+               now: datetime, picked: bool = False) -> bool:
+    """Fire one claimed timer in one transaction; False if the claim was lost.
+
+    ``picked``: the timer was picked, not claimed, in this very transaction (SQLite).
+    """
     # Fire at the due time if the runner is late: the clock never runs backwards.
     at = max(as_utc(now), claim.due_at)
     # Lock order: the instance first (load), then the timer row, as every step does.
     loaded = engine.load(session, claim.instance_id, actor="timer", now=at)
-    if sql.TAKE_CLAIMED.execute(session.connection(), {"tid": claim.id, "runner": runner}) != 1:
+    take = sql.TAKE_PICKED if picked else sql.TAKE_CLAIMED
+    if take.execute(session.connection(), {"tid": claim.id, "runner": runner}) != 1:
         session.rollback()
         return False
     task = loaded.workflow.get_task_from_id(UUID(claim.task_id))
@@ -85,8 +102,9 @@ def run_due(engine: Engine, factory: sessionmaker, now: datetime, runner: str | 
             limit: int = 50, claim_ttl: timedelta = DEFAULT_CLAIM_TTL) -> int:
     """Claim and fire due timers until none are left; returns how many fired.
 
-    On SQLite, which has one writer at a time, the claims commit together with the first
-    firing (one transaction less per batch); if that firing fails, the claims are made
+    On SQLite, which has one writer at a time, the first due timer is fired in the
+    transaction that claims the others (one transaction less per batch, and no claim for
+    it: nobody else can write meanwhile); if that firing fails, the others are claimed
     again on their own. On PostgreSQL the claims always commit first: firing locks the
     instance before the timer row, the order every other step uses.
     """
@@ -94,18 +112,20 @@ def run_due(engine: Engine, factory: sessionmaker, now: datetime, runner: str | 
     fired = 0
     while True:
         with factory() as session:
-            together = is_sqlite(session.connection())
-            batch = claim_due(session, now, runner, limit, claim_ttl, commit=not together)
-            if together and batch:
-                ok, n = _fire(engine, session, batch[0], runner, now)
+            if is_sqlite(session.connection()):
+                batch = _pick_and_claim_rest(session, now, runner, limit, claim_ttl)
+                if not batch:
+                    session.rollback()
+                    return fired
+                ok, n = _fire(engine, session, batch[0], runner, now, picked=True)
+                fired += n
                 if ok:
-                    fired += n
                     rest = batch[1:]
-                else:
+                else:  # rolled back, claims included: claim them again on their own
                     with factory() as again:
                         rest = claim_due(again, now, runner, limit, claim_ttl)
             else:
-                rest = batch
+                batch = rest = claim_due(session, now, runner, limit, claim_ttl)
         if not batch:
             return fired
         for claim in rest:
@@ -116,10 +136,10 @@ def run_due(engine: Engine, factory: sessionmaker, now: datetime, runner: str | 
 
 
 def _fire(engine: Engine, session: Session, claim: Claimed, runner: str,
-          now: datetime) -> tuple[bool, int]:
+          now: datetime, picked: bool = False) -> tuple[bool, int]:
     """fire_timer, with failures logged: (False, 0) after an error, else (True, fired)."""
     try:
-        return True, int(fire_timer(engine, session, claim, runner, now))
+        return True, int(fire_timer(engine, session, claim, runner, now, picked))
     except (ConflictError, EngineError, OperationalError) as exc:
         # Someone changed the instance between claim and fire (or the database gave up
         # on a lock): leave the row to expire and be fired again.

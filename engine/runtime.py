@@ -169,7 +169,7 @@ class Engine:
                       v_updated_at=now, v_timers=json.dumps(loaded.timers),
                       v_serializer_version=SERIALIZER_VERSION, iid=loaded.id,
                       rev=loaded.revision)
-        stmt = sql.SAVE_INSTANCE
+        stmt = sql.SAVE_INSTANCE if status == loaded.status else sql.SAVE_INSTANCE_STATUS
         if status == "completed" and loaded.status != "completed":
             values["v_completed_at"] = now
             stmt = sql.SAVE_INSTANCE_DONE

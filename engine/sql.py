@@ -41,12 +41,19 @@ INSERT_INSTANCE = Prepared(PI.insert().values(_values((
 ))).returning(PI.c.id))
 READY_TASK_IDS = Prepared(select(HT.c.task_id).where(HT.c.instance_id == bindparam("iid"),
                                                      HT.c.status == "ready"))
-_SAVE = ("state", "revision", "status", "updated_at", "timers", "serializer_version")
+_SAVE = ("state", "revision", "updated_at", "timers", "serializer_version")
 _SAVE_WHERE = (PI.c.id == bindparam("iid"), PI.c.revision == bindparam("rev"))
-SAVE_INSTANCE = Prepared(PI.update().where(*_SAVE_WHERE).values(
-    {c: bindparam(f"v_{c}") for c in _SAVE}))
-SAVE_INSTANCE_DONE = Prepared(PI.update().where(*_SAVE_WHERE).values(
-    {c: bindparam(f"v_{c}") for c in (*_SAVE, "completed_at")}))
+
+
+def _save(*extra):
+    return Prepared(PI.update().where(*_SAVE_WHERE).values(
+        {c: bindparam(f"v_{c}") for c in (*_SAVE, *extra)}))
+
+
+#: a step that leaves the status as it was does not touch the status index
+SAVE_INSTANCE = _save()
+SAVE_INSTANCE_STATUS = _save("status")
+SAVE_INSTANCE_DONE = _save("status", "completed_at")
 
 INSERT_TASKS = Prepared(HT.insert().values(_values((
     "instance_id", "task_id", "element_id", "name", "lane", "organisation", "process_id",
@@ -78,6 +85,15 @@ CLAIM_DUE = Prepared(_CLAIM.where(DT.c.id.in_(_DUE.scalar_subquery()), _FREE))
 #: PostgreSQL: rows another runner is claiming right now are skipped, not waited for.
 CLAIM_DUE_LOCKED = Prepared(_CLAIM.where(
     DT.c.id.in_(_DUE.with_for_update(skip_locked=True).scalar_subquery()), _FREE))
+#: SQLite, claims sharing the first firing's transaction: the due rows, unclaimed yet
+PICK_DUE = Prepared(select(DT.c.id, DT.c.instance_id, DT.c.task_id, DT.c.element_id,
+                           DT.c.due_at).where(DT.c.due_at <= bindparam("now"), _FREE)
+                    .order_by(DT.c.due_at, DT.c.id).limit(bindparam("limit")))
+#: one row per timer id (execute_many)
+CLAIM_ONE = Prepared(DT.update().where(DT.c.id == bindparam("tid"), _FREE).values(
+    claimed_by=bindparam("runner"), claim_expires_at=bindparam("expires")))
+#: the row of a timer this transaction picked (and so holds: SQLite has one writer)
+TAKE_PICKED = Prepared(DT.delete().where(DT.c.id == bindparam("tid")))
 TAKE_CLAIMED = Prepared(DT.delete().where(DT.c.id == bindparam("tid"),
                                           DT.c.claimed_by == bindparam("runner")))
 

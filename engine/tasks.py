@@ -13,7 +13,7 @@ from . import sql
 from .audit import AuditTrail
 from .clock import as_utc
 from .errors import ConflictError, NotFoundError, PermissionDeniedError, TaskStateError
-from .forms import resolve_schema, validate_form
+from .forms import check_task_form
 from .models import HumanTask, ProcessInstance
 from .runtime import Engine
 
@@ -163,7 +163,7 @@ def complete_task(engine: Engine, session: Session, human_task_id: int, data: di
     if spiff_task is None or not spiff_task.has_state(TaskState.READY):
         raise ConflictError(f"task '{task.name}' is no longer waiting; reload the instance")
     schema = loaded.version.forms.get(task.form) if task.form else None
-    validate_form(resolve_schema(schema, spiff_task.data), data)
+    check_task_form(schema, spiff_task.data, data)
     changed = sql.COMPLETE_TASK.execute(session.connection(), {
         "htid": task.id, "now": now, "actor": actor.name,
         "assignee": task.assignee or actor.name})

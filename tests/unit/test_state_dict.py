@@ -156,3 +156,31 @@ def test_stored_text_loads_back(specs):  # noqa: F811
         assert state_dict(again) == state_dict(wf)
 
     run_through(specs, lambda task: {**ODD_VALUES, "pair": [1, "a"]}, on_step=reload_check)
+
+
+def normalised(text: str) -> str:
+    """JSON text re-encoded one way, so texts that mean the same compare equal."""
+    return json.dumps(json.loads(text), sort_keys=True)
+
+
+@pytest.mark.parametrize("value", [
+    float("inf"), float("-inf"), float("nan"), 2**70, -(2**80), {1: "an int key"},
+    "\ud800 lone surrogate", 1e16, 0.1, 5e-324, "é ✓ \u2028", [1.5, {"x": None}],
+], ids=["inf", "-inf", "nan", "big-int", "big-negative", "int-key", "surrogate", "1e16",
+        "0.1", "tiny", "unicode", "nested"])
+def test_stored_text_means_what_the_standard_encoder_writes(specs, value):  # noqa: F811
+    """dumps_state writes with orjson and falls back to json.dumps for what orjson would
+    refuse or change (e.g. it would write NaN as null): the text must mean the same."""
+    registry, spec, subs = specs
+    wf = attach(BpmnWorkflow(spec, subs), registry)
+    wf.do_engine_steps()
+    [task] = [t for t in wf.get_tasks(state=TaskState.READY) if t.task_spec.manual]
+    task.data["v"] = value
+    text = dumps_state(wf)
+    assert normalised(text) == normalised(json.dumps(registry_dict(wf), separators=(",", ":")))
+    again = loads_state(text, spec, subs).get_task_from_id(task.id).data["v"]
+    expected = json.loads(json.dumps(value))  # what JSON can give back (int keys -> str)
+    if isinstance(value, float) and value != value:
+        assert again != again
+    else:
+        assert again == expected and type(again) is type(expected)
