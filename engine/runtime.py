@@ -147,14 +147,20 @@ class Engine:
         if row is None:
             raise NotFoundError(f"process instance {instance_id} does not exist")
         vs = self.version_spec(session, row.version_id)
-        hit = self._take(instance_id, row.revision)
+        revision, status, timers = row.revision, row.status, row.timers
+        hit = self._take(instance_id, revision)
         if hit is not None:
             workflow, ready = hit[1], hit[2]
-        else:
-            workflow = loads_state(row.state, vs.spec, vs.subprocess_specs)
+        else:  # the state is read only when this process has no live copy of it
+            # (read with the columns it goes with: unlocked, the row may have moved on)
+            full = sql.INSTANCE_STATE.first(conn, {"iid": instance_id})
+            revision, status, timers = full.revision, full.status, full.timers
+            if full.version_id != vs.version_id:  # migrated in between
+                vs = self.version_spec(session, full.version_id)
+            workflow = loads_state(full.state, vs.spec, vs.subprocess_specs)
             ready = set(sql.READY_TASK_IDS.scalars(conn, {"iid": instance_id}))
-        loaded = Loaded(instance_id, vs, row.revision, row.status, row.organisation,
-                        json.loads(row.timers), workflow, ready, actor=actor, now=as_utc(now))
+        loaded = Loaded(instance_id, vs, revision, status, row.organisation,
+                        json.loads(timers), workflow, ready, actor=actor, now=as_utc(now))
         self.script_engine(loaded, session)
         return loaded
 

@@ -4,12 +4,19 @@ Scripts run under RestrictedPython: no imports, no ``open``/``eval``/``exec``, n
 attributes starting with an underscore, writes only to plain containers. Diagram
 authors get a small set of safe builtins plus ``datetime``, ``date``, ``timedelta``
 and ``Decimal`` values.
+
+Runaway code is stopped: every loop, comprehension, function and lambda body calls a
+guard that raises ScriptSandboxError once one evaluate()/execute() call has run longer
+than ``SLM_SCRIPT_TIME_LIMIT`` seconds (default 2), and ``*``, ``**``, ``<<``, ``pow``
+and long ``range`` objects are checked so that one operation cannot build a huge value
+or run for long inside C code, where the guard cannot interrupt it.
 """
 from __future__ import annotations
 
 import ast
 import json
-import operator
+import math
+import os
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
@@ -29,6 +36,17 @@ from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
 from .registry import HandlerContext, HandlerRegistry
+from .script_limits import (
+    GUARD_NAME,
+    GuardingTransformer,
+    ScriptSandboxError,
+    guarded_lshift,
+    guarded_mul,
+    guarded_pow,
+    inplacevar,
+    make_guard,
+    make_range,
+)
 
 FORBIDDEN_NAMES = {
     "open", "eval", "exec", "compile", "__import__", "globals", "locals", "vars",
@@ -36,21 +54,27 @@ FORBIDDEN_NAMES = {
 }
 
 
-class ScriptSandboxError(Exception):
-    """A script or expression tried something the sandbox does not allow."""
+# -- limits ----------------------------------------------------------------------------------
+DEFAULT_SCRIPT_TIME_LIMIT = 2.0
 
 
-_INPLACE = {
-    "+=": operator.iadd, "-=": operator.isub, "*=": operator.imul, "/=": operator.itruediv,
-    "//=": operator.ifloordiv, "%=": operator.imod, "**=": operator.ipow,
-    "|=": operator.ior, "&=": operator.iand, "^=": operator.ixor,
-}
+def script_time_limit(environ=os.environ) -> float:
+    """Seconds one script or expression may run: ``SLM_SCRIPT_TIME_LIMIT`` (default 2)."""
+    raw = environ.get("SLM_SCRIPT_TIME_LIMIT", "").strip()
+    if not raw:
+        return DEFAULT_SCRIPT_TIME_LIMIT
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise ValueError(f"SLM_SCRIPT_TIME_LIMIT must be a positive number of seconds, "
+                         f"not {raw!r}")
+    return value
 
 
-def _inplacevar(op, x, y):
-    return _INPLACE[op](x, y)
-
-
+#: read once at import; tests may lower it (each evaluate()/execute() reads it when it starts)
+SCRIPT_TIME_LIMIT = script_time_limit()
 def _apply(func, *args, **kwargs):
     return func(*args, **kwargs)
 
@@ -61,26 +85,31 @@ def _builtins() -> dict:
     for f in (list, dict, set, frozenset, sum, min, max, any, all, enumerate, map, filter,
               reversed):
         b[f.__name__] = f
+    b["pow"] = guarded_pow  # range is set per call (it needs that call's loop guard)
     return b
 
 
+_BUILTINS = _builtins()
 BASE_GLOBALS = {
-    "__builtins__": _builtins(),
+    "__builtins__": _BUILTINS,
     "_getattr_": safer_getattr,
     "_getitem_": default_guarded_getitem,
     "_getiter_": iter,
     "_write_": full_write_guard,
     "_iter_unpack_sequence_": guarded_iter_unpack_sequence,
     "_unpack_sequence_": guarded_unpack_sequence,
-    "_inplacevar_": _inplacevar,
+    "_inplacevar_": inplacevar,
     "_print_": PrintCollector,
     "_apply_": _apply,
+    "_sandbox_mul_": guarded_mul,
+    "_sandbox_pow_": guarded_pow,
+    "_sandbox_lshift_": guarded_lshift,
     "datetime": datetime,
     "date": date,
     "timedelta": timedelta,
     "Decimal": Decimal,
 }
-_HIDDEN = set(BASE_GLOBALS)
+_HIDDEN = set(BASE_GLOBALS) | {GUARD_NAME}
 
 
 def _check_imports(source: str) -> None:
@@ -98,7 +127,8 @@ def _check_imports(source: str) -> None:
 def compile_script(source: str, mode: str = "exec"):
     """Compile ``source`` under the sandbox rules (cached); raise ScriptSandboxError."""
     _check_imports(source)
-    result = (compile_restricted_exec if mode == "exec" else compile_restricted_eval)(source)
+    compile_ = compile_restricted_exec if mode == "exec" else compile_restricted_eval
+    result = compile_(source, policy=GuardingTransformer)
     if result.errors:
         raise ScriptSandboxError("; ".join(result.errors))
     return result.code
@@ -114,6 +144,8 @@ def _explain(exc: Exception) -> Exception:
                                   "(e.g. date.today(): take the date from task data)")
     if isinstance(exc, ImportError) and "__import__" in str(exc):
         return ScriptSandboxError("import statements are not allowed in scripts")
+    if isinstance(exc, MemoryError):  # e.g. list(range(10**12)) sizes the list first
+        return ScriptSandboxError("out of memory: the code builds a value far too large")
     return exc
 
 
@@ -139,22 +171,34 @@ def _check_storable(name: str, value, where: str = "") -> None:
                              "data cannot store (use a list, a dict or plain values)")
 
 
+def _globals(context, external_context, what: str) -> dict:
+    """The globals for one run, with a fresh time budget (SCRIPT_TIME_LIMIT, read now)."""
+    guard = make_guard(SCRIPT_TIME_LIMIT, what)
+    builtins = {**_BUILTINS, "range": make_range(guard)}
+    return {**BASE_GLOBALS, "__builtins__": builtins, **(external_context or {}), **context,
+            GUARD_NAME: guard}
+
+
 class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
     """Evaluates expressions and runs scripts over task data inside the sandbox."""
 
     def evaluate(self, expression, context, external_context=None):
         code = compile_script(expression.strip(), "eval")
-        glb = {**BASE_GLOBALS, **(external_context or {}), **context}
+        glb = _globals(context, external_context, "expression")
         try:
             return eval(code, glb)  # noqa: S307 - restricted bytecode
+        except ScriptSandboxError:
+            raise
         except Exception as exc:
             raise _explain(exc) from exc
 
     def execute(self, script, context, external_context=None):
         code = compile_script(script, "exec")
-        glb = {**BASE_GLOBALS, **(external_context or {}), **context}
+        glb = _globals(context, external_context, "script")
         try:
             exec(code, glb)  # noqa: S102 - restricted bytecode
+        except ScriptSandboxError:
+            raise
         except Exception as exc:
             raise _explain(exc) from exc
         hidden = _HIDDEN | set(external_context or ())

@@ -199,7 +199,7 @@ def _workflow_dict(workflow) -> dict:
         "last_task": _text(last.id) if last is not None else None,
         "success": workflow.success,
         "completed": workflow.completed,
-        "tasks": {str(k): _task_dict(t, tasks, task_typename) if type(t) is Task
+        "tasks": {_text(k): _task_dict(t, tasks, task_typename) if type(t) is Task
                   else _REGISTRY.convert(t) for k, t in tasks.items()},
         "root": _text(workflow.task_tree.id),
     }

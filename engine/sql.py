@@ -28,9 +28,11 @@ def _values(columns):
 LATEST_VERSION = Prepared(select(PV.c.id).where(PV.c.process_id == bindparam("pid"))
                           .order_by(PV.c.version.desc()).limit(1))
 
-_INSTANCE_COLS = (PI.c.version_id, PI.c.revision, PI.c.status, PI.c.organisation, PI.c.timers,
-                  PI.c.state)
+_INSTANCE_COLS = (PI.c.version_id, PI.c.revision, PI.c.status, PI.c.organisation, PI.c.timers)
 _LOAD = select(*_INSTANCE_COLS).where(PI.c.id == bindparam("iid"))
+INSTANCE_STATE = Prepared(select(PI.c.version_id, PI.c.revision, PI.c.status, PI.c.timers,
+                                 PI.c.state)
+                          .where(PI.c.id == bindparam("iid")))
 LOAD_INSTANCE = Prepared(_LOAD)
 #: PostgreSQL: lock the instance row first in every step, so that steps on one instance
 #: queue up instead of deadlocking on the rows they touch afterwards.
@@ -63,7 +65,11 @@ INSERT_TASKS = Prepared(HT.insert().values(_values((
 CANCEL_TASK = Prepared(HT.update().where(
     HT.c.instance_id == bindparam("iid"), HT.c.task_id == bindparam("tid"),
     HT.c.status == "ready").values(status="cancelled", completed_at=bindparam("now")))
-TASK_ROW = Prepared(select(*HT.c).where(HT.c.id == bindparam("htid")))
+#: what completing a task needs to know about its row
+TASK_ROW = Prepared(select(
+    HT.c.id, HT.c.instance_id, HT.c.task_id, HT.c.element_id, HT.c.name, HT.c.lane,
+    HT.c.organisation, HT.c.process_id, HT.c.form, HT.c.assignee, HT.c.status,
+    HT.c.completed_by, HT.c.completed_at).where(HT.c.id == bindparam("htid")))
 COMPLETE_TASK = Prepared(HT.update().where(HT.c.id == bindparam("htid"),
                                            HT.c.status == "ready").values(
     status="completed", completed_at=bindparam("now"), completed_by=bindparam("actor"),

@@ -145,3 +145,29 @@ def test_a_missing_parameter_is_named(factory):
         sql.SAVE_INSTANCE.execute(s.connection(), dict(
             v_state="{}", v_revision=2, v_status="running", v_updated_at=AT, v_timers="[]",
             v_serializer_version="slm-1", iid=1))
+
+
+def test_the_faster_datetime_writer_writes_what_sqlalchemy_writes():
+    import random
+    from datetime import UTC, date, timedelta
+
+    from sqlalchemy import DateTime
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    from engine.prepared import faster_datetime
+
+    proc = DateTime().dialect_impl(sqlite.dialect()).bind_processor(sqlite.dialect())
+    fast = faster_datetime(proc)
+    assert fast is not proc  # SQLite's default format: the fast path is taken
+    rnd = random.Random(7)
+    values = [datetime(1, 1, 1) + timedelta(microseconds=rnd.randrange(10**17))
+              for _ in range(2000)]
+    values += [AT.replace(tzinfo=UTC), date(2026, 3, 4), None, datetime(9999, 12, 31)]
+    assert [fast(v) for v in values] == [proc(v) for v in values]
+    # a processor writing another format, and no processor at all, are left alone
+    other = DateTime().dialect_impl(sqlite.dialect())
+    other._storage_format = "%(year)04d/%(month)02d/%(day)02d"
+    odd = other.bind_processor(sqlite.dialect())
+    assert faster_datetime(odd) is odd
+    assert DateTime().dialect_impl(postgresql.dialect()).bind_processor(
+        postgresql.dialect()) is None

@@ -16,6 +16,7 @@ from conftest import T0
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import MetaData, select
 
+from engine import scripting
 from engine.audit import instance_events, verify_chain
 from engine.instances import open_incidents, retry_instance, start_instance
 from engine.models import AuditHead, ProcessInstance
@@ -276,6 +277,32 @@ def test_script_may_store_the_values_it_is_given(deploy_file, factory, engine):
     data = task_data(engine, factory, iid, "end")
     assert data["when"] == datetime(2026, 1, 5, 9, 30) and data["day"] == date(2026, 1, 5)
     assert data["price"] == Decimal("12.50") and data["wait"] == timedelta(hours=2)
+
+
+@pytest.mark.parametrize("diagram, pid, element, kind, last_good", [
+    (script_diagram("counter = 0\nwhile True:\n    counter += 1"), "sandbox", "evil", "script",
+     {"amount": 3, "prepared": 1}),
+    (gateway_diagram("any(i < 0 for i in range(10**12))"), "sandbox_cond", "route",
+     "condition", {"amount": 3}),
+], ids=["script-loops-forever", "condition-runs-away"])
+def test_runaway_code_becomes_an_incident(diagram, pid, element, kind, last_good, deploy_file,
+                                          factory, engine, bystander, monkeypatch):
+    """A script or condition that never ends must not hang the worker: the time limit
+    (SLM_SCRIPT_TIME_LIMIT, lowered here) stops it and the instance waits in 'error'."""
+    monkeypatch.setattr(scripting, "SCRIPT_TIME_LIMIT", 0.05)
+    deploy_file("runaway.bpmn", diagram)
+    before, seq = snapshot(factory), head_seq(factory)
+
+    iid = start(engine, factory, pid, {"amount": 3})
+
+    assert instance(factory, iid).status == "error"
+    incident = the_incident(factory, iid)
+    assert incident.element_id == element
+    what = "script" if kind == "script" else "expression"
+    assert incident.message == (f"{kind} failed at {element}: ScriptSandboxError: {what} ran "
+                                "longer than 0.05 s (a loop that does not end?)")
+    assert task_data(engine, factory, iid, element) == last_good
+    assert_isolated(factory, before, seq, iid)
 
 
 # -- expressions -----------------------------------------------------------------------------
