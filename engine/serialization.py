@@ -176,16 +176,18 @@ def _value(obj):
     return _REGISTRY.convert(obj)
 
 
-_UUID_TEXT: dict[UUID, str] = {}
+_UUID_TEXT: dict[int, str] = {}
 
 
 def _text(uuid: UUID) -> str:
-    """``str(uuid)``, remembered: a state holds each task id up to three times per save."""
-    text = _UUID_TEXT.get(uuid)
+    """``str(uuid)``, remembered (keyed by its int: UUID.__hash__ is Python code): a state
+    holds each task id up to three times per save."""
+    key = uuid.int
+    text = _UUID_TEXT.get(key)
     if text is None:
         if len(_UUID_TEXT) >= 200_000:
             _UUID_TEXT.clear()
-        text = _UUID_TEXT[uuid] = str(uuid)
+        text = _UUID_TEXT[key] = str(uuid)
     return text
 
 
