@@ -34,23 +34,33 @@ def _pg_reachable() -> str | None:
         return f"PostgreSQL not reachable at {PG_ADMIN}: {exc}"
 
 
-@pytest.fixture(scope="session")
-def pg_server_url():
-    """URL of a fresh PostgreSQL database for this test session (dropped afterwards)."""
+def create_pg_database(prefix: str) -> tuple[str, object]:
+    """(URL, drop) of a new empty PostgreSQL database; skips (fails under CI=true) when no
+    server is reachable. Call ``drop()`` when done."""
     reason = _pg_reachable()
     if reason:
         if os.environ.get("CI") == "true":
             pytest.fail(f"CI=true and {reason}")
         pytest.skip(reason)
-    name = f"slm_test_{uuid.uuid4().hex[:10]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
+
+    def drop():
+        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
     base = PG_ADMIN.rsplit("/", 1)[0]
-    url = f"{base}/{name}".replace("postgresql://", "postgresql+psycopg://", 1)
+    return f"{base}/{name}".replace("postgresql://", "postgresql+psycopg://", 1), drop
+
+
+@pytest.fixture(scope="session")
+def pg_server_url():
+    """URL of a fresh PostgreSQL database for this test session (dropped afterwards)."""
+    url, drop = create_pg_database("slm_test")
     upgrade(url)
     yield url
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    drop()
 
 
 @pytest.fixture(scope="session")

@@ -6,15 +6,11 @@ the tests that empty the shared databases never touch it.
 """
 from __future__ import annotations
 
-import os
-import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-import psycopg
-import pytest
 from argon2 import PasswordHasher
-from conftest import PG_ADMIN, _pg_reachable
+from conftest import create_pg_database
 
 from engine.db import make_engine, make_session_factory
 from engine.runtime import Engine
@@ -41,22 +37,9 @@ def _database(request, backend: str) -> str:
     if backend == "sqlite":
         path = request.getfixturevalue("tmp_path_factory").mktemp("demo") / "demo.sqlite3"
         return f"sqlite:///{path}"
-    reason = _pg_reachable()
-    if reason:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI=true and {reason}")
-        pytest.skip(reason)
-    name = f"slm_demo_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-    def drop():
-        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
+    url, drop = create_pg_database("slm_demo")
     request.config.add_cleanup(drop)
-    base = PG_ADMIN.rsplit("/", 1)[0]
-    return f"{base}/{name}".replace("postgresql://", "postgresql+psycopg://", 1)
+    return url
 
 
 def demo_database(request, backend: str) -> tuple[str, dict]:

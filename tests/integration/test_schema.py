@@ -4,15 +4,11 @@ Each test migrates a database of its own from empty, on SQLite and on PostgreSQL
 """
 from __future__ import annotations
 
-import os
-import uuid
-
-import psycopg
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from conftest import PG_ADMIN, _pg_reachable
+from conftest import create_pg_database
 from sqlalchemy import inspect
 
 from engine.db import Base, make_engine
@@ -24,18 +20,9 @@ def empty_url(request, tmp_path):
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'schema.sqlite3'}"
         return
-    reason = _pg_reachable()
-    if reason:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI=true and {reason}")
-        pytest.skip(reason)
-    name = f"slm_schema_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    base = PG_ADMIN.rsplit("/", 1)[0]
-    yield f"{base}/{name}".replace("postgresql://", "postgresql+psycopg://", 1)
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    url, drop = create_pg_database("slm_schema")
+    yield url
+    drop()
 
 
 def differences(url: str) -> list:
