@@ -21,9 +21,12 @@ from SpiffWorkflow.bpmn.serializer.default.event_definition import (
 )
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, TaskConverter
 from SpiffWorkflow.bpmn.serializer.helpers.registry import DefaultRegistry
+from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.bpmn.util.subworkflow import BpmnSubWorkflow
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.task import Task
+from SpiffWorkflow.util.deep_merge import DeepMerge
+from SpiffWorkflow.util.task import TaskState
 
 from .timer_events import EngineCycle, EngineDuration, EngineTimeDate
 
@@ -41,8 +44,8 @@ class StatelessSpecWorkflowConverter(BpmnWorkflowConverter):
 
     def from_dict(self, dct, spec=None, subprocess_specs=None):
         workflow = self.target_class(spec, subprocess_specs, deserializing=True)
-        workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
-        workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
+        workflow.tasks = self.mapping_from_dict(dct["tasks"], uuid_of, workflow=workflow)
+        workflow.task_tree = workflow.tasks.get(uuid_of(dct["root"]))
         self.set_default_attributes(workflow, dct)
         self.subprocesses_from_dict(dct["subprocesses"], workflow)
         workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
@@ -63,9 +66,24 @@ class EngineRegistry(DefaultRegistry):
         return super().convert(obj)
 
 
+_UUIDS: dict[str, UUID] = {}
+
+
+def uuid_of(text: str) -> UUID:
+    """``UUID(text)``, remembered: parsing is Python code, and a stored state names each
+    task up to four times (UUIDs are immutable, so sharing them is safe)."""
+    uuid = _UUIDS.get(text)
+    if uuid is None:
+        if len(_UUIDS) >= 200_000:
+            _UUIDS.clear()
+        uuid = _UUIDS[text] = UUID(text)
+    return uuid
+
+
 class EngineTaskConverter(TaskConverter):
     """Spiff leaves task data (root data and deltas) unconverted, relying on its own JSON
-    encoder; dumps_state uses plain json.dumps, so convert them here."""
+    encoder; dumps_state uses plain json.dumps, so convert them here. Loading is Spiff
+    3.2.0's TaskConverter.from_dict with the ids parsed through ``uuid_of``."""
 
     def to_dict(self, task):
         dct = super().to_dict(task)
@@ -73,6 +91,30 @@ class EngineTaskConverter(TaskConverter):
         if dct["delta"]:
             dct["delta"]["updates"] = self.registry.convert(dct["delta"]["updates"])
         return dct
+
+    def from_dict(self, dct, workflow):
+        restore = self.registry.restore
+        task_spec = workflow.spec.task_specs.get(dct["task_spec"])
+        task = self.target_class(workflow, task_spec, state=dct["state"], id=uuid_of(dct["id"]))
+        task._parent = uuid_of(dct["parent"]) if dct["parent"] is not None else None
+        task._children = [uuid_of(child) for child in dct["children"]]
+        task.last_state_change = dct["last_state_change"]
+        task.triggered = dct["triggered"]
+        task.internal_data = restore(dct["internal_data"])
+        if isinstance(task_spec, CatchingEvent) and task.has_state(TaskState.WAITING):
+            task.workflow.top_workflow.event_manager.add_task(task)
+        delta = dct.get("delta")
+        parent = task.parent
+        if delta and parent is not None:
+            data = DeepMerge.merge({}, parent.data)
+            data.update(restore(delta.get("updates", {})))
+            for key in delta.get("deletions", {}):
+                if key in data:
+                    del data[key]
+        else:
+            data = restore(dct["data"])
+        task.data = data
+        return task
 
 
 def _registry():

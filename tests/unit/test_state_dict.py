@@ -184,3 +184,30 @@ def test_stored_text_means_what_the_standard_encoder_writes(specs, value):  # no
         assert again != again
     else:
         assert again == expected and type(again) is type(expected)
+
+
+def test_loading_gives_what_spiffs_own_task_converter_gives(specs, monkeypatch):  # noqa: F811
+    """EngineTaskConverter.from_dict is Spiff 3.2.0's with cached id parsing: a state loaded
+    either way must serialize to the same dict, at every step of a run."""
+    from functools import partial
+
+    from SpiffWorkflow.bpmn.serializer.default.workflow import TaskConverter
+
+    _, spec, subs = specs
+    registry = SERIALIZER.registry
+    typename = SERIALIZER.registry.typenames[__import__("SpiffWorkflow.task").task.Task]
+    ours = registry.convert_from_dict[typename]
+    converter = ours.args[0].__self__
+    spiffs = partial(ours.func, partial(TaskConverter.from_dict, converter))
+
+    def compare(wf):
+        text = dumps_state(wf)
+        fast = state_dict(loads_state(text, spec, subs))
+        monkeypatch.setitem(registry.convert_from_dict, typename, spiffs)
+        try:
+            slow = state_dict(loads_state(text, spec, subs))
+        finally:
+            monkeypatch.setitem(registry.convert_from_dict, typename, ours)
+        assert fast == slow == state_dict(wf)
+
+    run_through(specs, plain_answers, on_step=compare)
