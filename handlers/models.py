@@ -376,3 +376,7 @@ class ManagementReport(Base):
     html: Mapped[str] = mapped_column(Text)
     pdf: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+# -- API tokens (own module: the table of the JSON API's credentials) ---------------------
+from .token_models import ApiToken  # noqa: E402,F401

@@ -45,7 +45,9 @@ def create_app(config: dict | None = None) -> Flask:
         if session is not None:
             session.close()
 
+    from . import account as account_area
     from . import admin as admin_area
+    from . import api as api_area
     from . import audit as audit_area
     from . import auth as auth_area
     from . import catalogue as catalogue_area
@@ -66,6 +68,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(home.bp)
     app.register_blueprint(auth_area.bp)
     app.register_blueprint(admin_area.bp)
+    app.register_blueprint(account_area.bp)
+    api_area.init_api(app)
     app.register_blueprint(vendor.bp)
     app.register_blueprint(portal_area.bp)
     app.register_blueprint(slas_area.bp)

@@ -348,5 +348,9 @@ def run(host, port):
     app.run(host=host, port=port, threaded=True, use_reloader=False)
 
 
+from .cli_tokens import api_token  # noqa: E402  (its own module: cli.py is long enough)
+
+main.add_command(api_token)
+
 if __name__ == "__main__":
     main()

@@ -21,7 +21,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from engine.clock import utcnow
 from engine.db import Base, make_engine
+from handlers import api_tokens, people
 from web.auth.access import AUDITOR_MAY_POST, SAFE_METHODS, allowed_roles
 
 from . import manager_world, sla_world, task_records
@@ -135,6 +137,23 @@ MATRIX = {
     ("audit.trace_csv", "GET"):               (302, 200, 200, 403, 403, 200),
     ("audit.log_csv", "GET"):                 (302, 200, 403, 403, 403, 200),
     ("audit.verify", "GET"):                  (302, 200, 403, 403, 403, 200),
+    # the signed-in user's API tokens (an auditor may manage their own: AUDITOR_MAY_POST)
+    ("account.tokens", "GET"):                (302, 200, 200, 200, 200, 200),
+    ("account.create_token", "POST"):         (302, 400, 400, 400, 400, 400),
+    ("account.revoke_token", "POST"):         (302, 404, 404, 404, 404, 404),
+    # JSON API: a bearer token per actor; anonymous 401, invalid input 422
+    ("api.openapi", "GET"):                   ALL,
+    ("api.me", "GET"):                        (401, 200, 200, 200, 200, 200),
+    ("api.tasks", "GET"):                     (401, 403, 200, 200, 200, 200),
+    ("api.task", "GET"):                      (401, 403, 200, 200, 404, 200),
+    ("api.complete", "POST"):                 (401, 403, 422, 403, 404, 403),
+    ("api.claim", "POST"):                    (401, 403, 404, 404, 404, 403),
+    ("api.unclaim", "POST"):                  (401, 403, 404, 404, 404, 403),
+    ("api.instances", "GET"):                 (401, 200, 200, 200, 403, 200),
+    ("api.instance", "GET"):                  (401, 200, 200, 200, 403, 200),
+    ("api.import_measurements", "POST"):      (401, 403, 422, 422, 403, 403),
+    ("api.slrs", "GET"):                      (401, 403, 200, 200, 200, 200),
+    ("api.submit", "POST"):                   (401, 403, 403, 403, 422, 403),
 }
 
 #: values for URL parameters, from the demo world (add records to ``world`` as needed)
@@ -191,7 +210,17 @@ URL_ARGS = {
     "audit.diagram": lambda w: {"instance_id": w.extra["instance_id"]},
     "audit.trace_json": lambda w: {"instance_id": w.extra["instance_id"]},
     "audit.trace_csv": lambda w: {"instance_id": w.extra["instance_id"]},
+    # nobody's token: revoking answers 404 and changes nothing
+    "account.revoke_token": lambda w: {"token_id": BAD_ID},
+    # API: state-changing task routes on a task that does not exist (the access layer
+    # answers; test_api_tasks works real tasks), reads and complete on the matrix's task
+    "api.task": lambda w: {"task_id": w.extra["tasks"]["task"]},
+    "api.complete": lambda w: {"task_id": w.extra["tasks"]["task"]},
+    "api.claim": lambda w: {"task_id": BAD_ID},
+    "api.unclaim": lambda w: {"task_id": BAD_ID},
+    "api.instance": lambda w: {"instance_id": w.extra["instance_id"]},
 }
+BAD_ID = 999_999
 
 
 def registered_routes(app) -> set[tuple[str, str]]:
@@ -240,6 +269,13 @@ def world(matrix_app) -> Demo:
     demo.extra.update(manager_world.records(matrix_app))
     # tasks: one open task per state-changing route
     demo.extra["tasks"] = task_records.matrix_tasks(matrix_app)
+    # the JSON API: a bearer token per user
+    with matrix_app.extensions["slm"].sessions() as s:
+        demo.extra["api_tokens"] = {
+            actor: api_tokens.create_token(s, people.get_user(s, user.id), "matrix",
+                                           utcnow())[1]
+            for actor, user in demo.users.items()}
+        s.commit()
     # diagrams: a deployed version
     with matrix_app.extensions["slm"].sessions() as s:
         demo.extra["version_id"] = s.execute(text("select min(id) from process_version")).scalar()
@@ -287,7 +323,8 @@ def test_the_matrix_follows_the_rules(matrix_app):
         roles = allowed_roles(view) if endpoint != "static" else None
         expected = dict(zip(ACTORS, codes, strict=True))
         if roles is not None:
-            assert expected["anonymous"] == 302, (endpoint, method, "anonymous must log in")
+            anonymous = 401 if endpoint.startswith("api.") else 302  # API: no login page
+            assert expected["anonymous"] == anonymous, (endpoint, method, "must sign in")
             for role in ACTORS[1:]:
                 if role not in roles:
                     assert expected[role] == 403, (endpoint, method, role, "not declared")
@@ -310,7 +347,12 @@ def test_route_answers_each_actor_as_the_matrix_says(matrix_app, world, clients,
         url = url_for(endpoint, **args)
     # signing in or out changes the client's session: those use a client of their own
     client, token = clients(actor, fresh=endpoint.startswith("auth."))
-    if method in SAFE_METHODS:
+    if url.startswith("/api/"):  # by bearer token, JSON in; the session cookie is ignored
+        headers = {} if actor == "anonymous" else {
+            "Authorization": f"Bearer {world.extra['api_tokens'][actor]}"}
+        response = client.open(url, method=method, headers=headers,
+                               json=None if method in SAFE_METHODS else {})
+    elif method in SAFE_METHODS:
         response = client.open(url, method=method)
     else:
         response = client.open(url, method=method, data={"csrf_token": token})

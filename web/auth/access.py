@@ -30,8 +30,9 @@ csrf = CSRFProtect()
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 API_PREFIX = "/api/"
-#: endpoints an auditor may POST to: leaving changes no data
-AUDITOR_MAY_POST = frozenset({"auth.logout"})
+#: endpoints an auditor may POST to: they change no process or business data (leaving;
+#: managing one's own API tokens, which the read-only API needs)
+AUDITOR_MAY_POST = frozenset({"auth.logout", "account.create_token", "account.revoke_token"})
 ALL_ROLES = frozenset(ROLES)
 
 

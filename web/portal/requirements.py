@@ -42,25 +42,34 @@ def _form(values: dict, errors: dict, status: int = 200, unavailable: str = ""):
                            comparators=slr_form.COMPARATORS, periods=slr_form.PERIODS), status
 
 
+def submit_requirement(title: str, need: str, wishes: list[dict]) -> ServiceLevelRequirement:
+    """Record the signed-in customer's SLR and start its agreement (the form and the API).
+
+    Only flushes: the caller commits, or rolls back on ValidationError (invalid input) or
+    NotFoundError (the agreement process is not deployed).
+    """
+    session, now, key = db_session(), utcnow(), current_user.organisation_key
+    slr = submit_slr(session, organisation_id(), current_user.username, title, need, wishes,
+                     now)
+    slr.instance_id = start_instance(
+        engine(), session, PROCESS, actor=current_user.username, now=now,
+        data={"slr_id": slr.id, "organisation": key}, organisation=key,
+        title=f"SLA agreement: {slr.title}")
+    return slr
+
+
 @bp.route("/requirements/new", methods=["GET", "POST"])
 @roles_required(CUSTOMER)
 def new_requirement():
     if request.method == "GET":
         return _form(slr_form.empty_values(), {})
     values, wishes, rows = slr_form.read(request.form)
-    session, now, org = db_session(), utcnow(), organisation_id()
+    session = db_session()
     try:
-        slr = submit_slr(session, org, current_user.username, values["title"], values["need"],
-                         wishes, now)
+        slr = submit_requirement(values["title"], values["need"], wishes)
     except ValidationError as exc:
         session.rollback()
         return _form(values, slr_form.field_errors(exc.errors, rows), 400)
-    key = current_user.organisation_key
-    try:
-        slr.instance_id = start_instance(
-            engine(), session, PROCESS, actor=current_user.username, now=now,
-            data={"slr_id": slr.id, "organisation": key}, organisation=key,
-            title=f"SLA agreement: {slr.title}")
     except NotFoundError:  # the diagram is not deployed: keep nothing half-started
         session.rollback()
         return _form(values, {}, 503, UNAVAILABLE)

@@ -1,0 +1,74 @@
+"""``slm api-token``: create (the token is printed once), list and revoke API tokens."""
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+import click
+
+from engine.clock import utcnow
+from engine.errors import NotFoundError
+from handlers import api_tokens, people
+from handlers.errors import ValidationError
+
+from .config import Settings
+from .services import Services
+
+
+@contextmanager
+def _session():
+    """One session on the configured database; its connections are closed afterwards."""
+    services = Services(Settings())
+    try:
+        with services.sessions() as session:
+            yield session
+    finally:
+        services.db.dispose()
+
+
+@click.group("api-token")
+def api_token():
+    """Tokens of the JSON API (/api/v1): create, list, revoke."""
+
+
+@api_token.command("create")
+@click.argument("username")
+@click.argument("name")
+def create(username, name):
+    """Create a token called NAME for USERNAME and print it (only this once)."""
+    with _session() as session:
+        user = people.find_user(session, username)
+        if user is None:
+            raise click.ClickException(f"no user {username!r}")
+        try:
+            row, token = api_tokens.create_token(session, user, name, utcnow())
+        except ValidationError as exc:
+            raise click.ClickException(str(exc)) from None
+        session.commit()
+        click.echo(f"token {row.id} ({row.name}) for {username}; it is shown only now:",
+                   err=True)
+    click.echo(token)
+
+
+@api_token.command("list")
+def list_cmd():
+    """Every token: id, user, name, created, last used, revoked (never the token itself)."""
+    with _session() as session:
+        for token, username in api_tokens.list_tokens(session):
+            used = f"{token.last_used_at:%Y-%m-%d %H:%M}" if token.last_used_at else "never"
+            state = f"revoked {token.revoked_at:%Y-%m-%d %H:%M}" if token.revoked_at \
+                else "active"
+            click.echo(f"{token.id}\t{username}\t{token.name}\t"
+                       f"created {token.created_at:%Y-%m-%d %H:%M}\tused {used}\t{state}")
+
+
+@api_token.command("revoke")
+@click.argument("token_id", type=int)
+def revoke(token_id):
+    """Revoke token TOKEN_ID (see `slm api-token list`)."""
+    with _session() as session:
+        try:
+            token = api_tokens.revoke_token(session, token_id, utcnow())
+        except NotFoundError as exc:
+            raise click.ClickException(str(exc)) from None
+        session.commit()
+        click.echo(f"token {token.id} ({token.name}) revoked")
