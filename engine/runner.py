@@ -4,7 +4,9 @@ Any number of runners (threads, processes, machines) may run ``run_due`` at once
 row is claimed by one runner at a time (``FOR UPDATE SKIP LOCKED`` on PostgreSQL; the
 single-writer lock on SQLite), and firing deletes the row only if the claim is still
 ours, in the same transaction as the instance's new state. A runner that dies leaves
-claims that expire after ``claim_ttl``; another runner then fires those timers.
+claims that expire after ``claim_ttl``; another runner then fires those timers. On
+SQLite the first timer of each batch is fired in the transaction that picked it, without a
+claim: nobody else can write meanwhile, and a runner that dies leaves it due.
 """
 from __future__ import annotations
 
