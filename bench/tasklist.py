@@ -92,15 +92,16 @@ def build(url: str, size: int, now) -> None:
         versions = {pid: services.engine.latest_version(session, pid).version_id
                     for pid in ("sla_agreement", "slm_process_management")}
         password = people.hash_password(PASSWORD)
-        people.create_organisation(session, "provider", "Provider IT", "provider")
+        who = dict(actor="bench", now=now - timedelta(days=400))
+        people.create_organisation(session, "provider", "Provider IT", "provider", **who)
         people.create_user(session, "manager", "Maya Manager", None, ["Service Level Manager"],
-                           password_hash=password)
+                           password_hash=password, **who)
         people.create_user(session, "owner", "Oscar Owner", None, ["Process Owner"],
-                           password_hash=password)
+                           password_hash=password, **who)
         for o in range(organisations(size)):
-            people.create_organisation(session, f"org{o}", f"Customer {o:03d}")
+            people.create_organisation(session, f"org{o}", f"Customer {o:03d}", **who)
             people.create_user(session, f"cust{o}", f"Customer person {o}", None, ["Customer"],
-                               f"org{o}", password_hash=password)
+                               f"org{o}", password_hash=password, **who)
         session.commit()
         conn = session.connection()
         for first in range(0, size, CHUNK):

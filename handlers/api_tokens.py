@@ -4,7 +4,7 @@ A token is ``secrets.token_urlsafe(32)``: 256 random bits. Only its sha256 diges
 A slow password hash (argon2) protects guessable secrets chosen by people; a 256-bit random
 token cannot be guessed or brute-forced from its digest, so a fast hash is enough and lets
 every API request find its token with one indexed lookup. Functions only flush: the caller
-commits.
+commits. Creating and revoking are recorded in the audit log (never the token or its digest).
 """
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from engine.errors import NotFoundError
 
+from .admin_events import record
 from .errors import ValidationError
 from .models import User
 from .token_models import ApiToken
@@ -30,11 +31,12 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_token(session: Session, user: User, name: str, now: datetime
+def create_token(session: Session, user: User, name: str, now: datetime, *, actor: str
                  ) -> tuple[ApiToken, str]:
     """A new token of ``user`` called ``name``: (the row, the token itself, shown once).
 
-    Raises ValidationError for a blank or too long name, or an inactive user.
+    Records ``api_token_created`` by ``actor``. Raises ValidationError for a blank or too
+    long name, or an inactive user.
     """
     name = " ".join((name or "").split())
     errors = {}
@@ -50,7 +52,15 @@ def create_token(session: Session, user: User, name: str, now: datetime
     row = ApiToken(user_id=user.id, name=name, token_hash=token_digest(token), created_at=now)
     session.add(row)
     session.flush()
+    _record(session, "api_token_created", row, user.username, actor, now)
     return row, token
+
+
+def _record(session: Session, kind: str, token: ApiToken, owner: str, actor: str,
+            now: datetime) -> None:
+    record(session, kind, {"token_id": token.id, "name": token.name,
+                           "user_id": token.user_id, "username": owner},
+           actor=actor, now=now)
 
 
 def list_tokens(session: Session, user_id: int | None = None) -> list[tuple[ApiToken, str]]:
@@ -63,15 +73,18 @@ def list_tokens(session: Session, user_id: int | None = None) -> list[tuple[ApiT
 
 
 def revoke_token(session: Session, token_id: int, now: datetime,
-                 user_id: int | None = None) -> ApiToken:
-    """Revoke a token (``user_id``: only if it is theirs). Revoking twice keeps the first
-    time. Raises NotFoundError for no such token (or another user's)."""
+                 user_id: int | None = None, *, actor: str) -> ApiToken:
+    """Revoke a token (``user_id``: only if it is theirs) and record ``api_token_revoked``
+    by ``actor``. Revoking twice keeps the first time and records nothing more. Raises
+    NotFoundError for no such token (or another user's)."""
     token = session.get(ApiToken, token_id)
     if token is None or (user_id is not None and token.user_id != user_id):
         raise NotFoundError(f"API token {token_id} does not exist")
     if token.revoked_at is None:
         token.revoked_at = now
         session.flush()
+        owner = session.scalar(select(User.username).where(User.id == token.user_id))
+        _record(session, "api_token_revoked", token, owner, actor, now)
     return token
 
 

@@ -3,7 +3,8 @@
 Passwords are hashed with argon2id (argon2-cffi); only the hash is stored. Every function
 takes a plain SQLAlchemy session and only flushes: the caller commits (one transaction per
 request or command). Invalid input raises ``ValidationError({field: [messages]})`` and
-leaves nothing behind.
+leaves nothing behind. Every change is recorded in the audit log (``actor`` at ``now``, see
+:mod:`handlers.admin_events`), never with a password or its hash.
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -20,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from engine.errors import NotFoundError
 
+from .admin_events import record
 from .errors import ValidationError
 from .models import ROLES, Organisation, User
 
@@ -76,9 +79,11 @@ def organisation_user_counts(session: Session) -> dict[int, int]:
     return {org_id: count for org_id, count in rows}
 
 
-def create_organisation(session: Session, key: str, name: str,
-                        kind: str = "customer") -> Organisation:
-    """Add an organisation; ``key`` is its short stable identifier (lowercase, digits, -)."""
+def create_organisation(session: Session, key: str, name: str, kind: str = "customer", *,
+                        actor: str, now: datetime) -> Organisation:
+    """Add an organisation; ``key`` is its short stable identifier (lowercase, digits, -).
+
+    Records ``organisation_created`` by ``actor``. Raises ValidationError."""
     key, name = (key or "").strip(), (name or "").strip()
     errors: dict[str, list[str]] = {}
     if not KEY_PATTERN.fullmatch(key):
@@ -99,6 +104,9 @@ def create_organisation(session: Session, key: str, name: str,
     org = Organisation(key=key, name=name, kind=kind)
     session.add(org)
     session.flush()
+    record(session, "organisation_created",
+           {"organisation_id": org.id, "key": key, "name": name, "kind": kind},
+           actor=actor, now=now)
     return org
 
 
@@ -194,12 +202,14 @@ def _check_profile(session: Session, display_name: str, email: str, roles: Itera
 
 def create_user(session: Session, username: str, display_name: str, password: str | None,
                 roles: Iterable[str], organisation: int | str | None = None, email: str = "",
-                active: bool = True, password_hash: str | None = None) -> User:
+                active: bool = True, password_hash: str | None = None, *, actor: str,
+                now: datetime) -> User:
     """Add a user. ``organisation`` is an id or key: a customer organisation for a customer
     (required), none or a provider organisation for staff.
 
     Give ``password`` (hashed here) or an existing argon2 ``password_hash`` (imports, seeds).
-    Raises ValidationError naming each wrong field; nothing is stored then.
+    Records ``user_created`` by ``actor``. Raises ValidationError naming each wrong field;
+    nothing is stored then.
     """
     username = (username or "").strip()
     display_name, email = (display_name or "").strip(), (email or "").strip()
@@ -219,16 +229,30 @@ def create_user(session: Session, username: str, display_name: str, password: st
                 roles=",".join(role_tuple), organisation=org, active=bool(active))
     session.add(user)
     session.flush()
+    record(session, "user_created", {"user_id": user.id, **_profile(user, username=True)},
+           actor=actor, now=now)
     return user
+
+
+def _profile(user: User, username: bool = False) -> dict:
+    """The audited fields of ``user`` (no password hash)."""
+    fields = {"username": user.username} if username else {}
+    return {**fields, "display_name": user.display_name, "email": user.email,
+            "roles": [r for r in ROLES if r in user.role_set],
+            "organisation": user.organisation.key if user.organisation else None,
+            "active": bool(user.active)}
 
 
 def update_user(session: Session, user_id: int, display_name: str, roles: Iterable[str],
                 organisation: int | str | None = None, email: str = "", active: bool = True,
-                password: str | None = None, acting_user_id: int | None = None) -> User:
+                password: str | None = None, acting_user_id: int | None = None, *,
+                actor: str, now: datetime) -> User:
     """Change a user's profile, roles, organisation, state and (if given) password.
 
     An admin (``acting_user_id``) cannot remove their own Admin role or deactivate
-    themselves, so at least one administrator always remains.
+    themselves, so at least one administrator always remains. Records ``user_updated``
+    with ``changes: {field: {old, new}}`` when a field changed, and ``password_set`` when
+    a password was given, both by ``actor``. Raises ValidationError, NotFoundError.
     """
     user = get_user(session, user_id)
     display_name, email = (display_name or "").strip(), (email or "").strip()
@@ -243,16 +267,26 @@ def update_user(session: Session, user_id: int, display_name: str, roles: Iterab
             errors["active"] = ["you cannot deactivate yourself"]
     if errors:
         raise ValidationError(errors)
+    before = _profile(user)
     user.display_name, user.email = display_name, email
     user.roles, user.organisation, user.active = ",".join(role_tuple), org, bool(active)
-    if password:
-        user.password_hash = hash_password(password)
     session.flush()
+    after = _profile(user)
+    if changes := {k: {"old": before[k], "new": after[k]} for k in after
+                   if before[k] != after[k]}:
+        record(session, "user_updated",
+               {"user_id": user.id, "username": user.username, "changes": changes},
+               actor=actor, now=now)
+    if password:
+        set_password(session, user, password, actor=actor, now=now)
     return user
 
 
-def set_password(session: Session, user: User | int, password: str) -> User:
-    """Give ``user`` a new password (at least MIN_PASSWORD characters)."""
+def set_password(session: Session, user: User | int, password: str, *, actor: str,
+                 now: datetime) -> User:
+    """Give ``user`` a new password (at least MIN_PASSWORD characters); records
+    ``password_set`` by ``actor`` (who and for whom, nothing of the password).
+    Raises ValidationError, NotFoundError."""
     if isinstance(user, int):
         user = get_user(session, user)
     errors: dict[str, list[str]] = {}
@@ -261,6 +295,8 @@ def set_password(session: Session, user: User | int, password: str) -> User:
         raise ValidationError(errors)
     user.password_hash = hash_password(password)
     session.flush()
+    record(session, "password_set", {"user_id": user.id, "username": user.username},
+           actor=actor, now=now)
     return user
 
 

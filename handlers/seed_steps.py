@@ -47,6 +47,8 @@ from .seed_data import (
 )
 from .supporting import define_supporting_process, register_supporting_process
 
+#: who loads the demo people (audit log); the diagrams are deployed by "seed" too
+SEED_ACTOR = "seed"
 MANAGER = Actor("manager", frozenset({"Service Level Manager"}))
 OWNER = Actor("owner", frozenset({"Process Owner"}))
 
@@ -110,10 +112,11 @@ class _Steps:
     # -- people and catalogue ----------------------------------------------------------------
     def organisations(self) -> None:
         key, name = PROVIDER
+        audited = {"actor": SEED_ACTOR, "now": self.at(120, 8)}  # when the diagrams deploy
         if not self.session.scalar(select(Organisation.id).where(Organisation.key == key)):
-            people.create_organisation(self.session, key, name, kind="provider")
+            people.create_organisation(self.session, key, name, kind="provider", **audited)
         for key, name in CUSTOMERS:
-            people.create_organisation(self.session, key, name)
+            people.create_organisation(self.session, key, name, **audited)
 
     def staff_and_customers(self) -> None:
         if len(self.password or "") < people.MIN_PASSWORD:
@@ -124,7 +127,8 @@ class _Steps:
             created = people.find_user(self.session, username) is None
             if created:
                 people.create_user(self.session, username, name, None, [role], org,
-                                   email=email, password_hash=shared_hash)
+                                   email=email, password_hash=shared_hash,
+                                   actor=SEED_ACTOR, now=self.at(120, 8))
             self.users.append({"username": username, "name": name, "role": role,
                                "organisation": org, "created": created})
 

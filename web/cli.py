@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import NoReturn
@@ -30,6 +31,17 @@ from .services import WORKFLOWS, Services
 
 def _services() -> Services:
     return Services(Settings())
+
+
+@contextmanager
+def _session():
+    """One session on the configured database; its connections are closed afterwards."""
+    services = _services()
+    try:
+        with services.sessions() as session:
+            yield session
+    finally:
+        services.db.dispose()
 
 
 def _when(value: str | None) -> datetime:
@@ -305,12 +317,13 @@ def users():
 @click.option("--organisation", default=None, help="Organisation key (customers).")
 @click.option("--email", default="")
 @click.password_option(help="Prompted for (twice) when not given.")
-def users_create(username, display_name, roles, organisation, email, password):
+@click.option("--actor", default="cli", show_default=True, help="Who creates it (audit log).")
+def users_create(username, display_name, roles, organisation, email, password, actor):
     """Create user USERNAME (e.g. the first administrator)."""
-    with _services().sessions() as session:
+    with _session() as session:
         try:
             people.create_user(session, username, display_name, password, roles, organisation,
-                               email=email)
+                               email=email, actor=actor, now=utcnow())
         except ValidationError as exc:
             raise click.ClickException(str(exc)) from None
         session.commit()
@@ -320,14 +333,15 @@ def users_create(username, display_name, roles, organisation, email, password):
 @users.command("password")
 @click.argument("username")
 @click.password_option(help="Prompted for (twice) when not given.")
-def users_password(username, password):
+@click.option("--actor", default="cli", show_default=True, help="Who sets it (audit log).")
+def users_password(username, password, actor):
     """Set a new password for USERNAME (ends their open sessions)."""
-    with _services().sessions() as session:
+    with _session() as session:
         user = people.find_user(session, username)
         if user is None:
             raise click.ClickException(f"no user {username!r}")
         try:
-            people.set_password(session, user, password)
+            people.set_password(session, user, password, actor=actor, now=utcnow())
         except ValidationError as exc:
             raise click.ClickException(str(exc)) from None
         session.commit()

@@ -33,14 +33,15 @@ def api_token():
 @api_token.command("create")
 @click.argument("username")
 @click.argument("name")
-def create(username, name):
+@click.option("--actor", default="cli", show_default=True, help="Who creates it (audit log).")
+def create(username, name, actor):
     """Create a token called NAME for USERNAME and print it (only this once)."""
     with _session() as session:
         user = people.find_user(session, username)
         if user is None:
             raise click.ClickException(f"no user {username!r}")
         try:
-            row, token = api_tokens.create_token(session, user, name, utcnow())
+            row, token = api_tokens.create_token(session, user, name, utcnow(), actor=actor)
         except ValidationError as exc:
             raise click.ClickException(str(exc)) from None
         session.commit()
@@ -63,11 +64,12 @@ def list_cmd():
 
 @api_token.command("revoke")
 @click.argument("token_id", type=int)
-def revoke(token_id):
+@click.option("--actor", default="cli", show_default=True, help="Who revokes it (audit log).")
+def revoke(token_id, actor):
     """Revoke token TOKEN_ID (see `slm api-token list`)."""
     with _session() as session:
         try:
-            token = api_tokens.revoke_token(session, token_id, utcnow())
+            token = api_tokens.revoke_token(session, token_id, utcnow(), actor=actor)
         except NotFoundError as exc:
             raise click.ClickException(str(exc)) from None
         session.commit()

@@ -11,7 +11,7 @@ def token_for(app, user: DemoUser, name: str = "tests") -> str:
     """A new API token of ``user`` (committed)."""
     with app.extensions["slm"].sessions() as session:
         _, token = api_tokens.create_token(session, people.get_user(session, user.id), name,
-                                           utcnow())
+                                           utcnow(), actor="test-setup")
         session.commit()
     return token
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import threading
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from werkzeug.serving import make_server
@@ -21,6 +22,8 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 PASSWORD = "e2e-only password 42"  # test data, not a secret
 SECRET_KEY = "e2e-tests-only"
+#: who and when, in the audit log, for people the tests set up directly
+SETUP = {"actor": "test-setup", "now": datetime(2026, 1, 5, 8, 0)}
 
 
 @dataclass(frozen=True)
@@ -69,12 +72,12 @@ def seed_demo(app) -> Demo:
     """Create the demo people in ``app``'s (empty) database; returns who they are."""
     with app.extensions["slm"].sessions() as session:
         for key, name, kind in DEMO_ORGANISATIONS:
-            people.create_organisation(session, key, name, kind)
+            people.create_organisation(session, key, name, kind, **SETUP)
         shared = people.hash_password(PASSWORD)  # once: even cheap argon2 adds up
         users = {}
         for ref, username, display_name, role, org in DEMO_USERS:
             user = people.create_user(session, username, display_name, None, [role], org,
-                                      password_hash=shared)
+                                      password_hash=shared, **SETUP)
             users[ref] = DemoUser(user.id, username, display_name, frozenset({role}), org)
         session.commit()
         orgs = {o.key: o.id for o in people.list_organisations(session)}

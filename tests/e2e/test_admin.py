@@ -1,19 +1,39 @@
 """Administration pages: users (paginated), create/edit with roles and password, organisations."""
 from __future__ import annotations
 
+import json
 import re
 
+from click.testing import CliRunner
 from sqlalchemy import func, select
 
+from engine.audit import verify_chain
+from engine.models import AuditEvent
 from handlers import people
 from handlers.models import Organisation, User
+from web.cli import main
 
-from .support import PASSWORD, DemoUser, client_login
+from .support import PASSWORD, SETUP, DemoUser, client_login
 
 
 def count(app, model) -> int:
     with app.extensions["slm"].sessions() as session:
         return session.scalar(select(func.count()).select_from(model))
+
+
+def audit_events(app, after_seq: int = 0) -> list[tuple[str, str, dict]]:
+    """(actor, kind, data) of the audit events after ``after_seq``; the chain verifies."""
+    with app.extensions["slm"].sessions() as session:
+        assert verify_chain(session).ok
+        rows = session.scalars(select(AuditEvent).where(AuditEvent.seq > after_seq)
+                               .order_by(AuditEvent.seq)).all()
+        assert all(e.instance_id is None for e in rows)
+        return [(e.actor, e.kind, json.loads(e.data)) for e in rows]
+
+
+def last_seq(app) -> int:
+    with app.extensions["slm"].sessions() as session:
+        return session.scalar(select(func.max(AuditEvent.seq))) or 0
 
 
 def test_admin_creates_a_customer_in_the_browser(app, page, demo, login, screenshot):
@@ -72,6 +92,58 @@ def test_edit_user_changes_roles_and_resets_the_password(app, client, demo):
         assert people.verify_password(user.password_hash, "a new long password")
 
 
+def test_admin_changes_are_on_the_audit_log_by_the_admin(app, client, demo):
+    token = client_login(client, demo.users["Admin"])
+    manager, start = demo.users["Service Level Manager"], last_seq(app)
+    form = {"csrf_token": token, "display_name": "Mia M.", "roles": ["Service Level Manager"],
+            "organisation": str(demo.orgs["it"]), "active": "on"}
+    assert client.post(f"/admin/users/{manager.id}", data={
+        **form, "roles": ["Process Owner", "Service Level Manager"], "organisation": "",
+        "password": "a new long password",
+        "password_confirm": "a new long password"}).status_code == 302
+    assert client.post("/admin/users/new", data={
+        **form, "username": "nils", "display_name": "Nils", "password": "nils long password",
+        "password_confirm": "nils long password"}).status_code == 302
+    assert client.post("/admin/organisations", data={
+        "csrf_token": token, "key": "initech", "name": "Initech",
+        "kind": "customer"}).status_code == 302
+    # refused by the web form only (passwords differ): rolled back, no event
+    assert client.post(f"/admin/users/{manager.id}", data={
+        **form, "display_name": "Someone Else", "password": "one long password",
+        "password_confirm": "another long one"}).status_code == 400
+    events = audit_events(app, start)
+    assert [(actor, kind) for actor, kind, _ in events] == [
+        ("admin", "user_updated"), ("admin", "password_set"), ("admin", "user_created"),
+        ("admin", "organisation_created")]
+    assert events[0][2]["changes"] == {
+        "display_name": {"old": "Mia Manager", "new": "Mia M."},
+        "roles": {"old": ["Service Level Manager"],
+                  "new": ["Process Owner", "Service Level Manager"]},
+        "organisation": {"old": "it", "new": None}}
+    assert events[2][2]["username"] == "nils" and events[3][2]["key"] == "initech"
+    text = json.dumps(events)
+    assert "long password" not in text and "argon2" not in text
+
+
+def test_the_cli_records_users_and_passwords_as_cli(app, db_url, demo):
+    def slm(*args):
+        return CliRunner().invoke(main, ["users", *args], env={"SLM_DATABASE_URL": db_url})
+
+    start = last_seq(app)
+    created = slm("create", "olga", "--name", "Olga Ops", "--role", "Process Owner",
+                  "--password", "olga long password")
+    assert created.exit_code == 0, created.output
+    assert slm("password", "olga", "--password", "olga new password",
+               "--actor", "root@host").exit_code == 0
+    assert slm("create", "olga", "--name", "Again", "--role", "Auditor",
+               "--password", "olga long password").exit_code == 1  # taken: no event
+    events = audit_events(app, start)
+    assert [(actor, kind) for actor, kind, _ in events] == [
+        ("cli", "user_created"), ("root@host", "password_set")]
+    assert "olga long password" not in json.dumps(events)
+    assert "olga new password" not in json.dumps(events)
+
+
 def test_edit_user_errors_keep_the_values_and_save_nothing(app, client, demo):
     token = client_login(client, demo.users["Admin"])
     owner = demo.users["Process Owner"]
@@ -109,7 +181,7 @@ def test_users_list_is_paginated(app, client, demo):
         shared = people.hash_password(PASSWORD)
         for n in range(30):
             people.create_user(session, f"zz-user{n:02d}", f"User {n}", None, ["Auditor"],
-                               password_hash=shared)
+                               password_hash=shared, **SETUP)
         session.commit()
     client_login(client, demo.users["Admin"])
     first = client.get("/admin/users").data.decode()
@@ -139,7 +211,7 @@ def test_organisations_empty_state_explains_what_to_do(db_url):
 
     app = make_app(db_url)
     with app.extensions["slm"].sessions() as session:
-        people.create_user(session, "root", "Root", PASSWORD, ["Admin"])
+        people.create_user(session, "root", "Root", PASSWORD, ["Admin"], **SETUP)
         session.commit()
     client = app.test_client()
     client_login(client, DemoUser(0, "root", "Root", frozenset({"Admin"}), None))

@@ -19,7 +19,7 @@ from handlers.models import ServiceLevelAgreement
 
 from . import sla_world
 from .api_support import api_as
-from .support import PASSWORD, DemoUser
+from .support import PASSWORD, SETUP, DemoUser
 
 
 @pytest.fixture
@@ -101,7 +101,8 @@ def test_claimed_by_someone_else_is_409(app, demo, options):
     slr_id, iid = sla_world.submit(app, demo, demo.users["Customer"], "Mail for the office")
     task_id = sla_world.ready_task(app, iid, "choose_option")
     with app.extensions["slm"].sessions() as s:
-        other = people.create_user(s, "acme.two", "Second Acme", PASSWORD, ["Customer"], "acme")
+        other = people.create_user(s, "acme.two", "Second Acme", PASSWORD, ["Customer"], "acme",
+                                   **SETUP)
         s.commit()
         colleague = DemoUser(other.id, "acme.two", "Second Acme", frozenset({"Customer"}),
                              "acme")

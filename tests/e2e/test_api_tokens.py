@@ -8,17 +8,29 @@
 """
 from __future__ import annotations
 
+import json
 import re
 
 from click.testing import CliRunner
 from sqlalchemy import select
 
+from engine.audit import verify_chain
+from engine.models import AuditEvent
 from handlers import people
 from handlers.models import ApiToken
 from web.cli import main
 
 from .api_support import Api, token_for
 from .support import client_login, csrf_token
+
+
+def token_events(app) -> list[tuple[str, str, dict]]:
+    """(actor, kind, data) of the API token events; the audit chain verifies."""
+    with app.extensions["slm"].sessions() as s:
+        assert verify_chain(s).ok
+        rows = s.scalars(select(AuditEvent).where(AuditEvent.kind.like("api_token_%"))
+                         .order_by(AuditEvent.seq)).all()
+        return [(e.actor, e.kind, json.loads(e.data)) for e in rows]
 
 
 def _me(client, headers=None):
@@ -99,6 +111,13 @@ def test_the_token_page_creates_shows_once_and_revokes(app, client, demo):
     assert revoked.status_code == 302
     assert b"revoked" in client.get("/account/tokens").data
     assert Api(app.test_client(), token).get("/api/v1/me").status_code == 401
+    # on the audit log, by the owner, without the token: the refused attempts left nothing
+    recorded = {"token_id": token_id, "name": "nightly export", "user_id": user.id,
+                "username": "auditor"}
+    events = token_events(app)
+    assert events == [("auditor", "api_token_created", recorded),
+                      ("auditor", "api_token_revoked", recorded)]
+    assert token not in json.dumps(events)
 
 
 def test_the_nav_links_the_token_page(app, client, demo):
@@ -125,3 +144,8 @@ def test_the_cli_creates_lists_and_revokes_tokens(app, db_url, demo):
     assert api.get("/api/v1/me").status_code == 401
     assert slm("create", "nobody", "x").exit_code == 1
     assert slm("revoke", "999999").exit_code == 1
+    assert slm("revoke", token_id, "--actor", "root").exit_code == 0  # again: no event
+    events = token_events(app)
+    assert [(actor, kind) for actor, kind, _ in events] == [
+        ("cli", "api_token_created"), ("cli", "api_token_revoked")]
+    assert events[0][2]["username"] == "manager" and token not in json.dumps(events)

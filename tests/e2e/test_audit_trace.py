@@ -20,7 +20,7 @@ from handlers.models import ServiceLevelAgreement, ServiceLevelRequirement
 
 from . import sla_world
 from .sla_world import MANAGER, complete, customer
-from .support import client_login
+from .support import SETUP, client_login
 
 
 def negotiated_agreement(app, demo) -> int:
@@ -148,6 +148,33 @@ def test_exports_and_search(app, demo, client):
     assert link in client.get(f"/audit?sla={sla_ref(app, iid)}").data
     assert link not in client.get("/audit?sla=NO-SUCH").data
     assert client.get("/audit?status=running&version=1&page=9").status_code == 200
+
+
+def test_events_of_no_instance_are_exported_and_verified(app, demo, client, page, login):
+    """Administrative events (here: the demo people set up) have no instance: the log
+    export and the chain verification include them, and a changed one is caught."""
+    iid = negotiated_agreement(app, demo)
+    client_login(client, demo.users["Auditor"])
+    log = list(csv.DictReader(io.StringIO(client.get("/audit/log.csv").data.decode())))
+    admin = [r for r in log if r["kind"] in ("organisation_created", "user_created")]
+    assert [r["kind"] for r in admin] == ["organisation_created"] * 3 + ["user_created"] * 6
+    assert {(r["actor"], r["instance_id"]) for r in admin} == {(SETUP["actor"], "")}
+    assert any(r["instance_id"] == str(iid) for r in log)
+    verified = client.get("/audit/verify").data.decode()
+    assert 'data-ok="true"' in verified and f"{len(log)} events checked" in verified
+    with app.extensions["slm"].sessions() as s:
+        seq = s.scalar(select(AuditEvent.seq).where(AuditEvent.kind == "user_created")
+                       .order_by(AuditEvent.seq.desc()).limit(1))
+    with app.extensions["slm"].db.begin() as conn:
+        conn.execute(text("UPDATE audit_event SET data = :d WHERE seq = :s"),
+                     {"d": '{"roles":["Admin"]}', "s": seq})
+    login(page, demo.users["Auditor"])
+    page.goto("/audit/verify")
+    result = page.get_by_test_id("verify-result")
+    assert result.get_attribute("data-ok") == "false"
+    assert result.get_attribute("data-first-bad") == str(seq)
+    bad = page.get_by_test_id("bad-event").inner_text()
+    assert "user_created" in bad and "Admin" in bad
 
 
 def test_auditor_changes_nothing_and_others_are_kept_out(app, demo, client):

@@ -13,7 +13,7 @@ from handlers.errors import ValidationError
 from handlers.models import User
 from web.auth.access import ALL_ROLES, roles_required, undeclared_views
 
-from .support import client_login, csrf_token
+from .support import SETUP, client_login, csrf_token
 
 
 # -- in the browser ----------------------------------------------------------------------------
@@ -120,7 +120,8 @@ def test_a_new_password_ends_other_sessions(app, client, demo):
     client_login(client, demo.users["Customer"])
     assert client.get("/tasks").status_code == 200
     with app.extensions["slm"].sessions() as session:
-        people.set_password(session, demo.users["Customer"].id, "a changed password")
+        people.set_password(session, demo.users["Customer"].id, "a changed password",
+                            **SETUP)
         session.commit()
     response = client.get("/tasks")
     assert response.status_code == 302 and "/login" in response.headers["Location"]

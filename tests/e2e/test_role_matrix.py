@@ -273,7 +273,7 @@ def world(matrix_app) -> Demo:
     with matrix_app.extensions["slm"].sessions() as s:
         demo.extra["api_tokens"] = {
             actor: api_tokens.create_token(s, people.get_user(s, user.id), "matrix",
-                                           utcnow())[1]
+                                           utcnow(), actor="test-setup")[1]
             for actor, user in demo.users.items()}
         s.commit()
     # diagrams: a deployed version

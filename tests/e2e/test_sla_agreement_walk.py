@@ -21,7 +21,7 @@ from playwright.sync_api import expect
 from handlers import people
 
 from . import sla_world
-from .support import OUTPUT, PASSWORD, DemoUser
+from .support import OUTPUT, PASSWORD, SETUP, DemoUser
 
 SHOTS = OUTPUT / "sla-walk"
 
@@ -31,7 +31,7 @@ def approver(app, demo) -> DemoUser:
     """A second service level manager, so that the one who revises is not the one approving."""
     with app.extensions["slm"].sessions() as s:
         user = people.create_user(s, "sam", "Sam Second-Manager", PASSWORD,
-                                  ["Service Level Manager"], "it")
+                                  ["Service Level Manager"], "it", **SETUP)
         s.commit()
         return DemoUser(user.id, "sam", "Sam Second-Manager",
                         frozenset({"Service Level Manager"}), "it")

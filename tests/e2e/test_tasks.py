@@ -21,7 +21,7 @@ from handlers.seed import seed_demo as seed_slm_demo
 from web.tasks.queries import TaskQuery, Viewer, list_tasks
 
 from . import task_records
-from .support import PASSWORD, DemoUser, client_login, csrf_token
+from .support import PASSWORD, SETUP, DemoUser, client_login, csrf_token
 
 MANAGER_LANE = "Service Level Manager"
 
@@ -40,7 +40,8 @@ def revision(app, instance_id: int) -> int:
 
 def add_user(app, username: str, role: str, org: str | None = None) -> DemoUser:
     with app.extensions["slm"].sessions() as session:
-        user = people.create_user(session, username, username.title(), PASSWORD, [role], org)
+        user = people.create_user(session, username, username.title(), PASSWORD, [role], org,
+                                  **SETUP)
         session.commit()
         return DemoUser(user.id, username, username.title(), frozenset({role}), org)
 
@@ -235,7 +236,7 @@ def test_completed_by_someone_else_meanwhile_is_a_plain_409(app, client, demo, w
 def test_completing_a_task_leads_to_my_next_task_of_the_instance(app, client, world):
     with app.extensions["slm"].sessions() as session:
         people.create_user(session, "pat", "Pat Both", PASSWORD,
-                           ["Process Owner", MANAGER_LANE])
+                           ["Process Owner", MANAGER_LANE], **SETUP)
         session.commit()
     both = DemoUser(0, "pat", "Pat Both", frozenset({"Process Owner", MANAGER_LANE}), None)
     token = client_login(client, both)

@@ -187,6 +187,10 @@ def test_audit_trail_is_intact_and_in_time_order(demo):
         assert verify_chain(s).ok
         times = s.scalars(select(AuditEvent.at).order_by(AuditEvent.seq)).all()
         assert times == sorted(times) and times[-1] <= NOW
+        people_events = s.execute(select(AuditEvent.actor, AuditEvent.kind).where(
+            AuditEvent.kind.in_(("organisation_created", "user_created")))).all()
+        assert sorted(people_events) == sorted(
+            [("seed", "organisation_created")] * 3 + [("seed", "user_created")] * len(DEMO_USERS))
 
 
 def _counts(s) -> dict[str, int]:

@@ -35,7 +35,8 @@ def create_token():
     session, name = db_session(), request.form.get("name", "")
     user = people.get_user(session, current_user.id)
     try:
-        _, token = api_tokens.create_token(session, user, name, utcnow())
+        _, token = api_tokens.create_token(session, user, name, utcnow(),
+                                           actor=current_user.username)
     except ValidationError as exc:
         session.rollback()
         return _page(errors=exc.errors, name=name, status=400)
@@ -49,7 +50,8 @@ def create_token():
 def revoke_token(token_id: int):
     session = db_session()
     try:
-        token = api_tokens.revoke_token(session, token_id, utcnow(), user_id=current_user.id)
+        token = api_tokens.revoke_token(session, token_id, utcnow(), user_id=current_user.id,
+                                        actor=current_user.username)
     except NotFoundError:
         abort(404)
     session.commit()

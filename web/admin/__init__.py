@@ -7,6 +7,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from engine.clock import utcnow
 from handlers import people
 from handlers.errors import ValidationError
 from handlers.models import ROLES
@@ -35,6 +36,11 @@ def _user_form() -> tuple[dict, dict]:
     if values["password"] != form.get("password_confirm", ""):
         errors["password_confirm"] = ["the two passwords differ"]
     return values, errors
+
+
+def _audited() -> dict:
+    """Who and when, for the audit log of the handler call."""
+    return {"actor": current_user.username, "now": utcnow()}
 
 
 def _save(action, values: dict, web_errors: dict):
@@ -73,7 +79,8 @@ def new_user():
         return _render_user_form(None, {"active": True, "roles": []}, {})
     values, errors = _user_form()
     values["username"] = request.form.get("username", "")
-    user, errors = _save(lambda: people.create_user(db_session(), **values), values, errors)
+    user, errors = _save(lambda: people.create_user(db_session(), **values, **_audited()),
+                           values, errors)
     if errors:
         return _render_user_form(None, values, errors, 400)
     flash(f"User {user.username} created.", "success")
@@ -91,7 +98,7 @@ def edit_user(user_id: int):
         return _render_user_form(user, values, {})
     values, errors = _user_form()
     _, errors = _save(lambda: people.update_user(db_session(), user_id, **values,
-                                                 acting_user_id=current_user.id),
+                                                 acting_user_id=current_user.id, **_audited()),
                       values, errors)
     if errors:
         return _render_user_form(user, values, errors, 400)
@@ -106,8 +113,9 @@ def organisations():
     values, errors, status = {"kind": "customer"}, {}, 200
     if request.method == "POST":
         values = {k: request.form.get(k, "") for k in ("key", "name", "kind")}
-        org, errors = _save(lambda: people.create_organisation(db_session(), **values),
-                            values, {})
+        org, errors = _save(
+            lambda: people.create_organisation(db_session(), **values, **_audited()),
+            values, {})
         if not errors:
             flash(f"Organisation {org.name} created.", "success")
             return redirect(url_for("admin.organisations"))
