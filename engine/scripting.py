@@ -35,6 +35,7 @@ from RestrictedPython.PrintCollector import PrintCollector
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
+from .clock import aware
 from .registry import HandlerContext, HandlerRegistry
 from .script_limits import (
     GUARD_NAME,
@@ -141,7 +142,7 @@ def _explain(exc: Exception) -> Exception:
         return ScriptSandboxError("class definitions are not allowed in scripts")
     if isinstance(exc, KeyError) and exc.args == ("__import__",):
         return ScriptSandboxError("this call needs an import, which scripts may not do "
-                                  "(e.g. date.today(): take the date from task data)")
+                                  "(outside a running step, e.g. date.today() at deploy time)")
     if isinstance(exc, ImportError) and "__import__" in str(exc):
         return ScriptSandboxError("import statements are not allowed in scripts")
     if isinstance(exc, MemoryError):  # e.g. list(range(10**12)) sizes the list first
@@ -171,20 +172,64 @@ def _check_storable(name: str, value, where: str = "") -> None:
                              "data cannot store (use a list, a dict or plain values)")
 
 
-def _globals(context, external_context, what: str) -> dict:
-    """The globals for one run, with a fresh time budget (SCRIPT_TIME_LIMIT, read now)."""
+_CLOCK_READERS = frozenset({"now", "utcnow", "today"})
+
+
+def clock_getattr(now: datetime):
+    """RestrictedPython's attribute guard, except that ``datetime.now()``,
+    ``datetime.utcnow()``, ``datetime.today()`` and ``date.today()`` read ``now`` (the
+    engine's clock, naive UTC) instead of the wall clock: a script computes what the step's
+    time says, as timers do, and tests with fixed times get fixed results."""
+
+    def now_(tz=None):
+        return now if tz is None else aware(now).astimezone(tz)
+
+    readers = {
+        (datetime, "now"): now_, (datetime, "utcnow"): lambda: now,
+        (datetime, "today"): lambda: now, (date, "today"): lambda: now.date(),
+    }
+
+    def getattr_(obj, name, *default):
+        if name in _CLOCK_READERS and (obj is datetime or obj is date):
+            return readers[obj, name]
+        return safer_getattr(obj, name, *default)
+
+    return getattr_
+
+
+def _globals(context, external_context, what: str, now: datetime | None = None) -> dict:
+    """The globals for one run, with a fresh time budget (SCRIPT_TIME_LIMIT, read now) and,
+    given the engine's ``now``, clock readers that return it."""
     guard = make_guard(SCRIPT_TIME_LIMIT, what)
     builtins = {**_BUILTINS, "range": make_range(guard)}
-    return {**BASE_GLOBALS, "__builtins__": builtins, **(external_context or {}), **context,
-            GUARD_NAME: guard}
+    glb = {**BASE_GLOBALS, "__builtins__": builtins, **(external_context or {}), **context,
+           GUARD_NAME: guard}
+    if now is not None:
+        glb["_getattr_"] = clock_getattr(now)
+    return glb
 
 
 class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
-    """Evaluates expressions and runs scripts over task data inside the sandbox."""
+    """Evaluates expressions and runs scripts over task data inside the sandbox.
+
+    ``clock``, when set, returns the current step's time (or None): scripts then read it
+    through ``datetime.now()`` and friends.
+    """
+
+    def __init__(self, clock=None):
+        super().__init__()
+        self.clock = clock
+
+    def _now(self, source: str):
+        # An attribute is named in the source (getattr() is not available to scripts), so
+        # code that mentions neither "now" nor "today" needs no clock readers.
+        if self.clock is None or ("now" not in source and "today" not in source):
+            return None
+        return self.clock()
 
     def evaluate(self, expression, context, external_context=None):
         code = compile_script(expression.strip(), "eval")
-        glb = _globals(context, external_context, "expression")
+        glb = _globals(context, external_context, "expression", self._now(expression))
         try:
             return eval(code, glb)  # noqa: S307 - restricted bytecode
         except ScriptSandboxError:
@@ -194,7 +239,7 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
 
     def execute(self, script, context, external_context=None):
         code = compile_script(script, "exec")
-        glb = _globals(context, external_context, "script")
+        glb = _globals(context, external_context, "script", self._now(script))
         try:
             exec(code, glb)  # noqa: S102 - restricted bytecode
         except ScriptSandboxError:
@@ -223,7 +268,7 @@ class EngineScriptEngine(PythonScriptEngine):
     """
 
     def __init__(self, registry: HandlerRegistry):
-        super().__init__(environment=RestrictedEnvironment())
+        super().__init__(environment=RestrictedEnvironment(clock=lambda: self.now))
         self.registry = registry
         self.session = None
         self.now: datetime | None = None
