@@ -90,8 +90,32 @@ class VerifyResult:
     reason: str = ""
 
 
-def verify_chain(session: Session, batch: int = 5000) -> VerifyResult:
-    """Check every event against its predecessor and the head row."""
+def chain_head(session: Session) -> tuple[int, str]:
+    """(sequence number, hash) of the last event: an anchor to keep outside the database."""
+    head = session.get(AuditHead, 1)
+    return (head.seq, head.hash) if head is not None else (0, GENESIS)
+
+
+def parse_anchor(text: str) -> tuple[int, str]:
+    """``"SEQ:HASH"`` (as ``slm audit head`` prints it) -> (seq, hash); ValueError if not."""
+    seq, sep, digest = text.strip().partition(":")
+    if not sep or not seq.isdigit() or int(seq) < 1 or len(digest) != 64 or any(
+            c not in "0123456789abcdef" for c in digest):
+        raise ValueError(f"{text!r} is not an anchor: expected SEQ:HASH, e.g. "
+                         "42:<64 hex digits> as `slm audit head` prints it")
+    return int(seq), digest
+
+
+def verify_chain(session: Session, batch: int = 5000,
+                 anchors: dict[int, str] | None = None) -> VerifyResult:
+    """Check every event against its predecessor and the head row.
+
+    The chain alone cannot catch someone with write access who rewrites events *and*
+    recomputes every later hash and the head. ``anchors`` ({seq: hash}, recorded earlier
+    outside the database, see chain_head) catch that: each anchored event must still have
+    the hash it had then.
+    """
+    anchors = dict(anchors or {})
     prev, expected_seq, checked = GENESIS, 1, 0
     last_seq = 0
     while True:
@@ -113,9 +137,19 @@ def verify_chain(session: Session, batch: int = 5000) -> VerifyResult:
                            ev.process_id, ev.version, ev.task_id, ev.element_id, ev.data)
             if h != ev.hash:
                 return VerifyResult(False, checked, ev.seq, f"event {ev.seq} was changed")
+            anchored = anchors.pop(ev.seq, None)
+            if anchored is not None and anchored != ev.hash:
+                return VerifyResult(False, checked, ev.seq,
+                                    f"event {ev.seq} no longer has the hash recorded in its "
+                                    f"anchor ({anchored[:12]}..., now {ev.hash[:12]}...): the "
+                                    "log up to it was rewritten")
             prev, expected_seq, last_seq = ev.hash, ev.seq + 1, ev.seq
             checked += 1
         session.expunge_all()
+    if anchors:
+        missing = min(anchors)
+        return VerifyResult(False, checked, missing,
+                            f"anchored event {missing} is not in the log any more")
     head = session.get(AuditHead, 1)
     if head is None:
         if last_seq:

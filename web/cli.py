@@ -13,7 +13,7 @@ from typing import NoReturn
 import click
 
 from engine import schema
-from engine.audit import verify_chain
+from engine.audit import chain_head, parse_anchor, verify_chain
 from engine.clock import as_utc, utcnow
 from engine.errors import DeployError, EngineError
 from engine.instances import start_instance
@@ -136,18 +136,38 @@ def audit():
     """The hash-chained audit log."""
 
 
+def _anchor(_ctx, _param, values):
+    try:
+        return dict(parse_anchor(v) for v in values)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
 @audit.command("verify")
-def audit_verify():
+@click.option("--anchor", "anchors", multiple=True, callback=_anchor, metavar="SEQ:HASH",
+              help="An earlier `slm audit head` output; that event must still have that hash "
+                   "(catches a rewritten and re-hashed log). Repeatable.")
+def audit_verify(anchors):
     """Check every event of the audit chain; exit 1 naming the first bad event."""
     services = _services()
     with services.sessions() as session:
-        result = verify_chain(session)
+        result = verify_chain(session, anchors=anchors)
     if result.ok:
         click.echo(f"audit log OK: {result.checked} events checked")
         return
     click.echo(f"audit log BROKEN at event {result.first_bad}: {result.reason} "
                f"({result.checked} events verified before it)", err=True)
     sys.exit(1)
+
+
+@audit.command("head")
+def audit_head():
+    """Print the last event as SEQ:HASH: keep it outside the database (a log, a ticket, a
+    mail) and pass it to `slm audit verify --anchor` later."""
+    services = _services()
+    with services.sessions() as session:
+        seq, digest = chain_head(session)
+    click.echo(f"{seq}:{digest}")
 
 
 @main.command()

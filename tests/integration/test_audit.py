@@ -16,7 +16,7 @@ import pytest
 from conftest import T0
 from sqlalchemy import insert, select, text, update
 
-from engine.audit import GENESIS, event_hash, verify_chain
+from engine.audit import GENESIS, chain_head, event_hash, parse_anchor, verify_chain
 from engine.instances import start_instance
 from engine.models import AuditEvent, AuditHead, HumanTask
 from engine.tasks import Actor, complete_task
@@ -211,3 +211,69 @@ def test_missing_head_row_is_caught(small_run, factory):
     sql(factory, "DELETE FROM audit_head WHERE id = 1")
     result = verify(factory)
     assert result.ok is False, result
+
+
+# -- anchors: a rewritten and fully re-hashed log ---------------------------------------------
+def rewrite_from(factory, seq: int, data: str) -> None:
+    """What someone with write access could do: change event ``seq`` and recompute the
+    hash of it and of every later event, and the head."""
+    with factory() as s:
+        events = s.execute(select(AuditEvent).where(AuditEvent.seq >= seq - 1)
+                           .order_by(AuditEvent.seq)).scalars().all()
+        prev = events[0].hash if events[0].seq == seq - 1 else GENESIS
+        for ev in (e for e in events if e.seq >= seq):
+            if ev.seq == seq:
+                ev.data = data
+            ev.prev_hash = prev
+            ev.hash = prev = event_hash(prev, ev.seq, ev.at, ev.actor, ev.kind, ev.instance_id,
+                                        ev.process_id, ev.version, ev.task_id, ev.element_id,
+                                        ev.data)
+        s.get(AuditHead, 1).hash = prev
+        s.commit()
+
+
+def cli_args(db_url: str, *args: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SLM_")}
+    env["SLM_DATABASE_URL"] = db_url
+    return subprocess.run([str(SLM), "audit", *args], env=env, capture_output=True,
+                          text=True, timeout=120, check=False)
+
+
+def test_an_anchor_catches_a_rewritten_and_rehashed_log(small_run, factory, db_url):
+    head = cli_args(db_url, "head")
+    assert head.returncode == 0, head.stderr
+    anchor = head.stdout.strip()
+    last = len(KINDS)
+    assert anchor.startswith(f"{last}:") and len(anchor.split(":")[1]) == 64
+    assert cli_args(db_url, "verify", "--anchor", anchor).returncode == 0
+
+    rewrite_from(factory, 5, '{"form":{"amount":400,"reason":"big"}}')
+    assert verify(factory).ok  # the chain alone cannot tell: it is consistent again
+    assert cli(db_url).returncode == 0
+    seq, digest = anchor.split(":")
+    result = verify(factory, anchors={int(seq): digest})
+    assert (result.ok, result.first_bad) == (False, last)
+    assert "rewritten" in result.reason
+    done = cli_args(db_url, "verify", "--anchor", anchor)
+    assert done.returncode == 1 and f"BROKEN at event {last}" in done.stderr, done.stderr
+
+
+def test_an_anchor_past_the_end_means_events_were_removed(small_run, factory):
+    with factory() as s:
+        seq, digest = chain_head(s)
+    sql(factory, "DELETE FROM audit_event WHERE seq = :s", s=seq)
+    sql(factory, "UPDATE audit_head SET seq = :s, hash = "
+        "(SELECT hash FROM audit_event WHERE seq = :s)", s=seq - 1)
+    assert verify(factory).ok  # tail cut and head moved back: consistent again
+    result = verify(factory, anchors={seq: digest})
+    assert (result.ok, result.first_bad) == (False, seq)
+    assert "not in the log" in result.reason
+
+
+@pytest.mark.parametrize("text", ["12", "x:abc", "0:" + "a" * 64, "3:" + "g" * 64,
+                                  "3:" + "a" * 63])
+def test_a_malformed_anchor_is_refused_by_name(db_url, text):
+    with pytest.raises(ValueError, match="SEQ:HASH"):
+        parse_anchor(text)
+    done = cli_args(db_url, "verify", "--anchor", text)
+    assert done.returncode == 2 and "SEQ:HASH" in done.stderr, done.stderr
