@@ -154,6 +154,8 @@ class Engine:
         else:  # the state is read only when this process has no live copy of it
             # (read with the columns it goes with: unlocked, the row may have moved on)
             full = sql.INSTANCE_STATE.first(conn, {"iid": instance_id})
+            if full is None:
+                raise NotFoundError(f"process instance {instance_id} does not exist")
             revision, status, timers = full.revision, full.status, full.timers
             if full.version_id != vs.version_id:  # migrated in between
                 vs = self.version_spec(session, full.version_id)
