@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from flask import Response, abort, render_template, request, url_for
 
-from engine.audit import instance_events, verify_chain
+from engine.audit import chain_head, instance_events, parse_anchor, verify_chain
 from engine.models import ProcessInstance, ProcessVersion
 
 from .. import db_session
@@ -117,11 +117,30 @@ def log_csv():
         "Content-Disposition": f"attachment; filename=audit-log{'-' + span if span else ''}.csv"})
 
 
+def _anchors(text: str) -> tuple[dict[int, str], str | None]:
+    """Anchors typed into the verification form (SEQ:HASH, whitespace between), or the
+    first malformed one's message."""
+    anchors = {}
+    for word in text.split():
+        try:
+            seq, digest = parse_anchor(word)
+        except ValueError as exc:
+            return {}, str(exc)
+        anchors[seq] = digest
+    return anchors, None
+
+
 @bp.get("/verify")
 @roles_required(*AUDITORS)
 def verify():
     session = db_session()
-    result = verify_chain(session)
+    typed = request.args.get("anchors", "")
+    head = "{}:{}".format(*chain_head(session))
+    anchors, error = _anchors(typed)
+    if error:
+        return render_template("audit/verify.html", result=None, head=head, anchors=typed,
+                               anchor_error=error), 400
+    result = verify_chain(session, anchors=anchors)
     bad = None
     if result.first_bad is not None:
         from engine.models import AuditEvent
@@ -130,4 +149,5 @@ def verify():
         bad = queries.event_dict(ev) if ev is not None else None
     trace_url = (url_for("audit.trace", instance_id=bad["instance_id"])
                  if bad and bad["instance_id"] else None)
-    return render_template("audit/verify.html", result=result, bad=bad, trace_url=trace_url)
+    return render_template("audit/verify.html", result=result, bad=bad, trace_url=trace_url,
+                           head=head, anchors=typed, anchored=len(anchors), anchor_error=None)
