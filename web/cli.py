@@ -234,6 +234,16 @@ def _read_error(path: Path, exc: Exception) -> NoReturn:
     sys.exit(1)
 
 
+def _report_rejections(file: Path, result: dict) -> None:
+    """Print each rejected row with its line; exit 1 when nothing at all was accepted."""
+    rejected = result["rejected"]
+    for r in rejected:
+        click.echo(f"line {r['row']}: {r['reason']}")
+    if result["total"] == 0 or len(rejected) == result["total"]:
+        click.echo(f"{file}: nothing imported", err=True)
+        sys.exit(1)
+
+
 @main.command("import-measurements")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--source", default=None,
@@ -256,14 +266,9 @@ def import_measurements_cmd(file, source):
         except (OSError, UnicodeDecodeError) as exc:
             _read_error(file, exc)
         session.commit()
-    rejected = result["rejected"]
     click.echo(f"imported {result['imported']}, duplicates {result['duplicates']}, "
-               f"rejected {len(rejected)} ({result['total']} rows)")
-    for r in rejected:
-        click.echo(f"line {r['row']}: {r['reason']}")
-    if result["total"] == 0 or len(rejected) == result["total"]:
-        click.echo(f"{file}: nothing imported", err=True)
-        sys.exit(1)
+               f"rejected {len(result['rejected'])} ({result['total']} rows)")
+    _report_rejections(file, result)
 
 
 @main.command("import-cis")
@@ -286,14 +291,10 @@ def import_cis_cmd(file):
         except (OSError, UnicodeDecodeError, DomainError) as exc:
             _read_error(file, exc)
         session.commit()
-    rejected = result["rejected"]
     click.echo(f"created {result['created']}, updated {result['updated']}, unchanged "
-               f"{result['unchanged']}, rejected {len(rejected)} ({result['total']} rows)")
-    for r in rejected:
-        click.echo(f"line {r['row']}: {r['reason']}")
-    if result["total"] == 0 or len(rejected) == result["total"]:
-        click.echo(f"{file}: nothing imported", err=True)
-        sys.exit(1)
+               f"{result['unchanged']}, rejected {len(result['rejected'])} "
+               f"({result['total']} rows)")
+    _report_rejections(file, result)
 
 
 @main.command("export")
