@@ -8,18 +8,23 @@ from __future__ import annotations
 
 import os
 import uuid
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
 import psycopg
 import pytest
-from sqlalchemy import text
+from argon2 import PasswordHasher
+from sqlalchemy import select, text
 
 import handlers.models  # noqa: F401  (all tables on Base)
+from engine.audit import GENESIS, event_hash
 from engine.db import Base, make_engine, make_session_factory
+from engine.models import AuditEvent, AuditHead
 from engine.registry import HandlerRegistry
 from engine.runtime import Engine
 from engine.schema import upgrade
+from handlers import people
 
 DATA = Path(__file__).parent / "data"
 PG_ADMIN = os.environ.get("SLM_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -155,3 +160,32 @@ def deploy_file(engine, factory):
         return results
 
     return _deploy
+
+
+@contextmanager
+def cheap_passwords():
+    """argon2 with small parameters inside the block: the defaults cost about a second per
+    hash here."""
+    previous = people.use_hasher(PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1))
+    try:
+        yield
+    finally:
+        people.use_hasher(previous)
+
+
+def rewrite_and_rehash(session, seq: int, data: str) -> None:
+    """What someone with write access to the database could do: change event ``seq`` and
+    recompute its hash, every later hash and the head, so that the chain is consistent
+    again. Commits."""
+    events = session.execute(select(AuditEvent).where(AuditEvent.seq >= seq - 1)
+                             .order_by(AuditEvent.seq)).scalars().all()
+    prev = events[0].hash if events[0].seq == seq - 1 else GENESIS
+    for ev in (e for e in events if e.seq >= seq):
+        if ev.seq == seq:
+            ev.data = data
+        ev.prev_hash = prev
+        ev.hash = prev = event_hash(prev, ev.seq, ev.at, ev.actor, ev.kind, ev.instance_id,
+                                    ev.process_id, ev.version, ev.task_id, ev.element_id,
+                                    ev.data)
+    session.get(AuditHead, 1).hash = prev
+    session.commit()

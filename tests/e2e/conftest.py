@@ -18,9 +18,7 @@ from __future__ import annotations
 import os
 
 import pytest
-from argon2 import PasswordHasher
-
-from handlers import people
+from conftest import cheap_passwords
 
 from .support import (
     CHROMIUM,
@@ -37,9 +35,8 @@ from .support import screenshot as _screenshot
 @pytest.fixture(scope="session", autouse=True)
 def cheap_hasher():
     """argon2 with small parameters: the defaults cost about a second per hash here."""
-    previous = people.use_hasher(PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1))
-    yield
-    people.use_hasher(previous)
+    with cheap_passwords():
+        yield
 
 
 @pytest.fixture

@@ -196,8 +196,7 @@ def test_auditor_changes_nothing_and_others_are_kept_out(app, demo, client):
 def test_anchors_on_the_verification_page_catch_a_rehashed_rewrite(app, demo, client):
     """The page shows the current anchor; checked against it later, a log that was changed
     and re-hashed consistently (which the chain alone accepts) fails at the anchored event."""
-    from engine.audit import GENESIS, event_hash
-    from engine.models import AuditHead
+    from conftest import rewrite_and_rehash
 
     negotiated_agreement(app, demo)
     client_login(client, demo.users["Auditor"])
@@ -207,18 +206,8 @@ def test_anchors_on_the_verification_page_catch_a_rehashed_rewrite(app, demo, cl
     ok = client.get("/audit/verify", query_string={"anchors": anchor}).data.decode()
     assert 'data-ok="true"' in ok and "anchor given still holds" in ok
 
-    with app.extensions["slm"].sessions() as s:  # rewrite event 3 and re-hash the rest
-        events = s.execute(select(AuditEvent).order_by(AuditEvent.seq)).scalars().all()
-        prev = GENESIS
-        for ev in events:
-            if ev.seq == 3:
-                ev.data = '{"forged":true}'
-            ev.prev_hash = prev
-            ev.hash = prev = event_hash(prev, ev.seq, ev.at, ev.actor, ev.kind, ev.instance_id,
-                                        ev.process_id, ev.version, ev.task_id, ev.element_id,
-                                        ev.data)
-        s.get(AuditHead, 1).hash = prev
-        s.commit()
+    with app.extensions["slm"].sessions() as s:
+        rewrite_and_rehash(s, 3, '{"forged":true}')
     assert 'data-ok="true"' in client.get("/audit/verify").data.decode()
     broken = client.get("/audit/verify", query_string={"anchors": anchor})
     assert broken.status_code == 200

@@ -9,13 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from argon2 import PasswordHasher
-from conftest import create_pg_database
+from conftest import cheap_passwords, create_pg_database
 
 from engine.db import make_engine, make_session_factory
 from engine.runtime import Engine
 from engine.schema import upgrade
-from handlers import people
 from handlers.registry import build_registry
 from handlers.seed import seed_demo
 
@@ -48,14 +46,9 @@ def demo_database(request, backend: str) -> tuple[str, dict]:
         url = _database(request, backend)
         upgrade(url)
         db = make_engine(url)
-        previous = people.use_hasher(PasswordHasher(time_cost=1, memory_cost=8192,
-                                                    parallelism=1))
-        try:
-            with make_session_factory(db)() as session:
-                summary = seed_demo(session, Engine(build_registry()), NOW)
-                session.commit()
-        finally:
-            people.use_hasher(previous)
+        with cheap_passwords(), make_session_factory(db)() as session:
+            summary = seed_demo(session, Engine(build_registry()), NOW)
+            session.commit()
             db.dispose()
         _CACHE[backend] = (url, summary)
     return _CACHE[backend]

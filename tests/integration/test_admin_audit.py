@@ -7,7 +7,7 @@ import json
 from datetime import datetime
 
 import pytest
-from argon2 import PasswordHasher
+from conftest import cheap_passwords
 from sqlalchemy import func, select
 
 from engine.audit import verify_chain
@@ -24,9 +24,8 @@ WHO = {"actor": "ada", "now": T0}
 
 @pytest.fixture(autouse=True)
 def cheap_hasher():
-    previous = people.use_hasher(PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1))
-    yield
-    people.use_hasher(previous)
+    with cheap_passwords():
+        yield
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import T0
+from conftest import T0, rewrite_and_rehash
 from sqlalchemy import insert, select, text, update
 
 from engine.audit import GENESIS, chain_head, event_hash, parse_anchor, verify_chain
@@ -215,21 +215,8 @@ def test_missing_head_row_is_caught(small_run, factory):
 
 # -- anchors: a rewritten and fully re-hashed log ---------------------------------------------
 def rewrite_from(factory, seq: int, data: str) -> None:
-    """What someone with write access could do: change event ``seq`` and recompute the
-    hash of it and of every later event, and the head."""
     with factory() as s:
-        events = s.execute(select(AuditEvent).where(AuditEvent.seq >= seq - 1)
-                           .order_by(AuditEvent.seq)).scalars().all()
-        prev = events[0].hash if events[0].seq == seq - 1 else GENESIS
-        for ev in (e for e in events if e.seq >= seq):
-            if ev.seq == seq:
-                ev.data = data
-            ev.prev_hash = prev
-            ev.hash = prev = event_hash(prev, ev.seq, ev.at, ev.actor, ev.kind, ev.instance_id,
-                                        ev.process_id, ev.version, ev.task_id, ev.element_id,
-                                        ev.data)
-        s.get(AuditHead, 1).hash = prev
-        s.commit()
+        rewrite_and_rehash(s, seq, data)
 
 
 def cli_args(db_url: str, *args: str) -> subprocess.CompletedProcess:

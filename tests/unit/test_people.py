@@ -5,6 +5,7 @@ from datetime import datetime
 
 import pytest
 from argon2 import PasswordHasher
+from conftest import cheap_passwords
 from sqlalchemy import func, select
 
 from engine.errors import NotFoundError
@@ -22,9 +23,8 @@ DEFAULT_HASHER = people._hasher  # before the cheap_hasher fixture swaps it
 @pytest.fixture(autouse=True)
 def cheap_hasher():
     """argon2 with small parameters: the defaults cost about a second per hash here."""
-    previous = people.use_hasher(PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1))
-    yield
-    people.use_hasher(previous)
+    with cheap_passwords():
+        yield
 
 
 @pytest.fixture
