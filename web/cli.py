@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import NoReturn
@@ -25,23 +24,13 @@ from handlers.measurements import import_csv
 from handlers.models import ROLES
 from handlers.seed import DEMO_PASSWORD, seed_demo
 
+from .cli_support import cli_session, named_user
 from .config import Settings
 from .services import WORKFLOWS, Services
 
 
 def _services() -> Services:
     return Services(Settings())
-
-
-@contextmanager
-def _session():
-    """One session on the configured database; its connections are closed afterwards."""
-    services = _services()
-    try:
-        with services.sessions() as session:
-            yield session
-    finally:
-        services.db.dispose()
 
 
 def _when(value: str | None) -> datetime:
@@ -341,7 +330,7 @@ def users():
 @click.option("--actor", default="cli", show_default=True, help="Who creates it (audit log).")
 def users_create(username, display_name, roles, organisation, email, password, actor):
     """Create user USERNAME (e.g. the first administrator)."""
-    with _session() as session:
+    with cli_session() as session:
         try:
             people.create_user(session, username, display_name, password, roles, organisation,
                                email=email, actor=actor, now=utcnow())
@@ -357,10 +346,8 @@ def users_create(username, display_name, roles, organisation, email, password, a
 @click.option("--actor", default="cli", show_default=True, help="Who sets it (audit log).")
 def users_password(username, password, actor):
     """Set a new password for USERNAME (ends their open sessions)."""
-    with _session() as session:
-        user = people.find_user(session, username)
-        if user is None:
-            raise click.ClickException(f"no user {username!r}")
+    with cli_session() as session:
+        user = named_user(session, username)
         try:
             people.set_password(session, user, password, actor=actor, now=utcnow())
         except ValidationError as exc:

@@ -1,28 +1,14 @@
 """``slm api-token``: create (the token is printed once), list and revoke API tokens."""
 from __future__ import annotations
 
-from contextlib import contextmanager
-
 import click
 
 from engine.clock import utcnow
 from engine.errors import NotFoundError
-from handlers import api_tokens, people
+from handlers import api_tokens
 from handlers.errors import ValidationError
 
-from .config import Settings
-from .services import Services
-
-
-@contextmanager
-def _session():
-    """One session on the configured database; its connections are closed afterwards."""
-    services = Services(Settings())
-    try:
-        with services.sessions() as session:
-            yield session
-    finally:
-        services.db.dispose()
+from .cli_support import cli_session, named_user
 
 
 @click.group("api-token")
@@ -36,10 +22,8 @@ def api_token():
 @click.option("--actor", default="cli", show_default=True, help="Who creates it (audit log).")
 def create(username, name, actor):
     """Create a token called NAME for USERNAME and print it (only this once)."""
-    with _session() as session:
-        user = people.find_user(session, username)
-        if user is None:
-            raise click.ClickException(f"no user {username!r}")
+    with cli_session() as session:
+        user = named_user(session, username)
         try:
             row, token = api_tokens.create_token(session, user, name, utcnow(), actor=actor)
         except ValidationError as exc:
@@ -53,7 +37,7 @@ def create(username, name, actor):
 @api_token.command("list")
 def list_cmd():
     """Every token: id, user, name, created, last used, revoked (never the token itself)."""
-    with _session() as session:
+    with cli_session() as session:
         for token, username in api_tokens.list_tokens(session):
             used = f"{token.last_used_at:%Y-%m-%d %H:%M}" if token.last_used_at else "never"
             state = f"revoked {token.revoked_at:%Y-%m-%d %H:%M}" if token.revoked_at \
@@ -67,7 +51,7 @@ def list_cmd():
 @click.option("--actor", default="cli", show_default=True, help="Who revokes it (audit log).")
 def revoke(token_id, actor):
     """Revoke token TOKEN_ID (see `slm api-token list`)."""
-    with _session() as session:
+    with cli_session() as session:
         try:
             token = api_tokens.revoke_token(session, token_id, utcnow(), actor=actor)
         except NotFoundError as exc:
