@@ -4,7 +4,7 @@ A fresh SQLite file gets the schema (``engine.schema.upgrade``), 200 active SLAs
 the models (four service-hours calendars: 24x7 UTC, Mon-Fri 08:00-18:00 Europe/Berlin,
 Mon-Sat 07:00-19:00 America/New_York, Mon-Fri 09:00-17:30 Asia/Kolkata; three targets each)
 and 1,000,000 measurements spread over four months at irregular minutes, bulk-inserted with
-raw sqlite3 ``executemany``. Then ``handlers.attainment.portfolio_attainment`` computes the
+raw sqlite3 ``executemany``. Then ``handlers.delivery.attainment.portfolio_attainment`` computes the
 last month with the trend of the three months before it: every row is aggregated.
 
 Only the attainment computation is timed (median of ``--repeat`` runs, each in a fresh
@@ -36,16 +36,15 @@ from decimal import Decimal  # noqa: E402
 
 from engine.db import make_engine, make_session_factory  # noqa: E402
 from engine.schema import upgrade  # noqa: E402
-from handlers.attainment import portfolio_attainment  # noqa: E402
-from handlers.models import (  # noqa: E402
-    Metric,
-    Organisation,
-    Service,
-    ServiceLevelAgreement,
-    ServiceLevelOption,
-    SLAVersion,
+from handlers.agreements.models import ServiceLevelAgreement, SLAVersion  # noqa: E402
+from handlers.catalogue.models import Metric, Service, ServiceLevelOption  # noqa: E402
+from handlers.delivery.attainment import portfolio_attainment  # noqa: E402
+from handlers.delivery.service_hours import (  # noqa: E402
+    local_range_utc,
+    parse_service_hours,
+    utc_windows,
 )
-from handlers.service_hours import local_range_utc, parse_service_hours, utc_windows  # noqa: E402
+from handlers.people.models import Organisation  # noqa: E402
 
 CALENDARS = [("24x7", "UTC"), ("Mon-Fri 08:00-18:00", "Europe/Berlin"),
              ("Mon-Sat 07:00-19:00", "America/New_York"), ("Mon-Fri 09:00-17:30", "Asia/Kolkata")]

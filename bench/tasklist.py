@@ -53,8 +53,8 @@ from engine.clock import utcnow  # noqa: E402
 from engine.models import HumanTask, ProcessInstance  # noqa: E402
 from engine.schema import upgrade  # noqa: E402
 from engine.serialization import SERIALIZER_VERSION  # noqa: E402
-from handlers import people  # noqa: E402
-from handlers.seed import deploy_diagrams  # noqa: E402
+from handlers.demo.seed import deploy_diagrams  # noqa: E402
+from handlers.people import operations as people  # noqa: E402
 from web import create_app  # noqa: E402
 
 PASSWORD = "bench password 1"  # bench data, not a secret

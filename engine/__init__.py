@@ -2,4 +2,28 @@
 
 Knows nothing of SLM and nothing of Flask; callers pass a SQLAlchemy ``Session``,
 the acting user and the clock (``now``).
+
+The SLM domain (``handlers/``) and the web layer use the engine through the modules named in
+:data:`PUBLIC_MODULES` only; the others (prepared statements, serialization, the script
+engine, the task index...) are its internals and may change shape at any time
+(tests/unit/test_areas.py keeps it so).
 """
+
+#: the engine's public modules: what the domain and the web layer may import
+PUBLIC_MODULES = frozenset({
+    "audit",      # the audit trail and its verification
+    "clock",      # time helpers (the engine's clock is always passed in as ``now``)
+    "db",         # Base, engines and sessions
+    "deploy",     # deploy a diagram and its forms
+    "errors",     # the engine's exceptions
+    "forms",      # a task's form schema, resolved
+    "instances",  # start, retry and inspect process instances
+    "migration",  # move instances to a newer version
+    "models",     # the engine's tables
+    "registry",   # the handler registry type
+    "runner",     # due-work runners (timers)
+    "runtime",    # the Engine
+    "schema",     # migrations of the database schema
+    "tasks",      # claim, assign and complete human tasks
+    "xmlsafe",    # the hardened XML parser
+})

@@ -3,17 +3,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from . import sql
-from .clock import as_utc
 from .errors import TaskStateError
 from .models import Incident
-from .runtime import Engine, Loaded
-from .serialization import SERIALIZER_VERSION
+from .runtime import Engine
 from .task_index import all_tasks
 
 
@@ -21,26 +17,8 @@ def start_instance(engine: Engine, session: Session, process_id: str, *, actor: 
                    now: datetime, data: dict | None = None, organisation: str | None = None,
                    title: str = "") -> int:
     """Start ``process_id`` on its latest version with ``data``; returns the instance id."""
-    now = as_utc(now)
-    vs = engine.latest_version(session, process_id)
-    # The row first: handlers of the first step may need the instance id.
-    instance_id = sql.INSERT_INSTANCE.scalar(session.connection(), dict(
-        version_id=vs.version_id, process_id=process_id, status="running", state="{}",
-        serializer_version=SERIALIZER_VERSION, revision=1, started_by=actor,
-        organisation=organisation, title=title or process_id, started_at=now, updated_at=now,
-        timers="[]"))
-    workflow = BpmnWorkflow(vs.spec, vs.subprocess_specs)
-    for task in workflow.get_tasks(state=TaskState.READY):
-        task.data.update(data or {})
-    loaded = Loaded(instance_id, vs, 1, "running", organisation, [], workflow, set(),
-                    actor=actor, now=now)
-    engine.script_engine(loaded, session)
-    loaded.trail.add("instance_started", at=now, actor=actor, instance_id=instance_id,
-                     process_id=process_id, version=vs.version,
-                     data={"data": data or {}, "organisation": organisation})
-    engine.advance(session, loaded)
-    engine.save(session, loaded)
-    return instance_id
+    return engine.start(session, process_id, actor=actor, now=now, data=data,
+                        organisation=organisation, title=title)
 
 
 def retry_instance(engine: Engine, session: Session, instance_id: int, *, actor: str,

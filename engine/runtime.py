@@ -16,6 +16,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.specs.mixins.script_task import ScriptTask
 from SpiffWorkflow.bpmn.specs.mixins.service_task import ServiceTask
@@ -126,15 +127,38 @@ class Engine:
                              data={"handler": name, "inputs": params, "outputs": result})
 
         def start_process(process_id, data=None, organisation=None, title=""):
-            from .instances import start_instance  # instances builds on this module
-
-            return start_instance(self, session, process_id, actor=loaded.actor,
-                                  now=loaded.now, data=data, organisation=organisation,
-                                  title=title)
+            return self.start(session, process_id, actor=loaded.actor, now=loaded.now,
+                              data=data, organisation=organisation, title=title)
 
         se.on_handler_run = on_handler
         se.start_process = start_process
         return se
+
+    # -- start ----------------------------------------------------------------------------
+    def start(self, session: Session, process_id: str, *, actor: str, now: datetime,
+              data: dict | None = None, organisation: str | None = None,
+              title: str = "") -> int:
+        """Start ``process_id`` on its latest version with ``data``; returns the instance id."""
+        now = as_utc(now)
+        vs = self.latest_version(session, process_id)
+        # The row first: handlers of the first step may need the instance id.
+        instance_id = sql.INSERT_INSTANCE.scalar(session.connection(), dict(
+            version_id=vs.version_id, process_id=process_id, status="running", state="{}",
+            serializer_version=SERIALIZER_VERSION, revision=1, started_by=actor,
+            organisation=organisation, title=title or process_id, started_at=now, updated_at=now,
+            timers="[]"))
+        workflow = BpmnWorkflow(vs.spec, vs.subprocess_specs)
+        for task in workflow.get_tasks(state=TaskState.READY):
+            task.data.update(data or {})
+        loaded = Loaded(instance_id, vs, 1, "running", organisation, [], workflow, set(),
+                        actor=actor, now=now)
+        self.script_engine(loaded, session)
+        loaded.trail.add("instance_started", at=now, actor=actor, instance_id=instance_id,
+                         process_id=process_id, version=vs.version,
+                         data={"data": data or {}, "organisation": organisation})
+        self.advance(session, loaded)
+        self.save(session, loaded)
+        return instance_id
 
     # -- load / save ----------------------------------------------------------------------
     def load(self, session: Session, instance_id: int, *, actor: str, now: datetime,

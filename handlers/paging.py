@@ -2,13 +2,34 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.sql import Select
 
-from .people import Page
-
 MAX_PER_PAGE = 200
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a list: its items, its number (1-based), the page size and the total."""
+
+    items: list
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
 
 
 def paginate(session, stmt: Select, page: int = 1, per_page: int = 25,

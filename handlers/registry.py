@@ -4,18 +4,14 @@ from __future__ import annotations
 import importlib
 
 from engine.registry import HandlerRegistry
-from handlers import (
-    agreements,
-    attainment,
-    catalogue,
-    changes,
-    design,
-    management,
-    measurements,
-    reports,
-    requirements,
-    reviews,
-)
+from handlers.agreements import operations as agreements
+from handlers.catalogue import operations as catalogue
+from handlers.delivery import attainment, measurements
+from handlers.management import operations as management
+from handlers.outputs import changes, design
+from handlers.reports import operations as reports
+from handlers.requirements import operations as requirements
+from handlers.reviews import operations as reviews
 
 
 def build_registry(extra_modules: tuple[str, ...] = ()) -> HandlerRegistry:

@@ -2,7 +2,7 @@
 from alembic import context
 
 import engine.models  # noqa: F401  (registers the tables on Base)
-import handlers.models  # noqa: F401
+import handlers.tables  # noqa: F401  (every area's tables on Base)
 from engine.db import Base, make_engine
 
 config = context.config

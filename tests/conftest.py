@@ -17,14 +17,14 @@ import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import select, text
 
-import handlers.models  # noqa: F401  (all tables on Base)
+import handlers.tables  # noqa: F401  (every area's tables on Base)
 from engine.audit import GENESIS, event_hash
 from engine.db import Base, make_engine, make_session_factory
 from engine.models import AuditEvent, AuditHead
 from engine.registry import HandlerRegistry
 from engine.runtime import Engine
 from engine.schema import upgrade
-from handlers import people
+from handlers.people import operations as people
 
 DATA = Path(__file__).parent / "data"
 PG_ADMIN = os.environ.get("SLM_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")

@@ -47,6 +47,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     from . import account as account_area
     from . import admin as admin_area
+    from . import agreements as agreements_area
     from . import api as api_area
     from . import audit as audit_area
     from . import auth as auth_area
@@ -57,7 +58,6 @@ def create_app(config: dict | None = None) -> Flask:
     from . import portal as portal_area
     from . import reports as reports_area
     from . import reviews as reviews_area
-    from . import slas as slas_area
     from . import tasks as tasks_area
     from .auth.access import init_access, undeclared_views
 
@@ -72,7 +72,7 @@ def create_app(config: dict | None = None) -> Flask:
     api_area.init_api(app)
     app.register_blueprint(vendor.bp)
     app.register_blueprint(portal_area.bp)
-    app.register_blueprint(slas_area.bp)
+    app.register_blueprint(agreements_area.bp)
     app.register_blueprint(catalogue_area.bp)
     app.register_blueprint(delivery_area.bp)
     app.register_blueprint(reviews_area.bp)

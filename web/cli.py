@@ -16,13 +16,13 @@ from engine.audit import chain_head, parse_anchor, verify_chain
 from engine.clock import as_utc, utcnow
 from engine.errors import DeployError, EngineError
 from engine.instances import start_instance
-from handlers import people
-from handlers.ci_import import import_cis_csv
+from handlers.catalogue.ci_import import import_cis_csv
+from handlers.delivery.measurements import import_csv
+from handlers.demo.seed import DEMO_PASSWORD, seed_demo
 from handlers.errors import DomainError, ValidationError
-from handlers.exports import FORMATS, KINDS, export
-from handlers.measurements import import_csv
-from handlers.models import ROLES
-from handlers.seed import DEMO_PASSWORD, seed_demo
+from handlers.outputs.exports import FORMATS, KINDS, export
+from handlers.people import operations as people
+from handlers.people.models import ROLES
 
 from .cli_support import cli_session, named_user
 from .config import Settings

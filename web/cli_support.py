@@ -6,7 +6,7 @@ from contextlib import contextmanager
 
 import click
 
-from handlers import people
+from handlers.people import operations as people
 
 from .config import Settings
 from .services import Services

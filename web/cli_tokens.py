@@ -5,8 +5,8 @@ import click
 
 from engine.clock import utcnow
 from engine.errors import NotFoundError
-from handlers import api_tokens
 from handlers.errors import ValidationError
+from handlers.people import tokens as api_tokens
 
 from .cli_support import cli_session, named_user
 

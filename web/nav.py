@@ -16,7 +16,7 @@ NAV = (
     ("My service", "portal.index"),
     ("Tasks", "tasks.index"),
     ("Catalogue", "catalogue.index"),
-    ("SLAs", "slas.index"),
+    ("SLAs", "agreements.index"),
     ("Attainment", "delivery.index"),
     ("Reviews", "reviews.index"),
     ("Reports", "reports.index"),

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from engine.clock import utcnow
-from handlers import api_tokens, people
+from handlers.people import operations as people
+from handlers.people import tokens as api_tokens
 
 from .support import DemoUser
 

@@ -8,10 +8,10 @@ from datetime import datetime
 from sqlalchemy import select
 
 from engine.clock import utcnow
-from handlers import catalogue
-from handlers.models import Metric, Service
-from handlers.periods import period_before
-from handlers.reports import management_report
+from handlers.catalogue import operations as catalogue
+from handlers.catalogue.models import Metric, Service
+from handlers.delivery.periods import period_before
+from handlers.reports.operations import management_report
 
 
 def records(app, now: datetime | None = None) -> dict:

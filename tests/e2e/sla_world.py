@@ -17,12 +17,13 @@ from engine.clock import utcnow
 from engine.instances import start_instance
 from engine.models import HumanTask
 from engine.tasks import Actor, complete_task
-from handlers import catalogue
-from handlers.models import ServiceLevelAgreement, ServiceLevelOption
-from handlers.reports import customer_report
-from handlers.requirements import submit_slr
-from handlers.reviews import open_review
-from handlers.seed import deploy_diagrams
+from handlers.agreements.models import ServiceLevelAgreement
+from handlers.catalogue import operations as catalogue
+from handlers.catalogue.models import ServiceLevelOption
+from handlers.demo.seed import deploy_diagrams
+from handlers.reports.operations import customer_report
+from handlers.requirements.operations import submit_slr
+from handlers.reviews.operations import open_review
 
 from .support import Demo, DemoUser
 

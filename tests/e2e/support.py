@@ -12,7 +12,7 @@ from pathlib import Path
 
 from werkzeug.serving import make_server
 
-from handlers import people
+from handlers.people import operations as people
 from web import create_app
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -15,9 +15,9 @@ from engine.instances import start_instance
 from engine.models import HumanTask, ProcessInstance
 from engine.serialization import SERIALIZER_VERSION
 from engine.tasks import Actor, claim_task
-from handlers.models import Organisation
-from handlers.requirements import submit_slr
-from handlers.seed import deploy_diagrams
+from handlers.demo.seed import deploy_diagrams
+from handlers.people.models import Organisation
+from handlers.requirements.operations import submit_slr
 
 PI = ProcessInstance.__table__
 HT = HumanTask.__table__

@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 
 from engine.audit import verify_chain
 from engine.models import AuditEvent
-from handlers import people
-from handlers.models import Organisation, User
+from handlers.people import operations as people
+from handlers.people.models import Organisation, User
 from web.cli import main
 
 from .support import PASSWORD, SETUP, DemoUser, client_login

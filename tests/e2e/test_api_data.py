@@ -16,8 +16,9 @@ from jsonschema import Draft202012Validator
 from sqlalchemy import func, select
 
 from engine.clock import utcnow
-from handlers.measurements import import_csv
-from handlers.models import Measurement, ServiceLevelAgreement
+from handlers.agreements.models import ServiceLevelAgreement
+from handlers.delivery.measurements import import_csv
+from handlers.delivery.models import Measurement
 from web.api.openapi import DOCUMENT
 
 from . import sla_world

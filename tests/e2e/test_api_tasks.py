@@ -14,8 +14,8 @@ import pytest
 from sqlalchemy import func, select
 
 from engine.models import AuditEvent, HumanTask, ProcessInstance
-from handlers import people
-from handlers.models import ServiceLevelAgreement
+from handlers.agreements.models import ServiceLevelAgreement
+from handlers.people import operations as people
 
 from . import sla_world
 from .api_support import api_as

@@ -16,8 +16,8 @@ from sqlalchemy import select
 
 from engine.audit import verify_chain
 from engine.models import AuditEvent
-from handlers import people
-from handlers.models import ApiToken
+from handlers.people import operations as people
+from handlers.people.models import ApiToken
 from web.cli import main
 
 from .api_support import Api, token_for

@@ -16,7 +16,8 @@ from sqlalchemy import select, text
 
 from engine.clock import utcnow
 from engine.models import AuditEvent, ProcessInstance
-from handlers.models import ServiceLevelAgreement, ServiceLevelRequirement
+from handlers.agreements.models import ServiceLevelAgreement
+from handlers.requirements.models import ServiceLevelRequirement
 
 from . import sla_world
 from .sla_world import MANAGER, complete, customer

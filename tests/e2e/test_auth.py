@@ -8,9 +8,9 @@ from flask import jsonify
 from sqlalchemy import select
 
 from engine.errors import ConflictError, NotFoundError, PermissionDeniedError
-from handlers import people
 from handlers.errors import ValidationError
-from handlers.models import User
+from handlers.people import operations as people
+from handlers.people.models import User
 from web.auth.access import ALL_ROLES, roles_required, undeclared_views
 
 from .support import SETUP, client_login, csrf_token

@@ -24,16 +24,11 @@ from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from engine.clock import utcnow
-from handlers import catalogue
-from handlers.measurements import import_rows, record_observation
-from handlers.models import (
-    ConfigurationItem,
-    Measurement,
-    Service,
-    ServiceLevelAgreement,
-    ServiceLevelOption,
-    Target,
-)
+from handlers.agreements.models import ServiceLevelAgreement
+from handlers.catalogue import operations as catalogue
+from handlers.catalogue.models import ConfigurationItem, Service, ServiceLevelOption, Target
+from handlers.delivery.measurements import import_rows, record_observation
+from handlers.delivery.models import Measurement
 
 from . import manager_world, sla_world
 from .support import client_login

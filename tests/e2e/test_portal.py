@@ -17,7 +17,9 @@ import pytest
 from sqlalchemy import func, select
 
 from engine.models import HumanTask, ProcessInstance
-from handlers.models import Observation, ServiceLevelAgreement, ServiceLevelRequirement
+from handlers.agreements.models import ServiceLevelAgreement
+from handlers.delivery.models import Observation
+from handlers.requirements.models import ServiceLevelRequirement
 
 from . import sla_world
 from .support import client_login

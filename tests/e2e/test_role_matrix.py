@@ -23,7 +23,8 @@ from sqlalchemy import text
 
 from engine.clock import utcnow
 from engine.db import Base, make_engine
-from handlers import api_tokens, people
+from handlers.people import operations as people
+from handlers.people import tokens as api_tokens
 from web.auth.access import AUDITOR_MAY_POST, SAFE_METHODS, allowed_roles
 
 from . import manager_world, sla_world, task_records
@@ -64,8 +65,8 @@ MATRIX = {
     ("portal.report_document", "GET"): (302, 403, 403, 403, 200, 403),
     ("portal.report_pdf", "GET"):      (302, 403, 403, 403, 200, 403),
     # slas
-    ("slas.index", "GET"):             (302, 403, 200, 200, 403, 200),
-    ("slas.show", "GET"):              (302, 403, 200, 200, 403, 200),
+    ("agreements.index", "GET"):             (302, 403, 200, 200, 403, 200),
+    ("agreements.show", "GET"):              (302, 403, 200, 200, 403, 200),
     # catalogue, delivery, reviews, reports (the service level manager's pages)
     ("catalogue.index", "GET"):               (302, 403, 200, 200, 403, 200),
     ("catalogue.service", "GET"):             (302, 403, 200, 200, 403, 200),
@@ -171,7 +172,7 @@ URL_ARGS = {
     "portal.report_document": lambda w: {"report_id": w.extra["report_id"]},
     "portal.report_pdf": lambda w: {"report_id": w.extra["report_id"]},
     # slas
-    "slas.show": lambda w: {"sla_id": w.extra["sla_id"]},
+    "agreements.show": lambda w: {"sla_id": w.extra["sla_id"]},
     # catalogue, delivery, reviews, reports (the service level manager's pages)
     "catalogue.service": lambda w: {"service_id": w.extra["service_id"]},
     "catalogue.edit_service": lambda w: {"service_id": w.extra["service_id"]},

@@ -18,7 +18,7 @@ import shutil
 import pytest
 from playwright.sync_api import expect
 
-from handlers import people
+from handlers.people import operations as people
 
 from . import sla_world
 from .support import OUTPUT, PASSWORD, SETUP, DemoUser

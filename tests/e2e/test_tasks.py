@@ -14,10 +14,10 @@ from sqlalchemy import select
 
 from engine.clock import utcnow
 from engine.models import HumanTask, ProcessInstance
-from handlers import people
-from handlers.models import ServiceLevelAgreement
-from handlers.seed import DEMO_PASSWORD, DEMO_USERS
-from handlers.seed import seed_demo as seed_slm_demo
+from handlers.agreements.models import ServiceLevelAgreement
+from handlers.demo.seed import DEMO_PASSWORD, DEMO_USERS
+from handlers.demo.seed import seed_demo as seed_slm_demo
+from handlers.people import operations as people
 from web.tasks.queries import TaskQuery, Viewer, list_tasks
 
 from . import task_records
@@ -64,7 +64,7 @@ def world(app, demo):
 
 @pytest.fixture
 def slm_demo(app):
-    """The product's demo data (handlers.seed): SLAs to prioritise, customers' tasks."""
+    """The product's demo data (handlers.demo.seed): SLAs to prioritise, customers' tasks."""
     services = app.extensions["slm"]
     with services.sessions() as session:
         seed_slm_demo(session, services.engine, utcnow())

@@ -11,9 +11,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from engine.registry import HandlerContext
-from handlers import catalogue
-from handlers.models import Organisation
-from handlers.requirements import submit_slr
+from handlers.catalogue import operations as catalogue
+from handlers.people.models import Organisation
+from handlers.requirements.operations import submit_slr
 
 T0 = datetime(2026, 1, 5, 9, 0, 0)
 

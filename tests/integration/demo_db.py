@@ -14,8 +14,8 @@ from conftest import cheap_passwords, create_pg_database
 from engine.db import make_engine, make_session_factory
 from engine.runtime import Engine
 from engine.schema import upgrade
+from handlers.demo.seed import seed_demo
 from handlers.registry import build_registry
-from handlers.seed import seed_demo
 
 #: the seed's clock: a Tuesday in March, so the reviewed month is February
 NOW = datetime(2026, 3, 10, 14, 30)

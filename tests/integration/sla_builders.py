@@ -11,15 +11,10 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from handlers.models import (
-    Measurement,
-    Metric,
-    Organisation,
-    Service,
-    ServiceLevelAgreement,
-    ServiceLevelOption,
-    SLAVersion,
-)
+from handlers.agreements.models import ServiceLevelAgreement, SLAVersion
+from handlers.catalogue.models import Metric, Service, ServiceLevelOption
+from handlers.delivery.models import Measurement
+from handlers.people.models import Organisation
 
 CREATED = datetime(2025, 12, 1, 9, 0)
 #: key -> (name, unit, direction, aggregation)

@@ -13,8 +13,9 @@ from sqlalchemy import func, select
 from engine.audit import verify_chain
 from engine.errors import NotFoundError
 from engine.models import AuditEvent
-from handlers import api_tokens, people
 from handlers.errors import ValidationError
+from handlers.people import operations as people
+from handlers.people import tokens as api_tokens
 
 PASSWORD = "correct horse battery"
 NEW_PASSWORD = "a brand new password"

@@ -9,8 +9,8 @@ import pytest
 from catalogue_factory import T0, build, ctx, define_all, slr, wish
 from sqlalchemy import func, select
 
-from handlers import catalogue
-from handlers.agreements import (
+from handlers.agreements.models import ServiceLevelAgreement, SLAVersion
+from handlers.agreements.operations import (
     activate_sla,
     diff_terms,
     draft_sla,
@@ -19,16 +19,12 @@ from handlers.agreements import (
     terminate_sla,
     version_diff,
 )
-from handlers.design import design_specification
+from handlers.catalogue import operations as catalogue
+from handlers.catalogue.models import Metric, Service
 from handlers.errors import DomainError, NotReadyForTargetsError, ValidationError
-from handlers.models import (
-    Metric,
-    Service,
-    ServiceLevelAgreement,
-    ServiceLevelRequirement,
-    SLAVersion,
-)
-from handlers.requirements import match_catalogue, record_choice
+from handlers.outputs.design import design_specification
+from handlers.requirements.models import ServiceLevelRequirement
+from handlers.requirements.operations import match_catalogue, record_choice
 
 WITHIN_SILVER = (wish("Mail up all month", "availability", 99.5),
                  wish("Fixed within a working day", "resolution_hours", 8))

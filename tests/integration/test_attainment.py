@@ -13,9 +13,9 @@ from sla_builders import add_measurements, make_sla
 from sqlalchemy import select
 
 from engine.registry import HandlerContext
-from handlers.attainment import attainment, compute_attainment, portfolio_attainment
-from handlers.measurements import record_observation
-from handlers.models import Review
+from handlers.delivery.attainment import attainment, compute_attainment, portfolio_attainment
+from handlers.delivery.measurements import record_observation
+from handlers.reviews.models import Review
 
 JAN = (date(2026, 1, 1), date(2026, 1, 31))
 NOW = datetime(2026, 2, 3, 8, 0)

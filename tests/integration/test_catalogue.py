@@ -5,11 +5,11 @@ import pytest
 from catalogue_factory import T0, build, ctx, define_all
 from sqlalchemy import select
 
-from handlers import catalogue
+from handlers.catalogue import operations as catalogue
+from handlers.catalogue.models import Service, ServiceLevelOption, Target
+from handlers.catalogue.supporting import catalogue_readiness, check_supporting_processes
 from handlers.errors import DomainError, ValidationError
-from handlers.models import Service, ServiceLevelOption, Target
 from handlers.registry import build_registry
-from handlers.supporting import catalogue_readiness, check_supporting_processes
 
 
 def test_build_registry_has_the_catalogue_to_agreement_handlers():

@@ -17,7 +17,8 @@ from sqlalchemy import func, select
 
 from engine.clock import utcnow
 from engine.db import make_engine, make_session_factory
-from handlers.models import Measurement, ServiceLevelAgreement
+from handlers.agreements.models import ServiceLevelAgreement
+from handlers.delivery.models import Measurement
 from web.cli import main
 
 SLM = Path(sys.executable).with_name("slm")

@@ -463,7 +463,8 @@ def test_an_sla_is_agreed_and_reviewed_with_the_real_handlers(sessions):
     from catalogue_factory import build, slr, wish
 
     from engine.tasks import task_data
-    from handlers.models import Review, ServiceLevelAgreement, SLAVersion
+    from handlers.agreements.models import ServiceLevelAgreement, SLAVersion
+    from handlers.reviews.models import Review
 
     with sessions() as s:
         made = build(s)
@@ -530,7 +531,8 @@ def test_process_definition_and_management_run_with_the_real_handlers(sessions):
     from catalogue_factory import build
     from sla_builders import make_sla
 
-    from handlers.models import ImprovementProposal, ServiceLevelAgreement
+    from handlers.agreements.models import ServiceLevelAgreement
+    from handlers.reviews.models import ImprovementProposal
 
     with sessions() as s:
         build(s)

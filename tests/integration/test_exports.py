@@ -1,5 +1,5 @@
-"""Exports of the process outputs (handlers.exports) on the demo data, and the CI import
-(handlers.ci_import): columns, rows, CSV and JSON, a customer's view, a round trip."""
+"""Exports of the process outputs (handlers.outputs.exports) on the demo data, and the CI import
+(handlers.catalogue.ci_import): columns, rows, CSV and JSON, a customer's view, a round trip."""
 from __future__ import annotations
 
 import csv
@@ -10,10 +10,11 @@ import pytest
 from demo_db import NOW, demo_fixture
 from sqlalchemy import select
 
-from handlers.catalogue import create_ci, create_service, link_ci
-from handlers.ci_import import import_ci_rows, import_cis_csv
+from handlers.catalogue.ci_import import import_ci_rows, import_cis_csv
+from handlers.catalogue.models import ConfigurationItem, Service
+from handlers.catalogue.operations import create_ci, create_service, link_ci
 from handlers.errors import DomainError
-from handlers.exports import (
+from handlers.outputs.exports import (
     CHANGE_COLUMNS,
     CI_COLUMNS,
     COST_COLUMNS,
@@ -23,7 +24,6 @@ from handlers.exports import (
     csv_cell,
     export,
 )
-from handlers.models import ConfigurationItem, Service
 
 COLUMNS = {"cost-data": COST_COLUMNS, "cis": CI_COLUMNS, "design-specs": SPEC_COLUMNS,
            "customer-reports": REPORT_COLUMNS, "change-requests": CHANGE_COLUMNS}

@@ -12,15 +12,12 @@ import pytest
 from sqlalchemy import select
 
 from engine.registry import HandlerContext
-from handlers import catalogue
+from handlers.agreements.models import ServiceLevelAgreement, SLAVersion
+from handlers.catalogue import operations as catalogue
+from handlers.delivery.models import Measurement
 from handlers.errors import ValidationError
-from handlers.management import set_priorities, verify_service_levels
-from handlers.models import (
-    Measurement,
-    Organisation,
-    ServiceLevelAgreement,
-    SLAVersion,
-)
+from handlers.management.operations import set_priorities, verify_service_levels
+from handlers.people.models import Organisation
 from handlers.registry import build_registry
 
 NOW = datetime(2026, 1, 5, 9, 0)

@@ -9,9 +9,9 @@ from sla_builders import make_sla, metric
 from sqlalchemy import func, select
 
 from engine.registry import HandlerContext
+from handlers.delivery.measurements import import_csv, import_rows, record_observation
+from handlers.delivery.models import Measurement, Observation
 from handlers.errors import DomainError, ValidationError
-from handlers.measurements import import_csv, import_rows, record_observation
-from handlers.models import Measurement, Observation
 from handlers.registry import build_registry
 
 NOW = datetime(2026, 2, 3, 8, 0)

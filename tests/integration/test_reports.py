@@ -11,11 +11,12 @@ from pypdf import PdfReader
 from sla_builders import add_measurements, make_sla
 
 from engine.registry import HandlerContext
+from handlers.delivery.measurements import record_observation
 from handlers.errors import DomainError
-from handlers.measurements import record_observation
-from handlers.models import CustomerReport, ManagementReport, Review
 from handlers.registry import build_registry
-from handlers.report_pdf import _fonts
+from handlers.reports.models import CustomerReport, ManagementReport
+from handlers.reports.pdf import _fonts
+from handlers.reviews.models import Review
 
 NOW = datetime(2026, 2, 3, 8, 0)
 

@@ -10,24 +10,21 @@ import pytest
 from catalogue_factory import T0, build, ctx, slr, wish
 from sqlalchemy import select
 
-from handlers import catalogue
-from handlers.changes import raise_change_request
-from handlers.design import design_specification
+from handlers.catalogue import operations as catalogue
+from handlers.catalogue.models import Service
 from handlers.errors import DomainError, ValidationError
-from handlers.models import (
-    ChangeRequest,
-    DesignSpecification,
-    ImprovementProposal,
-    Organisation,
-    Service,
-    ServiceLevelRequirement,
-)
-from handlers.requirements import (
+from handlers.outputs.changes import raise_change_request
+from handlers.outputs.design import design_specification
+from handlers.outputs.models import ChangeRequest, DesignSpecification
+from handlers.people.models import Organisation
+from handlers.requirements.models import ServiceLevelRequirement
+from handlers.requirements.operations import (
     assess_requirements,
     match_catalogue,
     record_choice,
     submit_slr,
 )
+from handlers.reviews.models import ImprovementProposal
 
 WITHIN_SILVER = (wish("Mail up all month", "availability", 99.5),
                  wish("Fixed within a working day", "resolution_hours", 8))

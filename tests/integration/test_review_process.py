@@ -15,10 +15,12 @@ from engine.instances import start_instance
 from engine.models import HumanTask, Incident, ProcessInstance
 from engine.runtime import Engine
 from engine.tasks import Actor, complete_task
-from handlers.measurements import record_observation
-from handlers.models import ChangeRequest, CustomerReport, ImprovementProposal, Review
+from handlers.delivery.measurements import record_observation
+from handlers.outputs.models import ChangeRequest
 from handlers.registry import build_registry
-from handlers.reviews import open_review
+from handlers.reports.models import CustomerReport
+from handlers.reviews.models import ImprovementProposal, Review
+from handlers.reviews.operations import open_review
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 2, 2, 6, 0)

@@ -9,10 +9,10 @@ from sla_builders import add_measurements, make_sla
 from sqlalchemy import func, select
 
 from engine.registry import HandlerContext
+from handlers.delivery.measurements import record_observation
 from handlers.errors import DomainError
-from handlers.measurements import record_observation
-from handlers.models import ImprovementProposal, Review
 from handlers.registry import build_registry
+from handlers.reviews.models import ImprovementProposal, Review
 
 NOW = datetime(2026, 2, 3, 8, 0)
 
@@ -157,7 +157,7 @@ def test_racing_starts_of_one_review_make_one_review(pg_url):
     import threading
 
     from engine.db import make_engine, make_session_factory
-    from handlers.reviews import open_review
+    from handlers.reviews.operations import open_review
 
     eng = make_engine(pg_url)
     factory = make_session_factory(eng)

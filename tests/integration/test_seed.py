@@ -1,4 +1,4 @@
-"""The demo data (handlers.seed) on both backends: what it promises, and only once."""
+"""The demo data (handlers.demo.seed) on both backends: what it promises, and only once."""
 from __future__ import annotations
 
 import json
@@ -12,25 +12,18 @@ from engine.audit import verify_chain
 from engine.db import Base
 from engine.models import AuditEvent, DueTimer, HumanTask, Incident, ProcessInstance
 from engine.registry import HandlerContext
-from handlers import people
-from handlers.models import (
-    ROLES,
-    ChangeRequest,
-    CustomerReport,
-    DesignSpecification,
-    ImprovementProposal,
-    Measurement,
-    Observation,
-    Organisation,
-    Review,
-    Service,
-    ServiceLevelAgreement,
-    ServiceLevelRequirement,
-    User,
-)
-from handlers.periods import add_months
-from handlers.seed import DEMO_PASSWORD, DEMO_USERS, seed_demo
-from handlers.supporting import catalogue_readiness, readiness, readiness_message
+from handlers.agreements.models import ServiceLevelAgreement
+from handlers.catalogue.models import Service
+from handlers.catalogue.supporting import catalogue_readiness, readiness, readiness_message
+from handlers.delivery.models import Measurement, Observation
+from handlers.delivery.periods import add_months
+from handlers.demo.seed import DEMO_PASSWORD, DEMO_USERS, seed_demo
+from handlers.outputs.models import ChangeRequest, DesignSpecification
+from handlers.people import operations as people
+from handlers.people.models import ROLES, Organisation, User
+from handlers.reports.models import CustomerReport
+from handlers.requirements.models import ServiceLevelRequirement
+from handlers.reviews.models import ImprovementProposal, Review
 
 
 @pytest.fixture(scope="module", params=["sqlite", "pg"])

@@ -26,27 +26,20 @@ from engine.models import DueTimer, HumanTask, Incident, ProcessInstance
 from engine.runner import run_due
 from engine.runtime import Engine
 from engine.tasks import Actor, complete_task, task_data
-from handlers import catalogue
-from handlers.agreements import sla_versions, version_diff
+from handlers.agreements.models import ServiceLevelAgreement, SLAVersion
+from handlers.agreements.operations import sla_versions, version_diff
+from handlers.catalogue import operations as catalogue
+from handlers.catalogue.models import Service, ServiceLevelOption
+from handlers.delivery.measurements import import_csv, record_observation
+from handlers.delivery.models import Measurement, Observation
 from handlers.errors import DomainError, ValidationError
-from handlers.measurements import import_csv, record_observation
-from handlers.models import (
-    ChangeRequest,
-    CustomerReport,
-    DesignSpecification,
-    ImprovementProposal,
-    Measurement,
-    Observation,
-    Organisation,
-    Review,
-    Service,
-    ServiceLevelAgreement,
-    ServiceLevelOption,
-    ServiceLevelRequirement,
-    SLAVersion,
-)
+from handlers.outputs.models import ChangeRequest, DesignSpecification
+from handlers.people.models import Organisation
 from handlers.registry import build_registry
-from handlers.requirements import submit_slr
+from handlers.reports.models import CustomerReport
+from handlers.requirements.models import ServiceLevelRequirement
+from handlers.requirements.operations import submit_slr
+from handlers.reviews.models import ImprovementProposal, Review
 
 ROOT = Path(__file__).resolve().parents[2]
 BPMN_DIR = ROOT / "workflows" / "bpmn"

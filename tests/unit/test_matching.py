@@ -6,7 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from handlers.matching import (
+from handlers.agreements.negotiation import DURATION, apply_changes, diff_terms, months_later
+from handlers.requirements.matching import (
     DESIGN_FEE,
     NEW_SERVICE_BASE,
     custom_cost,
@@ -17,7 +18,6 @@ from handlers.matching import (
     requirement_met,
     score,
 )
-from handlers.negotiation import DURATION, apply_changes, diff_terms, months_later
 
 AVAIL = {"metric": "availability", "comparator": ">=", "threshold": 99.5, "period": "month",
          "text": "up"}

@@ -9,9 +9,9 @@ from conftest import cheap_passwords
 from sqlalchemy import func, select
 
 from engine.errors import NotFoundError
-from handlers import people
 from handlers.errors import ValidationError
-from handlers.models import Organisation, User
+from handlers.people import operations as people
+from handlers.people.models import Organisation, User
 
 PASSWORD = "correct horse battery"
 T0 = datetime(2026, 1, 5, 9, 0)

@@ -5,9 +5,9 @@ from datetime import date, datetime
 
 import pytest
 
+from handlers.delivery.periods import period_before, previous_periods, review_period
+from handlers.delivery.service_hours import local_range_utc, parse_service_hours, utc_windows
 from handlers.errors import DomainError
-from handlers.periods import period_before, previous_periods, review_period
-from handlers.service_hours import local_range_utc, parse_service_hours, utc_windows
 
 
 def test_forms_of_service_hours():

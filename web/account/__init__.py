@@ -6,8 +6,9 @@ from flask_login import current_user
 
 from engine.clock import utcnow
 from engine.errors import NotFoundError
-from handlers import api_tokens, people
 from handlers.errors import ValidationError
+from handlers.people import operations as people
+from handlers.people import tokens as api_tokens
 
 from .. import db_session
 from ..auth.access import ALL_ROLES, roles_required

@@ -8,9 +8,9 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from engine.clock import utcnow
-from handlers import people
 from handlers.errors import ValidationError
-from handlers.models import ROLES
+from handlers.people import operations as people
+from handlers.people.models import ROLES
 
 from .. import db_session
 from ..auth.access import roles_required

@@ -1,6 +1,6 @@
 """The JSON API, version 1 (``/api/v1/...``), and its OpenAPI description (``/api/openapi.json``).
 
-Token-authenticated: ``Authorization: Bearer <token>`` (tokens: ``handlers.api_tokens``).
+Token-authenticated: ``Authorization: Bearer <token>`` (tokens: ``handlers.people.tokens``).
 The session cookie does not authenticate under ``/api/`` (web/auth/access.py), so no CSRF
 token is needed. Views are as thin as the HTML ones and call the same code: the same role
 declarations, the same organisation isolation, the same engine and handler calls. Errors
@@ -14,7 +14,7 @@ from datetime import date, datetime
 from flask import Blueprint, abort, jsonify, make_response, request
 
 from engine.clock import utcnow
-from handlers.api_tokens import authenticate_token
+from handlers.people.tokens import authenticate_token
 
 from .. import db_session
 from ..errors import error_response

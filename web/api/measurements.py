@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask_login import current_user
 
 from engine.clock import utcnow
-from handlers.measurements import import_rows
+from handlers.delivery.measurements import import_rows
 
 from .. import db_session
 from ..auth.access import roles_required

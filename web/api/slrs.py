@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from engine.errors import NotFoundError
 from handlers.errors import ValidationError
-from handlers.models import ServiceLevelRequirement
 from handlers.paging import paginate
+from handlers.requirements.models import ServiceLevelRequirement
 
 from .. import db_session
 from ..auth.access import roles_required

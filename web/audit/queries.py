@@ -14,8 +14,10 @@ from sqlalchemy.orm import Session
 
 from engine.audit import event_hash
 from engine.models import AuditEvent, Incident, ProcessInstance, ProcessVersion
-from handlers.models import Organisation, ServiceLevelAgreement, ServiceLevelRequirement
+from handlers.agreements.models import ServiceLevelAgreement
 from handlers.paging import paginate
+from handlers.people.models import Organisation
+from handlers.requirements.models import ServiceLevelRequirement
 
 # SpiffWorkflow TaskState values, as stored in the serialized state
 WAITING, READY, STARTED, COMPLETED, ERROR = 8, 16, 32, 64, 128

@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
-from handlers.people import authenticate
+from handlers.people.operations import authenticate
 
 from .. import db_session
 from .access import ALL_ROLES, LoginUser, public, roles_required

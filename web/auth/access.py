@@ -11,7 +11,7 @@ A central ``before_request`` hook then, for every request:
 
 ``/api/`` is reserved for the token-authenticated JSON API: the session cookie does not
 authenticate there (so skipping CSRF is safe). The API authenticates by token: set
-``app.extensions["slm_api_auth"]`` to a function ``(request) -> handlers.models.User | None``.
+``app.extensions["slm_api_auth"]`` to a function ``(request) -> handlers.people.models.User | None``.
 """
 from __future__ import annotations
 
@@ -22,8 +22,8 @@ from flask_login import LoginManager, UserMixin, current_user
 from flask_wtf.csrf import CSRFProtect
 
 from engine.tasks import Actor
-from handlers.models import ROLES
-from handlers.people import password_fingerprint
+from handlers.people.models import ROLES
+from handlers.people.operations import password_fingerprint
 
 login_manager = LoginManager()
 csrf = CSRFProtect()
@@ -74,7 +74,7 @@ def is_api_request() -> bool:
 def _load_user(session_id: str):
     if is_api_request():
         return None  # the API authenticates by token only (see the module docstring)
-    from handlers.models import User
+    from handlers.people.models import User
 
     from .. import db_session
 

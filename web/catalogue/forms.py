@@ -5,8 +5,8 @@ No Flask here: every function takes the submitted form (a mapping with ``get``).
 """
 from __future__ import annotations
 
+from handlers.delivery.service_hours import parse_service_hours
 from handlers.errors import DomainError, ValidationError
-from handlers.service_hours import parse_service_hours
 
 
 def text(form, *names: str) -> dict:

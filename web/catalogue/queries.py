@@ -6,17 +6,17 @@ from dataclasses import replace
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from handlers.catalogue import readiness
-from handlers.models import (
+from handlers.catalogue.models import (
     ConfigurationItem,
     Metric,
-    Organisation,
     Service,
     ServiceLevelOption,
     Target,
     service_ci,
 )
+from handlers.catalogue.supporting import readiness
 from handlers.paging import paginate
+from handlers.people.models import Organisation
 
 
 def services_page(session, page: int, per_page: int):

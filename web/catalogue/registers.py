@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 
-from handlers import catalogue
-from handlers.models import ConfigurationItem, Metric
+from handlers.catalogue import operations as catalogue
+from handlers.catalogue.models import ConfigurationItem, Metric
 
 from .. import db_session
 from ..auth.access import roles_required

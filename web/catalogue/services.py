@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 
-from handlers import catalogue
-from handlers.models import Organisation, Service, ServiceLevelOption
+from handlers.catalogue import operations as catalogue
+from handlers.catalogue.models import Service, ServiceLevelOption
+from handlers.people.models import Organisation
 
 from .. import db_session
 from ..auth.access import roles_required

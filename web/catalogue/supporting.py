@@ -6,8 +6,8 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 
 from engine.clock import utcnow
-from handlers import catalogue
-from handlers.models import SUPPORTING_KINDS, ConfigurationItem, Service
+from handlers.catalogue import operations as catalogue
+from handlers.catalogue.models import SUPPORTING_KINDS, ConfigurationItem, Service
 
 from .. import db_session
 from ..auth.access import roles_required

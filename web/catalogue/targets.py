@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 
-from handlers import catalogue
-from handlers.models import ServiceLevelOption
+from handlers.catalogue import operations as catalogue
+from handlers.catalogue.models import ServiceLevelOption
 
 from .. import db_session
 from ..auth.access import roles_required

@@ -6,10 +6,10 @@ from flask import abort, render_template, request
 from markupsafe import Markup
 
 from engine.clock import utcnow
-from handlers.attainment import attainment as compute
-from handlers.models import ServiceLevelAgreement
-from handlers.report_html import target_chart
-from handlers.report_text import kind_label, period_labels
+from handlers.agreements.models import ServiceLevelAgreement
+from handlers.delivery.attainment import attainment as compute
+from handlers.reports.html import target_chart
+from handlers.reports.text import kind_label, period_labels
 
 from .. import db_session
 from ..auth.access import roles_required

@@ -5,8 +5,8 @@ from flask import current_app, render_template, request
 from werkzeug.utils import secure_filename
 
 from engine.clock import utcnow
+from handlers.delivery.measurements import COLUMNS, import_csv
 from handlers.errors import DomainError
-from handlers.measurements import COLUMNS, import_csv
 
 from .. import db_session
 from ..auth.access import roles_required

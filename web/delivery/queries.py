@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import case, select
 
-from handlers.models import ServiceLevelAgreement
+from handlers.agreements.models import ServiceLevelAgreement
 from handlers.paging import paginate
 
 #: SLAs whose delivery is measured: agreed ones, current or past

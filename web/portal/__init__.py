@@ -12,8 +12,8 @@ from flask import Blueprint, abort, current_app, render_template
 from flask_login import current_user
 
 from .. import db_session
+from ..agreements.queries import STATUS_COLOURS
 from ..auth.access import check_organisation, roles_required
-from ..slas.queries import STATUS_COLOURS
 from . import queries
 
 bp = Blueprint("portal", __name__, url_prefix="/portal")

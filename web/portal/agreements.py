@@ -9,13 +9,13 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from engine.clock import utcnow
+from handlers.agreements.models import ServiceLevelAgreement
+from handlers.delivery.measurements import record_observation
 from handlers.errors import DomainError, ValidationError
-from handlers.measurements import record_observation
-from handlers.models import ServiceLevelAgreement
 
 from .. import db_session
+from ..agreements.queries import STATUS_COLOURS, sla_context
 from ..auth.access import roles_required
-from ..slas.queries import STATUS_COLOURS, sla_context
 from . import CUSTOMER, bp, organisation_id, queries, scoped
 
 OBSERVATION_KINDS = (("outage", "Outage: the service was not usable"),

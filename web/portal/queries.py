@@ -7,14 +7,12 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 
 from engine.models import HumanTask
-from handlers.models import (
-    CustomerReport,
-    Metric,
-    ServiceLevelAgreement,
-    ServiceLevelRequirement,
-)
+from handlers.agreements.models import ServiceLevelAgreement
+from handlers.catalogue.models import Metric
+from handlers.reports.models import CustomerReport
+from handlers.requirements.models import ServiceLevelRequirement
 
-from ..slas.queries import WITHOUT_CONTENT, instance_status, open_tasks
+from ..agreements.queries import WITHOUT_CONTENT, instance_status, open_tasks
 
 #: user task (BPMN element id) -> what the customer reads about where the SLR stands
 STAGES = {

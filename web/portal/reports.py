@@ -11,7 +11,8 @@ import re
 
 from flask import abort, make_response, render_template
 
-from handlers.models import CustomerReport, ServiceLevelAgreement
+from handlers.agreements.models import ServiceLevelAgreement
+from handlers.reports.models import CustomerReport
 
 from .. import db_session
 from ..auth.access import check_organisation, roles_required

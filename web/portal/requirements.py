@@ -11,12 +11,12 @@ from engine.instances import start_instance
 from engine.models import HumanTask
 from engine.tasks import complete_task
 from handlers.errors import ValidationError
-from handlers.models import ServiceLevelRequirement
-from handlers.requirements import submit_slr
+from handlers.requirements.models import ServiceLevelRequirement
+from handlers.requirements.operations import submit_slr
 
 from .. import db_session
+from ..agreements.queries import STATUS_COLOURS
 from ..auth.access import current_actor, roles_required
-from ..slas.queries import STATUS_COLOURS
 from . import CUSTOMER, bp, engine, organisation_id, queries, scoped, slr_form
 
 PROCESS = "sla_agreement"

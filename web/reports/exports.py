@@ -4,9 +4,9 @@ from __future__ import annotations
 from flask import Response, abort, render_template, request
 
 from engine.clock import utcnow
-from handlers.exports import FORMATS, KINDS
-from handlers.exports import export as build_export
-from handlers.models import CustomerReport
+from handlers.outputs.exports import FORMATS, KINDS
+from handlers.outputs.exports import export as build_export
+from handlers.reports.models import CustomerReport
 
 from .. import db_session
 from ..auth.access import roles_required

@@ -7,10 +7,10 @@ import json
 from flask import abort, flash, redirect, render_template, request, url_for
 
 from engine.clock import utcnow
-from handlers.models import ManagementReport
-from handlers.people import Page
-from handlers.periods import period_before
-from handlers.reports import management_report as build_management_report
+from handlers.delivery.periods import period_before
+from handlers.paging import Page
+from handlers.reports.models import ManagementReport
+from handlers.reports.operations import management_report as build_management_report
 
 from .. import db_session
 from ..auth.access import roles_required

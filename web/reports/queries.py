@@ -4,8 +4,9 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import load_only
 
-from handlers.models import CustomerReport, ManagementReport, ServiceLevelAgreement
+from handlers.agreements.models import ServiceLevelAgreement
 from handlers.paging import paginate
+from handlers.reports.models import CustomerReport, ManagementReport
 
 
 def customer_reports_page(session, page: int, per_page: int):

@@ -3,15 +3,11 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from handlers.models import (
-    ChangeRequest,
-    CustomerReport,
-    DesignSpecification,
-    ImprovementProposal,
-    Review,
-    ServiceLevelAgreement,
-)
+from handlers.agreements.models import ServiceLevelAgreement
+from handlers.outputs.models import ChangeRequest, DesignSpecification
 from handlers.paging import paginate
+from handlers.reports.models import CustomerReport
+from handlers.reviews.models import ImprovementProposal, Review
 
 REVIEW_STATUSES = ("open", "reported", "discussed", "closed")
 PROPOSAL_STATUSES = ("proposed", "accepted", "rejected", "done")

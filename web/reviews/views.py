@@ -5,7 +5,7 @@ import json
 
 from flask import abort, render_template, request
 
-from handlers.models import Review
+from handlers.reviews.models import Review
 
 from .. import db_session
 from ..auth.access import roles_required

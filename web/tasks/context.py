@@ -8,7 +8,10 @@ from datetime import datetime
 from sqlalchemy import select
 
 from engine.models import HumanTask, ProcessInstance, ProcessVersion
-from handlers.models import Organisation, Review, ServiceLevelAgreement, ServiceLevelRequirement
+from handlers.agreements.models import ServiceLevelAgreement
+from handlers.people.models import Organisation
+from handlers.requirements.models import ServiceLevelRequirement
+from handlers.reviews.models import Review
 
 
 @dataclass

@@ -17,7 +17,7 @@ from datetime import datetime
 from sqlalchemy import func, or_, select, union_all
 
 from engine.models import HumanTask, ProcessInstance, ProcessVersion
-from handlers.models import Organisation, User
+from handlers.people.models import Organisation, User
 
 HT = HumanTask.__table__
 PI = ProcessInstance.__table__

@@ -1,0 +1,158 @@
+"""SLA negotiation on terms as plain dicts: applying a counter-proposal, readable diffs.
+
+``apply_changes(session, terms, changes)`` returns new terms (the old ones are untouched);
+``diff_terms(old, new)`` lists what differs between any two versions as
+``[{field, before, after, text}]`` with display strings, e.g.
+``{"field": "targets.availability", "before": ">= 99.5 %", "after": ">= 99.9 %",
+"text": "Availability target: >= 99.5 % -> >= 99.9 %"}``.
+"""
+from __future__ import annotations
+
+import copy
+import re
+from calendar import monthrange
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from handlers.catalogue.operations import default_comparator, is_number, metric_by_key, money
+from handlers.errors import ValidationError
+
+#: ISO 8601 duration, e.g. P1M, P3M, P2W, P1Y, PT12H
+DURATION = re.compile(r"^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?$")
+CHANGEABLE = ("targets", "review_cycle", "service_hours", "timezone", "monthly_cost",
+              "validity_months")
+SCALARS = (("service", "service"), ("level", "level"), ("monthly_cost", "monthly cost"),
+           ("service_hours", "service hours"), ("timezone", "timezone"),
+           ("review_cycle", "review cycle"), ("parties.customer", "customer"),
+           ("parties.provider", "provider"), ("validity.months", "validity (months)"))
+
+
+def months_later(start: date, months: int) -> date:
+    """``start`` plus ``months`` calendar months (the day clamped to the month's end)."""
+    index = start.month - 1 + months
+    year, month = start.year + index // 12, index % 12 + 1
+    return date(year, month, min(start.day, monthrange(year, month)[1]))
+
+
+def _change_target(session, targets: list[dict], change: dict, errors: dict, i: int) -> None:
+    where = f"targets.{i}"
+    key = change.get("metric") if isinstance(change, dict) else None
+    if not key:
+        errors[where] = ["each target change names its metric"]
+        return
+    current = next((t for t in targets if t["metric"] == key), None)
+    if change.get("remove"):
+        targets[:] = [t for t in targets if t["metric"] != key]
+        return
+    if current is None:
+        metric = metric_by_key(session, key)
+        if metric is None:
+            errors[where] = [f"unknown metric {key!r}"]
+            return
+        current = {"metric": key, "name": metric.name, "unit": metric.unit,
+                   "comparator": default_comparator(metric), "threshold": None, "period": None}
+        targets.append(current)
+    threshold = change.get("threshold", current["threshold"])
+    if not is_number(threshold):
+        errors[where] = [f"{key}: threshold {threshold!r} is not a number"]
+        return
+    current["threshold"] = float(threshold)
+    current["comparator"] = change.get("comparator") or current["comparator"]
+    current["period"] = change.get("period") or current["period"]
+
+
+def apply_changes(session, terms: dict, changes: dict) -> dict:
+    """New terms = ``terms`` with ``changes`` applied; raises ValidationError by field.
+
+    ``changes`` keys: ``targets`` ([{metric, threshold, comparator?, period?, remove?}]; a
+    metric not yet in the terms is added), ``review_cycle`` (ISO 8601 duration),
+    ``service_hours``, ``timezone``, ``monthly_cost`` (number >= 0), ``validity_months``.
+    Whether the new targets can be measured is checked by the caller (rule 6).
+    """
+    new, errors = copy.deepcopy(terms), {}
+    for key in changes:
+        if key not in CHANGEABLE:
+            errors[key] = [f"cannot be changed (changeable: {', '.join(CHANGEABLE)})"]
+    for i, change in enumerate(changes.get("targets") or []):
+        _change_target(session, new["targets"], change, errors, i)
+    new["targets"].sort(key=lambda t: t["metric"])
+    cycle = changes.get("review_cycle")
+    if cycle is not None:
+        if not isinstance(cycle, str) or not DURATION.match(cycle):
+            errors["review_cycle"] = [f"{cycle!r} is not an ISO 8601 duration such as P1M"]
+        new["review_cycle"] = cycle
+    for key in ("service_hours", "timezone"):
+        if key in changes:
+            if not str(changes[key] or "").strip():
+                errors[key] = [f"{key} cannot be blank"]
+            new[key] = str(changes[key] or "").strip()
+    if changes.get("monthly_cost") not in (None, ""):
+        try:
+            cost = Decimal(str(changes["monthly_cost"]))
+            if not cost.is_finite() or cost < 0:
+                raise InvalidOperation
+            new["monthly_cost"] = money(cost)
+        except (InvalidOperation, ValueError):
+            errors["monthly_cost"] = ["monthly cost must be a number of at least 0"]
+    if changes.get("validity_months") not in (None, ""):
+        months = changes["validity_months"]
+        if not isinstance(months, int) or isinstance(months, bool) or months < 1:
+            errors["validity_months"] = ["validity must be a whole number of months >= 1"]
+        new["validity"] = {"months": months}
+    if errors:
+        raise ValidationError(errors)
+    return new
+
+
+def _number(value) -> str:
+    return format(float(value), ".10g") if is_number(value) else str(value)
+
+
+def _target_text(t: dict, with_period: bool) -> str:
+    text = f"{t.get('comparator')} {_number(t.get('threshold'))} {t.get('unit', '')}".strip()
+    return f"{text} per {t.get('period')}" if with_period else text
+
+
+def _get(terms: dict, path: str):
+    value = terms
+    for part in path.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
+
+
+def diff_terms(old: dict, new: dict) -> list[dict]:
+    """What differs from ``old`` to ``new`` terms (any two versions, either order)."""
+    diff = []
+    before = {t["metric"]: t for t in old.get("targets", [])}
+    after = {t["metric"]: t for t in new.get("targets", [])}
+    for key in sorted(before.keys() | after.keys()):
+        b, a = before.get(key), after.get(key)
+        name = (a or b).get("name") or key
+        field = f"targets.{key}"
+        if b is None:
+            shown = _target_text(a, True)
+            diff.append({"field": field, "before": None, "after": shown,
+                         "text": f"{name} target added: {shown}"})
+        elif a is None:
+            shown = _target_text(b, True)
+            diff.append({"field": field, "before": shown, "after": None,
+                         "text": f"{name} target removed (was {shown})"})
+        elif any(b.get(k) != a.get(k) for k in ("comparator", "threshold", "period", "unit")):
+            periods = b.get("period") != a.get("period")
+            was, now = _target_text(b, periods), _target_text(a, periods)
+            diff.append({"field": field, "before": was, "after": now,
+                         "text": f"{name} target: {was} -> {now}"})
+    for path, label in SCALARS:
+        b, a = _get(old, path), _get(new, path)
+        if b != a:
+            was = "(none)" if b is None else str(b)
+            now = "(none)" if a is None else str(a)
+            diff.append({"field": path, "before": None if b is None else str(b),
+                         "after": None if a is None else str(a),
+                         "text": f"{label}: {was} -> {now}"})
+    return diff
+
+
+def describe_diff(diff: list[dict]) -> str:
+    """The diff as one line of text ("no changes" when empty)."""
+    return "; ".join(d["text"] for d in diff) or "no changes"

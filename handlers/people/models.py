@@ -1,0 +1,64 @@
+"""Records of the people area: organisations (the provider and its customers), users with
+their roles, and API tokens.
+
+Status columns are short strings checked by the database; amounts of money are Numeric.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    ForeignKey,
+    String,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from engine.db import Base
+
+ROLES = ("Admin", "Process Owner", "Service Level Manager", "Customer", "Auditor")
+
+
+class Organisation(Base):
+    __tablename__ = "organisation"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(60), unique=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    #: 'customer' (agrees SLAs) or 'provider' (the IT organisation itself)
+    kind: Mapped[str] = mapped_column(String(20), default="customer")
+
+
+class User(Base):
+    __tablename__ = "app_user"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(120), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(200), default="")
+    #: argon2 hash (handlers.people.operations.hash_password); never the password itself
+    password_hash: Mapped[str] = mapped_column(String(255))
+    #: comma-separated role names from ROLES
+    roles: Mapped[str] = mapped_column(String(255))
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    organisation: Mapped[Organisation | None] = relationship(lazy="joined")
+
+    @property
+    def role_set(self) -> frozenset:
+        return frozenset(r.strip() for r in self.roles.split(",") if r.strip())
+
+
+class ApiToken(Base):
+    """A bearer token of one user for the JSON API; only its digest is stored."""
+
+    __tablename__ = "api_token"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
+    #: what the owner calls it ("monitoring import", "laptop")
+    name: Mapped[str] = mapped_column(String(100))
+    #: sha256 hex of the token (handlers.people.tokens explains why no slow hash)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime)
+    #: set when revoked; a revoked token never authenticates again
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)

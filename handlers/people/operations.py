@@ -1,0 +1,302 @@
+"""People: customer organisations, users, their roles and their passwords.
+
+Passwords are hashed with argon2id (argon2-cffi); only the hash is stored. Every function
+takes a plain SQLAlchemy session and only flushes: the caller commits (one transaction per
+request or command). Invalid input raises ``ValidationError({field: [messages]})`` and
+leaves nothing behind. Every change is recorded in the audit log (``actor`` at ``now``, see
+:mod:`handlers.people.admin_events`), never with a password or its hash.
+"""
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+from collections.abc import Iterable
+from datetime import datetime
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from engine.errors import NotFoundError
+from handlers.errors import ValidationError
+from handlers.paging import Page
+
+from .admin_events import record
+from .models import ROLES, Organisation, User
+
+USERNAME_PATTERN = re.compile(r"^[a-z][a-z0-9._-]{1,59}$")
+KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,59}$")
+MIN_PASSWORD = 10
+MAX_PASSWORD = 1024  # argon2 would hash megabytes; nobody types that much
+ORGANISATION_KINDS = ("customer", "provider")
+#: roles that must stand alone: a customer sees one organisation, an auditor changes nothing
+EXCLUSIVE_ROLES = ("Customer", "Auditor")
+
+#: argon2id with the library's defaults (RFC 9106 second recommended option); tests swap in
+#: cheaper parameters with ``use_hasher``. Stored hashes carry their own parameters.
+_hasher = PasswordHasher()
+_dummy_hash: str | None = None
+
+
+def use_hasher(hasher: PasswordHasher) -> PasswordHasher:
+    """Replace the password hasher (tests use cheap parameters); returns the previous one."""
+    global _hasher, _dummy_hash
+    previous, _hasher, _dummy_hash = _hasher, hasher, None
+    return previous
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    """True if ``password`` matches ``password_hash``; False for a mismatch or a broken hash."""
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def password_fingerprint(password_hash: str) -> str:
+    """A short digest of the hash: login sessions carry it, so a new password ends them."""
+    return hashlib.sha256(password_hash.encode()).hexdigest()[:16]
+
+
+# -- organisations -------------------------------------------------------------------------
+def list_organisations(session: Session, kind: str | None = None) -> list[Organisation]:
+    query = select(Organisation).order_by(Organisation.name)
+    if kind:
+        query = query.where(Organisation.kind == kind)
+    return list(session.scalars(query))
+
+
+def organisation_user_counts(session: Session) -> dict[int, int]:
+    """Organisation id -> number of its users."""
+    rows = session.execute(select(User.organisation_id, func.count()).where(
+        User.organisation_id.is_not(None)).group_by(User.organisation_id))
+    return {org_id: count for org_id, count in rows}
+
+
+def create_organisation(session: Session, key: str, name: str, kind: str = "customer", *,
+                        actor: str, now: datetime) -> Organisation:
+    """Add an organisation; ``key`` is its short stable identifier (lowercase, digits, -).
+
+    Records ``organisation_created`` by ``actor``. Raises ValidationError."""
+    key, name = (key or "").strip(), (name or "").strip()
+    errors: dict[str, list[str]] = {}
+    if not KEY_PATTERN.fullmatch(key):
+        errors["key"] = ["2 to 60 characters: lowercase letters, digits and '-'"]
+    elif session.scalar(select(Organisation.id).where(Organisation.key == key)):
+        errors["key"] = [f"an organisation with the key {key!r} exists already"]
+    if not name:
+        errors["name"] = ["a name is required"]
+    elif len(name) > 200:
+        errors["name"] = ["at most 200 characters"]
+    elif session.scalar(select(Organisation.id).where(
+            func.lower(Organisation.name) == name.lower())):
+        errors["name"] = [f"an organisation named {name!r} exists already"]
+    if kind not in ORGANISATION_KINDS:
+        errors["kind"] = [f"one of: {', '.join(ORGANISATION_KINDS)}"]
+    if errors:
+        raise ValidationError(errors)
+    org = Organisation(key=key, name=name, kind=kind)
+    session.add(org)
+    session.flush()
+    record(session, "organisation_created",
+           {"organisation_id": org.id, "key": key, "name": name, "kind": kind},
+           actor=actor, now=now)
+    return org
+
+
+def _organisation(session: Session, ref: int | str | None) -> Organisation | None:
+    """An organisation by id or key; None for an empty reference."""
+    if ref in (None, ""):
+        return None
+    if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit()):
+        return session.get(Organisation, int(ref))
+    return session.scalar(select(Organisation).where(Organisation.key == ref))
+
+
+# -- users ---------------------------------------------------------------------------------
+def list_users(session: Session, page: int = 1, per_page: int = 25) -> Page:
+    """One page of users ordered by username; a page past the end gives the last page."""
+    total = session.scalar(select(func.count()).select_from(User)) or 0
+    per_page = max(1, min(per_page, 200))
+    page = min(max(1, page), max(1, math.ceil(total / per_page)))
+    users = session.scalars(select(User).order_by(User.username)
+                            .offset((page - 1) * per_page).limit(per_page))
+    return Page(list(users), page, per_page, total)
+
+
+def get_user(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFoundError(f"user {user_id} does not exist")
+    return user
+
+
+def find_user(session: Session, username: str) -> User | None:
+    return session.scalar(select(User).where(User.username == (username or "").strip()))
+
+
+def _check_password(password: str, errors: dict) -> None:
+    if len(password or "") < MIN_PASSWORD:
+        errors["password"] = [f"at least {MIN_PASSWORD} characters"]
+    elif len(password) > MAX_PASSWORD:
+        errors["password"] = [f"at most {MAX_PASSWORD} characters"]
+
+
+def _check_profile(session: Session, display_name: str, email: str, roles: Iterable[str],
+                   organisation: int | str | None, errors: dict):
+    """Validate the editable fields; returns (roles tuple, organisation or None)."""
+    if isinstance(roles, str):
+        roles = roles.split(",")
+    given = {r.strip() for r in roles or () if r.strip()}
+    roles = tuple(r for r in ROLES if r in given)  # canonical order
+    if not display_name:
+        errors["display_name"] = ["a name is required"]
+    elif len(display_name) > 200:
+        errors["display_name"] = ["at most 200 characters"]
+    if email and (len(email) > 200 or not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email)):
+        errors["email"] = ["not an e-mail address"]
+    org = _organisation(session, organisation)
+    if organisation not in (None, "") and org is None:
+        errors["organisation"] = ["no such organisation"]
+    if unknown := sorted(given - set(ROLES)):
+        errors["roles"] = [f"unknown role: {', '.join(unknown)}"]
+    elif not roles:
+        errors["roles"] = ["choose at least one role"]
+    elif len(roles) > 1 and (alone := [r for r in EXCLUSIVE_ROLES if r in roles]):
+        errors["roles"] = [f"{alone[0]} cannot be combined with other roles"]
+    if "Customer" in roles:
+        if org is None and "organisation" not in errors:
+            errors["organisation"] = ["a customer belongs to one customer organisation"]
+        elif org is not None and org.kind != "customer":
+            errors["organisation"] = ["a customer belongs to a customer organisation"]
+    elif org is not None and org.kind == "customer":
+        errors["organisation"] = ["only customers belong to a customer organisation"]
+    return roles, org
+
+
+def create_user(session: Session, username: str, display_name: str, password: str | None,
+                roles: Iterable[str], organisation: int | str | None = None, email: str = "",
+                active: bool = True, password_hash: str | None = None, *, actor: str,
+                now: datetime) -> User:
+    """Add a user. ``organisation`` is an id or key: a customer organisation for a customer
+    (required), none or a provider organisation for staff.
+
+    Give ``password`` (hashed here) or an existing argon2 ``password_hash`` (imports, seeds).
+    Records ``user_created`` by ``actor``. Raises ValidationError naming each wrong field;
+    nothing is stored then.
+    """
+    username = (username or "").strip()
+    display_name, email = (display_name or "").strip(), (email or "").strip()
+    errors: dict[str, list[str]] = {}
+    if not USERNAME_PATTERN.fullmatch(username):
+        errors["username"] = ["2 to 60 characters: lowercase letters, digits, '.', '_' or '-', "
+                              "starting with a letter"]
+    elif find_user(session, username) is not None:
+        errors["username"] = [f"the username {username!r} is taken"]
+    if password_hash is None:
+        _check_password(password, errors)
+    role_tuple, org = _check_profile(session, display_name, email, roles, organisation, errors)
+    if errors:
+        raise ValidationError(errors)
+    user = User(username=username, display_name=display_name, email=email,
+                password_hash=password_hash or hash_password(password),
+                roles=",".join(role_tuple), organisation=org, active=bool(active))
+    session.add(user)
+    session.flush()
+    record(session, "user_created", {"user_id": user.id, **_profile(user, username=True)},
+           actor=actor, now=now)
+    return user
+
+
+def _profile(user: User, username: bool = False) -> dict:
+    """The audited fields of ``user`` (no password hash)."""
+    fields = {"username": user.username} if username else {}
+    return {**fields, "display_name": user.display_name, "email": user.email,
+            "roles": [r for r in ROLES if r in user.role_set],
+            "organisation": user.organisation.key if user.organisation else None,
+            "active": bool(user.active)}
+
+
+def update_user(session: Session, user_id: int, display_name: str, roles: Iterable[str],
+                organisation: int | str | None = None, email: str = "", active: bool = True,
+                password: str | None = None, acting_user_id: int | None = None, *,
+                actor: str, now: datetime) -> User:
+    """Change a user's profile, roles, organisation, state and (if given) password.
+
+    An admin (``acting_user_id``) cannot remove their own Admin role or deactivate
+    themselves, so at least one administrator always remains. Records ``user_updated``
+    with ``changes: {field: {old, new}}`` when a field changed, and ``password_set`` when
+    a password was given, both by ``actor``. Raises ValidationError, NotFoundError.
+    """
+    user = get_user(session, user_id)
+    display_name, email = (display_name or "").strip(), (email or "").strip()
+    errors: dict[str, list[str]] = {}
+    if password:
+        _check_password(password, errors)
+    role_tuple, org = _check_profile(session, display_name, email, roles, organisation, errors)
+    if acting_user_id == user.id:
+        if "Admin" in user.role_set and "Admin" not in role_tuple:
+            errors.setdefault("roles", []).append("you cannot remove your own Admin role")
+        if not active:
+            errors["active"] = ["you cannot deactivate yourself"]
+    if errors:
+        raise ValidationError(errors)
+    before = _profile(user)
+    user.display_name, user.email = display_name, email
+    user.roles, user.organisation, user.active = ",".join(role_tuple), org, bool(active)
+    session.flush()
+    after = _profile(user)
+    if changes := {k: {"old": before[k], "new": after[k]} for k in after
+                   if before[k] != after[k]}:
+        record(session, "user_updated",
+               {"user_id": user.id, "username": user.username, "changes": changes},
+               actor=actor, now=now)
+    if password:
+        set_password(session, user, password, actor=actor, now=now)
+    return user
+
+
+def set_password(session: Session, user: User | int, password: str, *, actor: str,
+                 now: datetime) -> User:
+    """Give ``user`` a new password (at least MIN_PASSWORD characters); records
+    ``password_set`` by ``actor`` (who and for whom, nothing of the password).
+    Raises ValidationError, NotFoundError."""
+    if isinstance(user, int):
+        user = get_user(session, user)
+    errors: dict[str, list[str]] = {}
+    _check_password(password, errors)
+    if errors:
+        raise ValidationError(errors)
+    user.password_hash = hash_password(password)
+    session.flush()
+    record(session, "password_set", {"user_id": user.id, "username": user.username},
+           actor=actor, now=now)
+    return user
+
+
+def authenticate(session: Session, username: str, password: str) -> User | None:
+    """The active user with these credentials, or None.
+
+    An unknown username costs one hash verification too, so response times do not tell
+    which usernames exist. A hash made with older parameters is upgraded on success.
+    """
+    global _dummy_hash
+    user = find_user(session, username)
+    if user is None or not user.active:
+        if _dummy_hash is None:
+            _dummy_hash = hash_password("not a password of anyone")
+        verify_password(_dummy_hash, password or "")
+        return None
+    if not verify_password(user.password_hash, password or ""):
+        return None
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+        session.flush()
+    return user
+

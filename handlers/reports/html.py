@@ -1,0 +1,176 @@
+"""Self-contained HTML reports: inline CSS and inline SVG charts, no external resources.
+
+Every text that came from people (observations, names) is escaped.
+"""
+from __future__ import annotations
+
+from html import escape
+
+from .text import (
+    breach_sentence,
+    chart_scale,
+    customer_title,
+    fmt,
+    management_title,
+    margin_text,
+    observation_counts,
+    period_labels,
+    status_text,
+    target_text,
+    totals,
+    trend_text,
+)
+
+_CSS = """body{font-family:system-ui,sans-serif;margin:2em;color:#222}
+table{border-collapse:collapse;margin:.5em 0}th,td{border:1px solid #ccc;padding:4px 8px;
+text-align:left;vertical-align:top}th{background:#f0f0f0}.met{color:#1a7f37}
+.breached{color:#c62828;font-weight:bold}.nodata{color:#777}.charts{display:flex;
+flex-wrap:wrap;gap:1em}figure{margin:0}figcaption{font-size:.9em}.meta{color:#555}"""
+_COLOURS = {"met": "#2e7d32", "breached": "#c62828", None: "#9e9e9e"}
+
+
+def _page(title: str, body: str) -> str:
+    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+            f"<title>{escape(title)}</title><style>{_CSS}</style></head>\n<body>\n"
+            f"<h1>{escape(title)}</h1>\n{body}\n</body></html>\n")
+
+
+def _cls(status: str) -> str:
+    return {"met": "met", "breached": "breached"}.get(status, "nodata")
+
+
+def target_chart(t: dict, labels: list[str]) -> str:
+    """SVG: attained per period as bars (this period last), the trend line and the target."""
+    values = list(t.get("trend", [])) + [t.get("attained")]
+    width, height, left, bottom, top = 340, 190, 48, 30, 16
+    plot_w, plot_h = width - left - 10, height - bottom - top
+    low, high = chart_scale(values, t["threshold"])
+
+    def y(v: float) -> float:
+        return top + plot_h - (float(v) - low) / (high - low) * plot_h
+
+    step = plot_w / len(values)
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+             f'role="img" aria-label="{escape(t["name"])}: attained against target">',
+             f'<line x1="{left}" y1="{top}" x2="{left}" y2="{top + plot_h}" stroke="#555"/>',
+             f'<text x="{left - 4}" y="{top + 4}" font-size="10" text-anchor="end">'
+             f"{fmt(high)}</text>",
+             f'<text x="{left - 4}" y="{top + plot_h}" font-size="10" text-anchor="end">'
+             f"{fmt(low)}</text>"]
+    points = []
+    for i, (v, label) in enumerate(zip(values, labels, strict=False)):
+        x = left + i * step + step * 0.2
+        cx = x + step * 0.3
+        parts.append(f'<text x="{cx:.1f}" y="{height - 12}" font-size="10" '
+                     f'text-anchor="middle">{escape(label)}</text>')
+        if v is None:
+            continue
+        met = v >= t["threshold"] if t["comparator"] == ">=" else v <= t["threshold"]
+        colour = _COLOURS["met" if met else "breached"]
+        opacity = "1" if i == len(values) - 1 else "0.55"
+        parts.append(f'<rect x="{x:.1f}" y="{y(v):.1f}" width="{step * 0.6:.1f}" '
+                     f'height="{top + plot_h - y(v):.1f}" fill="{colour}" opacity="{opacity}"/>')
+        parts.append(f'<text x="{cx:.1f}" y="{y(v) - 3:.1f}" font-size="10" '
+                     f'text-anchor="middle">{fmt(v)}</text>')
+        points.append(f"{cx:.1f},{y(v):.1f}")
+    if len(points) > 1:
+        parts.append(f'<polyline points="{" ".join(points)}" fill="none" stroke="#1565c0" '
+                     'stroke-width="2"/>')
+    ty = y(t["threshold"])
+    parts.append(f'<line x1="{left}" y1="{ty:.1f}" x2="{left + plot_w}" y2="{ty:.1f}" '
+                 'stroke="#ef6c00" stroke-width="2" stroke-dasharray="6 3"/>')
+    parts.append(f'<text x="{left + plot_w}" y="{ty - 3:.1f}" font-size="10" fill="#ef6c00" '
+                 f'text-anchor="end">target {escape(target_text(t))}</text></svg>')
+    return "".join(parts)
+
+
+def _targets_table(targets: list[dict]) -> str:
+    head = ("<tr><th>Metric</th><th>Target</th><th>Attained</th><th>Margin</th>"
+            "<th>Samples</th><th>Status</th><th>Trend (previous periods -&gt; this one)</th></tr>")
+    rows = "".join(
+        f"<tr><td>{escape(t['name'])}</td><td>{escape(target_text(t))}</td>"
+        f"<td>{escape(fmt(t['attained'], t['unit']))}</td><td>{margin_text(t)}</td>"
+        f"<td>{t['samples']}</td><td class=\"{_cls(t['status'])}\">{status_text(t)}</td>"
+        f"<td>{escape(trend_text(t))}</td></tr>" for t in targets)
+    return f"<table>{head}{rows}</table>"
+
+
+def customer_html(att: dict, generated: str) -> str:
+    """The customer report of one SLA and period (``att`` from handlers.delivery.attainment)."""
+    labels = period_labels(att)
+    targets = att["targets"]
+    met = sum(t["status"] == "met" for t in targets)
+    charts = "".join(f"<figure>{target_chart(t, labels)}<figcaption>{escape(t['name'])}"
+                     f"</figcaption></figure>" for t in targets)
+    breaches = [t for t in targets if t["status"] == "breached"]
+    breach_html = ("<ul>" + "".join(f"<li class=\"breached\">{escape(breach_sentence(t))}</li>"
+                                    for t in breaches) + "</ul>") if breaches else \
+        "<p>No target was breached in this period.</p>"
+    observations = att.get("observations", [])
+    obs_rows = "".join(
+        f"<tr><td>{escape(o['observed_at'][:16].replace('T', ' '))}</td>"
+        f"<td>{escape(o['kind'])}</td><td>{escape(o['description'])}</td>"
+        f"<td>{'' if o['impact_minutes'] is None else o['impact_minutes']}</td>"
+        f"<td>{escape(o['recorded_by'])}</td></tr>" for o in observations)
+    obs_table = ("<table><tr><th>Observed (UTC)</th><th>Kind</th><th>What the customer saw"
+                 f"</th><th>Impact (min)</th><th>Recorded by</th></tr>{obs_rows}</table>"
+                 if observations else "")
+    body = (
+        f"<p class=\"meta\">SLA {escape(att['reference'])} version {att['version']}; "
+        f"service hours {escape(att['service_hours'])} ({escape(att['timezone'])}); "
+        f"generated {escape(generated)}</p>\n"
+        f"<h2>Summary</h2><p>{met} of {len(targets)} targets met, {len(breaches)} breached. "
+        f"{escape(observation_counts(att))}</p>\n"
+        f"<h2>Targets</h2>{_targets_table(targets)}\n"
+        f"<h2>Attained against target</h2><div class=\"charts\">{charts}</div>\n"
+        f"<h2>Breaches</h2>{breach_html}\n"
+        f"<h2>Customer observations</h2><p>{escape(observation_counts(att))}</p>{obs_table}\n")
+    return _page(customer_title(att), body)
+
+
+def _breach_chart(portfolio: list[dict]) -> str:
+    """SVG: horizontal bars of breached targets per SLA (the 25 with most breaches)."""
+    worst = sorted((a for a in portfolio if a["breaches"]),
+                   key=lambda a: (-a["breaches"], a["reference"]))[:25]
+    if not worst:
+        return "<p>No SLA breached a target in this period.</p>"
+    most = max(a["breaches"] for a in worst)
+    row, left, width = 20, 130, 300
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{left + width + 40}" '
+             f'height="{row * len(worst) + 10}" role="img" aria-label="breaches per SLA">']
+    for i, a in enumerate(worst):
+        w = a["breaches"] / most * width
+        parts.append(f'<text x="{left - 6}" y="{i * row + 15}" font-size="11" '
+                     f'text-anchor="end">{escape(a["reference"])}</text>'
+                     f'<rect x="{left}" y="{i * row + 4}" width="{w:.1f}" height="{row - 6}" '
+                     f'fill="#c62828"/><text x="{left + w + 4:.1f}" y="{i * row + 15}" '
+                     f'font-size="11">{a["breaches"]}</text>')
+    return "".join(parts) + "</svg>"
+
+
+def management_html(content: dict, generated: str) -> str:
+    """The portfolio report: every active SLA with attainment, breaches, cost and trend."""
+    portfolio, tot = content["slas"], totals(content["slas"])
+    rows = []
+    for a in portfolio:
+        lines = "<br>".join(
+            f"<span class=\"{_cls(t['status'])}\">{escape(t['name'])}: "
+            f"{escape(fmt(t['attained'], t['unit']))} ({escape(target_text(t))}, "
+            f"{status_text(t)}); trend {escape(trend_text(t))}</span>" for t in a["targets"])
+        if a.get("problem"):
+            lines = f"<span class=\"breached\">not computed: {escape(a['problem'])}</span>"
+        rows.append(
+            f"<tr><td>{a['priority']}</td><td>{escape(a['reference'])}</td>"
+            f"<td>{escape(a['organisation'])}</td><td>{escape(a['service'])}</td>"
+            f"<td>{escape(a['level'] or '')}</td><td>{a['monthly_cost'] or ''}</td>"
+            f"<td>{lines}</td><td>{a['breaches']}</td><td>{a['observation_count']}</td></tr>")
+    body = (
+        f"<p class=\"meta\">Generated {escape(generated)}</p>\n<h2>Summary</h2><p>"
+        f"{tot['slas']} active SLAs, {tot['targets']} targets: {tot['met']} met, "
+        f"{tot['breaches']} breached, {tot['no_data']} without data; {tot['slas_breached']} "
+        f"SLAs with breaches; {tot['observations']} customer observations; monthly cost "
+        f"{tot['monthly_cost']}.</p>\n<h2>Breaches per SLA</h2>{_breach_chart(portfolio)}\n"
+        "<h2>Portfolio</h2><table><tr><th>Priority</th><th>SLA</th><th>Organisation</th>"
+        "<th>Service</th><th>Level</th><th>Monthly cost</th><th>Attainment per target</th>"
+        f"<th>Breaches</th><th>Observations</th></tr>{''.join(rows)}</table>\n")
+    return _page(management_title(content["period_start"], content["period_end"]), body)
