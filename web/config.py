@@ -19,6 +19,12 @@ class Settings:
         "SLM_RUNNER_INTERVAL", "5")))
     claim_ttl: float = field(default_factory=lambda: float(os.environ.get(
         "SLM_CLAIM_TTL", "300")))
+    #: seal committed audit events this often; a dead sealer's lease expires after
+    #: ``sealer_lease`` seconds and another runner takes over
+    sealer_interval: float = field(default_factory=lambda: float(os.environ.get(
+        "SLM_SEALER_INTERVAL", "1")))
+    sealer_lease: float = field(default_factory=lambda: float(os.environ.get(
+        "SLM_SEALER_LEASE", "30")))
     max_diagram_bytes: int = field(default_factory=lambda: int(os.environ.get(
         "SLM_MAX_DIAGRAM_BYTES", str(2 * 1024 * 1024))))
 
