@@ -273,7 +273,7 @@ def checks(url: str, mode: str, started: int, fired_per_phase: list[bool]) -> di
 
 def summary(modes: dict) -> dict:
     out = {"counts": list(COUNTS), "modes": modes}
-    for mode, res in modes.items():
+    for res in modes.values():
         w, r = res["workers"], res["runners"]
         res["worker_scaling"] = {f"{n}/1": round(w[n]["per_s"] / w[1]["per_s"], 2)
                                  for n in COUNTS[1:]}
