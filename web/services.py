@@ -27,6 +27,9 @@ class Services:
         self.db = make_engine(settings.database_url)
         self.sessions = make_session_factory(self.db)
         self.engine = Engine(build_registry(settings.handler_modules))
+        from .ops import observe_step  # web processes and runners count their steps
+
+        self.engine.on_step = observe_step
         self.runner = runner_id()
 
     def form_loader(self, *dirs: Path):
