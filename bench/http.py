@@ -7,7 +7,8 @@ that every user works a queue of their own (no two users race for one task; the 
 is still checked by the server).
 
 Then ``gunicorn web.wsgi:app`` (``--workers`` processes, gthread, ``--threads`` each,
-embedded runner off) and one ``slm runner`` beside it (timers, audit sealer, heartbeat)
+embedded runner off, deploy/gunicorn.conf.py with prometheus_client's multiprocess
+mode) and one ``slm runner`` beside it (timers, audit sealer, heartbeat)
 serve on 127.0.0.1, and an asyncio client (httpx, pinned in setup.cfg) runs every user
 concurrently for ``--seconds``: list my unclaimed tasks (``GET /api/v1/tasks?view=
 unclaimed&q=<tag>``) -> claim the first (``POST .../claim``) -> complete it with the
@@ -32,6 +33,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -123,16 +125,18 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def serve(url: str, port: int, workers: int, threads: int) -> list[subprocess.Popen]:
+def serve(url: str, port: int, workers: int, threads: int,
+          metrics_dir: str) -> list[subprocess.Popen]:
+    """gunicorn as the README's deployment guide runs it, and one runner beside it."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("SLM_")}
     env.update(SLM_DATABASE_URL=url, SLM_EMBEDDED_RUNNER="0", SLM_SECRET_KEY=uuid.uuid4().hex,
                SLM_RUNNER_INTERVAL="1", SLM_SEALER_INTERVAL="1",
-               SLM_HANDLER_MODULES="bench_handlers")
+               SLM_HANDLER_MODULES="bench_handlers", PROMETHEUS_MULTIPROC_DIR=metrics_dir)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PLUGINS), env.get("PYTHONPATH")]))
     web = subprocess.Popen(
         [str(BIN / "gunicorn"), "--workers", str(workers), "--worker-class", "gthread",
          "--threads", str(threads), "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
-         "web.wsgi:app"], cwd=ROOT, env=env)
+         "-c", str(ROOT / "deploy" / "gunicorn.conf.py"), "web.wsgi:app"], cwd=ROOT, env=env)
     runner = subprocess.Popen([str(BIN / "slm"), "runner"], cwd=ROOT, env=env,
                               stdout=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
@@ -258,7 +262,8 @@ def main() -> None:
         print(f"prepared {args.users} users x {args.tasks_per_user} tasks in "
               f"{time.perf_counter() - t:.1f} s", flush=True)
         port = free_port()
-        procs = serve(url, port, args.workers, args.threads)
+        metrics_dir = tempfile.mkdtemp(prefix="slm-bench-metrics-")
+        procs = serve(url, port, args.workers, args.threads, metrics_dir)
         log, elapsed = asyncio.run(load(port, tokens, args.seconds))
         stop(procs)
         all_latency = [v for vs in log["latency"].values() for v in vs]
