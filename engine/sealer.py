@@ -93,6 +93,10 @@ def seal_pending(factory: sessionmaker, holder: str, *, ttl: timedelta = DEFAULT
     try:
         while True:
             with factory() as session:
+                # a read first: an idle log costs no write (and no lease renewal) per pass
+                if sql.ANY_UNSEALED.first(session.connection()) is None:
+                    return total
+                session.rollback()
                 n = seal_round(session, holder, ttl=ttl, batch=batch)
             if n is None:
                 if time.monotonic() >= deadline:

@@ -126,6 +126,7 @@ LEASE_RELEASE = Prepared(AH.update().where(AH.c.id == 1, AH.c.sealer == bindpara
 #: committed events not sealed yet, oldest insert first
 UNSEALED = Prepared(select(AE.c.id, *(AE.c[c] for c in _AUDIT_CONTENT))
                     .where(AE.c.seq.is_(None)).order_by(AE.c.id).limit(bindparam("limit")))
+ANY_UNSEALED = Prepared(select(AE.c.id).where(AE.c.seq.is_(None)).limit(1))
 #: one row per event (execute_many); never seals an event twice
 SEAL_EVENT = Prepared(AE.update().where(AE.c.id == bindparam("eid"), AE.c.seq.is_(None))
                       .values(seq=bindparam("s_seq"), prev_hash=bindparam("s_prev"),
