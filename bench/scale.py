@@ -1,6 +1,7 @@
 """Scale-out benchmark on PostgreSQL: W worker processes, then R runner processes.
 
-For each audit mode, on a database of its own (created and dropped here):
+For each audit mode, on a database of its own (created and dropped here; the phases of
+the modes take turns, so that a busy moment on the machine falls on every mode alike):
 
 * workers: W processes (1, 2, 4) start instances of bench/engine.bpmn and complete their
   user task (two transactions per instance: ``start_instance``, ``complete_task``) for
@@ -203,41 +204,60 @@ def phase(ctx, target, args_for, n: int) -> dict:
             if target is worker else None}
 
 
-# -- one mode on its own database --------------------------------------------------------------
-def run_mode(mode: str, seconds: float) -> dict:
+# -- every mode, each on its own database, phases interleaved --------------------------------
+def prepare(url: str) -> None:
+    upgrade(url)
+    sa = make_engine(url)
+    factory = make_session_factory(sa)
+    with factory() as s:
+        deploy(s, DIAGRAM.read_bytes(), DIAGRAM.name, registry=make_registry(),
+               known_lanes=Engine(make_registry()).known_lanes, form_loader=load_form,
+               actor="bench", now=T0)
+        s.commit()
+    sa.dispose()
+
+
+def run_modes(modes: list[str], seconds: float) -> dict:
+    """The phases of every mode in turn (W=1 of each mode, then W=2 of each, ...; the order
+    of the modes rotates), so that a busy moment on the machine falls on every mode alike."""
     ctx = mp.get_context("fork")
-    name, url = create_database()
+    dbs = {mode: create_database() for mode in modes}
+    stop = ctx.Event()
+    seal_proc = None
     try:
-        upgrade(url)
-        sa = make_engine(url)
-        factory = make_session_factory(sa)
-        with factory() as s:
-            deploy(s, DIAGRAM.read_bytes(), DIAGRAM.name, registry=make_registry(),
-                   known_lanes=Engine(make_registry()).known_lanes, form_loader=load_form,
-                   actor="bench", now=T0)
-            s.commit()
-        sa.dispose()
-        stop = ctx.Event()
-        seal_proc = ctx.Process(target=sealer, args=(url, stop)) if mode == "on" else None
-        if seal_proc:
+        for _name, url in dbs.values():
+            prepare(url)
+        if "on" in dbs:
+            seal_proc = ctx.Process(target=sealer, args=(dbs["on"][1], stop))
             seal_proc.start()
-        workers, runners = {}, {}
+        out = {mode: {"workers": {}, "runners": {}} for mode in modes}
         for k, w in enumerate(COUNTS):
             start_at = T0 + timedelta(days=k)
-            workers[w] = phase(ctx, worker, lambda i, s=start_at: (url, mode, s, seconds), w)
+            for mode in modes[k % len(modes):] + modes[:k % len(modes)]:
+                url = dbs[mode][1]
+                out[mode]["workers"][w] = phase(
+                    ctx, worker, lambda i, u=url, m=mode, s=start_at: (u, m, s, seconds), w)
         for k, r in enumerate(COUNTS):  # phase k's timers: due an hour after its start
             now = T0 + timedelta(days=k, hours=2)
-            runners[r] = phase(ctx, runner, lambda i, t=now: (url, mode, t, f"runner-{i}"), r)
-            runners[r]["instances_of_workers"] = COUNTS[k]
+            for mode in modes[k % len(modes):] + modes[:k % len(modes)]:
+                url = dbs[mode][1]
+                out[mode]["runners"][r] = phase(
+                    ctx, runner, lambda i, u=url, m=mode, t=now: (u, m, t, f"runner-{i}"), r)
+                out[mode]["runners"][r]["instances_of_workers"] = COUNTS[k]
+        stop.set()
         if seal_proc:
-            stop.set()
             seal_proc.join(timeout=120)
-        return {"workers": workers, "runners": runners,
-                "checks": checks(url, mode, sum(v["count"] for v in workers.values()),
-                                 [workers[w]["count"] == runners[r]["count"]
-                                  for w, r in zip(COUNTS, COUNTS, strict=True)])}
+        for mode, res in out.items():
+            w, r = res["workers"], res["runners"]
+            res["checks"] = checks(dbs[mode][1], mode, sum(v["count"] for v in w.values()),
+                                   [w[n]["count"] == r[n]["count"] for n in COUNTS])
+        return out
     finally:
-        drop_database(name)
+        stop.set()
+        if seal_proc and seal_proc.is_alive():
+            seal_proc.terminate()
+        for name, _url in dbs.values():
+            drop_database(name)
 
 
 def checks(url: str, mode: str, started: int, fired_per_phase: list[bool]) -> dict:
@@ -310,9 +330,8 @@ def main() -> None:
     bad = [m for m in modes if m not in ("on", "off", "locked")]
     if bad or not modes:
         ap.error(f"--modes: unknown mode(s) {bad}; choose from on, off, locked")
-    results = {}
+    results = run_modes(modes, args.seconds)
     for mode in modes:
-        results[mode] = run_mode(mode, args.seconds)
         w, r = results[mode]["workers"], results[mode]["runners"]
         print(f"audit {mode:6}  workers " + "  ".join(
             f"W={n}: {w[n]['per_s']:7.1f}/s (wait {w[n]['audit_wait_ms_per_step']:.3f} ms)"
