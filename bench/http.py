@@ -136,6 +136,9 @@ def serve(url: str, port: int, workers: int, threads: int,
     web = subprocess.Popen(
         [str(BIN / "gunicorn"), "--workers", str(workers), "--worker-class", "gthread",
          "--threads", str(threads), "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
+         # longer than a request may wait in the queue: gunicorn's default (2 s) closes a
+         # kept-alive connection the client is already reusing when the server is busy
+         "--keep-alive", "30",
          "-c", str(ROOT / "deploy" / "gunicorn.conf.py"), "web.wsgi:app"], cwd=ROOT, env=env)
     runner = subprocess.Popen([str(BIN / "slm"), "runner"], cwd=ROOT, env=env,
                               stdout=subprocess.DEVNULL)
