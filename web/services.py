@@ -7,7 +7,7 @@ from pathlib import Path
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from engine.clock import aware, utcnow
-from engine.db import make_engine, make_session_factory
+from engine.db import is_sqlite, make_engine, make_session_factory
 from engine.deploy import deploy
 from engine.heartbeat import beat
 from engine.runner import run_due, runner_id
@@ -82,9 +82,10 @@ class Services:
         scheduler.add_job(self.run_timers, "interval", seconds=self.settings.runner_interval,
                           id="slm-timers", max_instances=1, coalesce=True,
                           next_run_time=utcnow_aware())
-        scheduler.add_job(self.seal_audit, "interval", seconds=self.settings.sealer_interval,
-                          id="slm-sealer", max_instances=1, coalesce=True,
-                          next_run_time=utcnow_aware())
+        if not is_sqlite(self.db):  # on SQLite every step seals its own audit events
+            scheduler.add_job(self.seal_audit, "interval",
+                              seconds=self.settings.sealer_interval, id="slm-sealer",
+                              max_instances=1, coalesce=True, next_run_time=utcnow_aware())
         scheduler.start()
         return scheduler
 
