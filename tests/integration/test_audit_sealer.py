@@ -16,6 +16,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -249,3 +250,38 @@ def test_verify_reports_what_a_live_sealer_has_not_sealed_yet(pg):
     done = subprocess.run(run, env=env, capture_output=True, text=True, timeout=120,
                           check=False)
     assert done.stdout.strip() == "audit log OK: 5 events checked", done.stderr
+
+
+def test_slm_runner_once_seals_what_is_committed(pg):
+    url, factory = pg
+    append(factory, 4)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SLM_")}
+    env["SLM_DATABASE_URL"] = url
+    done = subprocess.run([str(SLM), "runner", "--once"], env=env, capture_output=True,
+                          text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-2:] == ["0 timers fired", "4 audit events sealed"]
+    assert [r[1] for r in rows(factory)] == [1, 2, 3, 4]
+    with factory() as s:  # the one-off runner handed its lease back
+        assert s.get(AuditHead, 1).sealer is None
+
+
+def test_the_embedded_runner_seals_in_the_background(pg):
+    from web.config import Settings
+    from web.services import Services
+
+    url, factory = pg
+    settings = Settings(database_url=url, runner_interval=60, sealer_interval=0.2)
+    services = Services(settings)
+    scheduler = services.start_scheduler()
+    try:
+        append(factory, 3)
+        deadline = time.monotonic() + 30  # generous: it seals within a fraction of a second
+        while time.monotonic() < deadline and None in [r[1] for r in rows(factory)]:
+            time.sleep(0.1)
+        assert [r[1] for r in rows(factory)] == [1, 2, 3]
+        with factory() as s:
+            assert s.get(AuditHead, 1).sealer == services.runner
+    finally:
+        scheduler.shutdown(wait=True)
+        services.db.dispose()
