@@ -17,6 +17,7 @@ PUBLIC_MODULES = frozenset({
     "deploy",     # deploy a diagram and its forms
     "errors",     # the engine's exceptions
     "forms",      # a task's form schema, resolved
+    "heartbeat",  # runners' heartbeats (readiness)
     "instances",  # start, retry and inspect process instances
     "migration",  # move instances to a newer version
     "models",     # the engine's tables
@@ -24,6 +25,7 @@ PUBLIC_MODULES = frozenset({
     "runner",     # due-work runners (timers)
     "runtime",    # the Engine
     "schema",     # migrations of the database schema
+    "sealer",     # seals appended audit events into the hash chain
     "tasks",      # claim, assign and complete human tasks
     "xmlsafe",    # the hardened XML parser
 })

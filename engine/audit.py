@@ -1,10 +1,12 @@
 """The append-only, hash-chained audit log.
 
-Events are collected during a step (``AuditTrail``) and appended just before commit,
-under a lock on the single ``audit_head`` row, so concurrent steps form one chain and
-the lock is held only for the last moment of a transaction. Each event's hash covers
-its content and the previous hash: editing, deleting or reordering a row breaks the
-chain from that row on, and the head row catches a truncated tail.
+Events are collected during a step (``AuditTrail``) and appended just before commit. On
+PostgreSQL they are appended *unsealed*, without any lock, and the sealer
+(engine.sealer, one process at a time holding a lease) later gives each committed event
+the next place ``seq`` in the chain and its hash; on SQLite, which has one writer at a
+time anyway, a step seals its own events as it appends them. Each event's hash covers
+its content, its place and the previous hash: editing, deleting or reordering a sealed
+row breaks the chain from that row on, and the head row catches a truncated tail.
 """
 from __future__ import annotations
 
@@ -14,10 +16,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from . import sql
+from .db import is_sqlite
 from .models import AuditEvent, AuditHead
 
 GENESIS = "0" * 64
@@ -57,28 +60,51 @@ class AuditTrail:
         ))
 
     def flush(self, session: Session) -> int:
-        """Append the collected events to the chain (caller commits). Returns how many."""
+        """Append the collected events (caller commits). Returns how many."""
         if not self.events:
             return 0
         conn = session.connection()
-        head = sql.AUDIT_HEAD_LOCKED.first(conn)
-        if head is None:  # the migration creates it; a bare create_all does not
-            conn.execute(sql.AH.insert(), {"id": 1, "seq": 0, "hash": GENESIS})
-            head = (0, GENESIS)
-        seq, prev = head
-        rows = []
-        for ev in self.events:
-            seq += 1
-            h = event_hash(prev, seq, ev["at"], ev["actor"], ev["kind"], ev["instance_id"],
-                           ev["process_id"], ev["version"], ev["task_id"], ev["element_id"],
-                           ev["data"])
-            rows.append(dict(seq=seq, prev_hash=prev, hash=h, **ev))
-            prev = h
-        sql.AUDIT_INSERT.execute_many(conn, rows)
-        sql.AUDIT_HEAD_UPDATE.execute(conn, {"new_seq": seq, "new_hash": prev})
+        if is_sqlite(conn):
+            seal_appending(conn, self.events)
+        else:
+            sql.AUDIT_INSERT_UNSEALED.execute_many(conn, self.events)
         count = len(self.events)
         self.events = []
         return count
+
+
+def head_row(conn) -> tuple[int, str]:
+    """(seq, hash) of the head row, created if missing (a bare create_all has none)."""
+    head = sql.AUDIT_HEAD.first(conn)
+    if head is None:
+        conn.execute(sql.AH.insert(), {"id": 1, "seq": 0, "hash": GENESIS})
+        return 0, GENESIS
+    return head.seq, head.hash
+
+
+def chain_events(seq: int, prev: str, events) -> list[dict]:
+    """Seal ``events`` (dicts or rows of the content columns) after (seq, prev):
+    [{seq, prev_hash, hash, **content}] in order."""
+    rows = []
+    for ev in events:
+        ev = ev if isinstance(ev, dict) else ev._asdict()
+        seq += 1
+        h = event_hash(prev, seq, ev["at"], ev["actor"], ev["kind"], ev["instance_id"],
+                       ev["process_id"], ev["version"], ev["task_id"], ev["element_id"],
+                       ev["data"])
+        rows.append(dict(ev, seq=seq, prev_hash=prev, hash=h))
+        prev = h
+    return rows
+
+
+def seal_appending(conn, events: list[dict]) -> None:
+    """SQLite: append ``events`` already sealed after the head (the database's single
+    write lock, taken at BEGIN, already keeps every other writer out)."""
+    seq, prev = head_row(conn)
+    rows = chain_events(seq, prev, events)
+    sql.AUDIT_INSERT_SEALED.execute_many(conn, rows)
+    sql.AUDIT_HEAD_UPDATE.execute(conn, {"new_seq": rows[-1]["seq"],
+                                         "new_hash": rows[-1]["hash"]})
 
 
 @dataclass
@@ -88,6 +114,8 @@ class VerifyResult:
     #: sequence number of the first event found wrong (None when ok)
     first_bad: int | None = None
     reason: str = ""
+    #: events appended but not sealed yet (not part of the chain, so not checked)
+    unsealed: int = 0
 
 
 def chain_head(session: Session) -> tuple[int, str]:
@@ -108,16 +136,30 @@ def parse_anchor(text: str) -> tuple[int, str]:
 
 def verify_chain(session: Session, batch: int = 5000,
                  anchors: dict[int, str] | None = None) -> VerifyResult:
-    """Check every event against its predecessor and the head row.
+    """Check every sealed event against its predecessor and the head row.
 
     The chain alone cannot catch someone with write access who rewrites events *and*
     recomputes every later hash and the head. ``anchors`` ({seq: hash}, recorded earlier
     outside the database, see chain_head) catch that: each anchored event must still have
-    the hash it had then.
+    the hash it had then. Events not sealed yet are counted (``unsealed``), not checked.
+
+    On PostgreSQL the check reads one snapshot (REPEATABLE READ, on a connection of its
+    own), so a sealer committing meanwhile cannot make the head and the events disagree.
     """
-    anchors = dict(anchors or {})
+    bind = session.get_bind()
+    if is_sqlite(bind):
+        return _verify(session, batch, dict(anchors or {}))
+    with bind.connect() as conn:
+        conn.execution_options(isolation_level="REPEATABLE READ")
+        with Session(bind=conn) as snapshot:
+            return _verify(snapshot, batch, dict(anchors or {}))
+
+
+def _verify(session: Session, batch: int, anchors: dict[int, str]) -> VerifyResult:
     prev, expected_seq, checked = GENESIS, 1, 0
     last_seq = 0
+    unsealed = session.scalar(select(func.count()).select_from(AuditEvent)
+                              .where(AuditEvent.seq.is_(None))) or 0
     while True:
         rows = session.execute(
             select(AuditEvent).where(AuditEvent.seq >= expected_seq)
@@ -156,7 +198,7 @@ def verify_chain(session: Session, batch: int = 5000,
             return VerifyResult(False, checked, last_seq + 1,
                                 "the audit head row is missing: a removed tail cannot be "
                                 "ruled out")
-        return VerifyResult(True, checked)
+        return VerifyResult(True, checked, unsealed=unsealed)
     if head.seq < last_seq:
         return VerifyResult(False, head.seq, head.seq + 1,
                             f"event {head.seq + 1} comes after the head (event {head.seq}): "
@@ -165,10 +207,11 @@ def verify_chain(session: Session, batch: int = 5000,
         return VerifyResult(False, checked, last_seq + 1,
                             f"the log ends at event {last_seq} but the head records "
                             f"event {head.seq}: events after {last_seq} were removed")
-    return VerifyResult(True, checked)
+    return VerifyResult(True, checked, unsealed=unsealed)
 
 
 def instance_events(session: Session, instance_id: int) -> list[AuditEvent]:
+    """The instance's events in the order they were written (sealed or not yet)."""
     return session.execute(
-        select(AuditEvent).where(AuditEvent.instance_id == instance_id).order_by(AuditEvent.seq)
+        select(AuditEvent).where(AuditEvent.instance_id == instance_id).order_by(AuditEvent.id)
     ).scalars().all()

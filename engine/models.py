@@ -148,14 +148,19 @@ class Incident(Base):
 class AuditEvent(Base):
     """Append-only, hash-chained record of a state change.
 
-    ``seq`` is assigned under the audit head lock, so it is gap-free and ordered;
-    ``hash`` = sha256(prev_hash + canonical JSON of the event), see engine.audit.
+    A step inserts its events *unsealed*: ``id`` comes from the table's own sequence (no
+    lock), ``seq``, ``prev_hash`` and ``hash`` are empty. The sealer (engine.sealer) gives
+    each committed unsealed event the next ``seq`` of the chain, gap-free and in the order
+    it seals them, and ``hash`` = sha256(prev_hash + canonical JSON of the event), see
+    engine.audit. On SQLite, which has one writer at a time, a step seals its own events.
     """
 
     __tablename__ = "audit_event"
-    __table_args__ = (Index("ix_audit_instance", "instance_id", "seq"),)
+    __table_args__ = (Index("ix_audit_instance", "instance_id", "id"),)
 
-    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    #: position in the chain; NULL until sealed
+    seq: Mapped[int | None] = mapped_column(Integer, unique=True)
     at: Mapped[datetime] = mapped_column(DateTime, index=True)
     actor: Mapped[str] = mapped_column(String(120), index=True)
     kind: Mapped[str] = mapped_column(String(60))
@@ -166,16 +171,30 @@ class AuditEvent(Base):
     task_id: Mapped[str | None] = mapped_column(String(36))
     element_id: Mapped[str | None] = mapped_column(String(255))
     data: Mapped[str] = mapped_column(Text, default="{}")
-    prev_hash: Mapped[str] = mapped_column(String(64))
-    hash: Mapped[str] = mapped_column(String(64))
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    hash: Mapped[str | None] = mapped_column(String(64))
 
 
 class AuditHead(Base):
-    """Single row: the last sequence number and hash. Locking it serializes appends,
-    and comparing it with the last event detects a truncated tail."""
+    """Single row: the last sealed sequence number and hash, and the sealer's lease.
+
+    Only the sealer writes it (writers never touch it); comparing it with the last event
+    detects a truncated tail. ``sealer``/``lease_expires_at`` name the one process allowed
+    to seal until then; another takes the lease over once it has expired."""
 
     __tablename__ = "audit_head"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     seq: Mapped[int] = mapped_column(Integer, default=0)
     hash: Mapped[str] = mapped_column(String(64))
+    sealer: Mapped[str | None] = mapped_column(String(120))
+    lease_expires_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class RunnerHeartbeat(Base):
+    """One row per runner process: when it last finished a round (for /readyz)."""
+
+    __tablename__ = "runner_heartbeat"
+
+    runner: Mapped[str] = mapped_column(String(120), primary_key=True)
+    seen_at: Mapped[datetime] = mapped_column(DateTime, index=True)

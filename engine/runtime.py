@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import json
 import threading
+import time
 import traceback
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -64,6 +65,8 @@ class Loaded:
     trail: AuditTrail = field(default_factory=AuditTrail)
     actor: str = "system"
     now: datetime | None = None
+    #: when the step began (perf_counter), for the step-latency observer
+    began: float = field(default_factory=time.perf_counter)
 
 
 class Engine:
@@ -77,6 +80,8 @@ class Engine:
         self._live: OrderedDict[int, tuple] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()
+        #: called after every step's save with the seconds since it began (metrics)
+        self.on_step = None
 
     # -- specs -------------------------------------------------------------------------
     def version_spec(self, session: Session, version_id: int) -> VersionSpec:
@@ -217,6 +222,8 @@ class Engine:
         loaded.status = status
         session.info.setdefault("slm_live", []).append(
             (self, loaded.id, loaded.revision, wf, set(loaded.ready)))
+        if self.on_step is not None:
+            self.on_step(time.perf_counter() - loaded.began)
 
     def _sync_timers(self, session: Session, loaded: Loaded) -> None:
         current = [[tid, due.isoformat(), eid] for tid, eid, due in waiting_timers(loaded.workflow)]

@@ -5,6 +5,8 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 
 from .db import database_url
 
@@ -25,3 +27,9 @@ def upgrade(url: str | None = None, revision: str = "head") -> None:
 
 def downgrade(url: str | None = None, revision: str = "base") -> None:
     command.downgrade(alembic_config(url), revision)
+
+
+def revisions(conn) -> tuple[str | None, str]:
+    """(the database's current revision, the newest revision in migrations/)."""
+    head = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+    return MigrationContext.configure(conn).get_current_revision(), head

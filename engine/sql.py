@@ -7,7 +7,7 @@ Lists of ids are handled with one row per id (``execute_many``) instead of expan
 """
 from __future__ import annotations
 
-from sqlalchemy import bindparam, or_, select
+from sqlalchemy import bindparam, func, or_, select
 
 from .models import AuditEvent, AuditHead, DueTimer, HumanTask, ProcessInstance, ProcessVersion
 from .prepared import Prepared
@@ -103,10 +103,33 @@ TAKE_PICKED = Prepared(DT.delete().where(DT.c.id == bindparam("tid")))
 TAKE_CLAIMED = Prepared(DT.delete().where(DT.c.id == bindparam("tid"),
                                           DT.c.claimed_by == bindparam("runner")))
 
-AUDIT_HEAD_LOCKED = Prepared(select(AH.c.seq, AH.c.hash).where(AH.c.id == 1).with_for_update())
-AUDIT_INSERT = Prepared(AE.insert().values(_values((
-    "seq", "at", "actor", "kind", "instance_id", "process_id", "version", "task_id",
-    "element_id", "data", "prev_hash", "hash",
-))))
+_AUDIT_CONTENT = ("at", "actor", "kind", "instance_id", "process_id", "version", "task_id",
+                  "element_id", "data")
+#: PostgreSQL: a step appends its events unsealed (no lock: ``id`` comes from the sequence)
+AUDIT_INSERT_UNSEALED = Prepared(AE.insert().values(_values(_AUDIT_CONTENT)))
+#: SQLite (one writer at a time): a step seals its own events as it appends them
+AUDIT_INSERT_SEALED = Prepared(AE.insert().values(_values(
+    ("seq", *_AUDIT_CONTENT, "prev_hash", "hash"))))
+AUDIT_HEAD = Prepared(select(AH.c.seq, AH.c.hash).where(AH.c.id == 1))
 AUDIT_HEAD_UPDATE = Prepared(AH.update().where(AH.c.id == 1).values(
     seq=bindparam("new_seq"), hash=bindparam("new_hash")))
+
+#: The sealer's lease: taken when free, expired or already ours (and then renewed). On
+#: PostgreSQL the UPDATE also locks the head row until the sealing transaction ends.
+LEASE_TAKE = Prepared(AH.update().where(
+    AH.c.id == 1,
+    or_(AH.c.sealer.is_(None), AH.c.sealer == bindparam("holder"),
+        AH.c.lease_expires_at.is_(None), AH.c.lease_expires_at < bindparam("now"))).values(
+    sealer=bindparam("holder"), lease_expires_at=bindparam("expires")))
+LEASE_RELEASE = Prepared(AH.update().where(AH.c.id == 1, AH.c.sealer == bindparam("holder"))
+                         .values(sealer=None, lease_expires_at=None))
+#: committed events not sealed yet, oldest insert first
+UNSEALED = Prepared(select(AE.c.id, *(AE.c[c] for c in _AUDIT_CONTENT))
+                    .where(AE.c.seq.is_(None)).order_by(AE.c.id).limit(bindparam("limit")))
+ANY_UNSEALED = Prepared(select(AE.c.id).where(AE.c.seq.is_(None)).limit(1))
+#: one row per event (execute_many); never seals an event twice
+SEAL_EVENT = Prepared(AE.update().where(AE.c.id == bindparam("eid"), AE.c.seq.is_(None))
+                      .values(seq=bindparam("s_seq"), prev_hash=bindparam("s_prev"),
+                              hash=bindparam("s_hash")))
+SEALED_COUNT = Prepared(select(func.count()).select_from(AE).where(
+    AE.c.seq.between(bindparam("first"), bindparam("last"))))

@@ -24,6 +24,7 @@ from engine.models import AuditEvent, AuditHead
 from engine.registry import HandlerRegistry
 from engine.runtime import Engine
 from engine.schema import upgrade
+from engine.sealer import seal_pending
 from handlers.people import operations as people
 
 DATA = Path(__file__).parent / "data"
@@ -82,7 +83,8 @@ def _reset(engine) -> None:
         for table in reversed(Base.metadata.sorted_tables):
             if table.name != "audit_head":
                 conn.execute(table.delete())
-        conn.execute(text("UPDATE audit_head SET seq = 0, hash = :h"), {"h": "0" * 64})
+        conn.execute(text("UPDATE audit_head SET seq = 0, hash = :h, sealer = NULL, "
+                          "lease_expires_at = NULL"), {"h": "0" * 64})
 
 
 @pytest.fixture(params=["sqlite", "pg"])
@@ -171,6 +173,17 @@ def cheap_passwords():
         yield
     finally:
         people.use_hasher(previous)
+
+
+def seal_all(factory) -> int:
+    """What the runners' sealer does within a second on PostgreSQL (on SQLite each step
+    seals its own events): give every committed audit event its place in the chain."""
+    return seal_pending(factory, "tests", release_after=True)
+
+
+def event_at(session, seq: int) -> AuditEvent | None:
+    """The sealed audit event at place ``seq`` of the chain."""
+    return session.scalar(select(AuditEvent).where(AuditEvent.seq == seq))
 
 
 def rewrite_and_rehash(session, seq: int, data: str) -> None:

@@ -54,7 +54,7 @@ def create_app(config: dict | None = None) -> Flask:
     from . import catalogue as catalogue_area
     from . import delivery as delivery_area
     from . import diagrams as diagrams_area
-    from . import errors, home, nav, vendor
+    from . import errors, home, nav, ops, vendor
     from . import portal as portal_area
     from . import reports as reports_area
     from . import reviews as reviews_area
@@ -66,6 +66,7 @@ def create_app(config: dict | None = None) -> Flask:
     nav.init_nav(app)
     app.after_request(_security_headers)
     app.register_blueprint(home.bp)
+    app.register_blueprint(ops.bp)
     app.register_blueprint(auth_area.bp)
     app.register_blueprint(admin_area.bp)
     app.register_blueprint(account_area.bp)

@@ -16,6 +16,7 @@ from engine.audit import chain_head, parse_anchor, verify_chain
 from engine.clock import as_utc, utcnow
 from engine.errors import DeployError, EngineError
 from engine.instances import start_instance
+from engine.sealer import seal_pending
 from handlers.catalogue.ci_import import import_cis_csv
 from handlers.delivery.measurements import import_csv
 from handlers.demo.seed import DEMO_PASSWORD, seed_demo
@@ -114,7 +115,9 @@ def runner(once, now):
     services = _services()
     if once:
         fired = services.run_timers(_when(now))
+        sealed = seal_pending(services.sessions, services.runner, release_after=True)
         click.echo(f"{fired} timers fired")
+        click.echo(f"{sealed} audit events sealed")
         return
     click.echo(f"runner {services.runner} started; interval {services.settings.runner_interval}s")
     services.start_scheduler(blocking=True)
@@ -132,17 +135,29 @@ def _anchor(_ctx, _param, values):
         raise click.BadParameter(str(exc)) from None
 
 
+def _seal(services, wait: float = 10.0) -> None:
+    """Seal what is committed (waiting up to ``wait`` seconds while a runner's sealer
+    holds the lease: it is sealing meanwhile)."""
+    seal_pending(services.sessions, f"cli:{services.runner}", wait=wait, release_after=True)
+
+
 @audit.command("verify")
 @click.option("--anchor", "anchors", multiple=True, callback=_anchor, metavar="SEQ:HASH",
               help="An earlier `slm audit head` output; that event must still have that hash "
                    "(catches a rewritten and re-hashed log). Repeatable.")
-def audit_verify(anchors):
-    """Check every event of the audit chain; exit 1 naming the first bad event."""
+@click.option("--wait", default=10.0, show_default=True, type=click.FloatRange(0, 600),
+              help="Seconds to wait for a running sealer to seal what is committed.")
+def audit_verify(anchors, wait):
+    """Seal what is committed, then check every sealed event of the audit chain; exit 1
+    naming the first bad event. Events still unsealed are reported, not checked."""
     services = _services()
+    _seal(services, wait)
     with services.sessions() as session:
         result = verify_chain(session, anchors=anchors)
     if result.ok:
-        click.echo(f"audit log OK: {result.checked} events checked")
+        pending = (f"; {result.unsealed} events appended meanwhile are not sealed yet "
+                   "(checked once sealed)") if result.unsealed else ""
+        click.echo(f"audit log OK: {result.checked} events checked{pending}")
         return
     click.echo(f"audit log BROKEN at event {result.first_bad}: {result.reason} "
                f"({result.checked} events verified before it)", err=True)
@@ -154,6 +169,7 @@ def audit_head():
     """Print the last event as SEQ:HASH: keep it outside the database (a log, a ticket, a
     mail) and pass it to `slm audit verify --anchor` later."""
     services = _services()
+    _seal(services)
     with services.sessions() as session:
         seq, digest = chain_head(session)
     click.echo(f"{seq}:{digest}")

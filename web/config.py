@@ -19,6 +19,17 @@ class Settings:
         "SLM_RUNNER_INTERVAL", "5")))
     claim_ttl: float = field(default_factory=lambda: float(os.environ.get(
         "SLM_CLAIM_TTL", "300")))
+    #: seal committed audit events this often; a dead sealer's lease expires after
+    #: ``sealer_lease`` seconds and another runner takes over
+    sealer_interval: float = field(default_factory=lambda: float(os.environ.get(
+        "SLM_SEALER_INTERVAL", "1")))
+    sealer_lease: float = field(default_factory=lambda: float(os.environ.get(
+        "SLM_SEALER_LEASE", "30")))
+    #: /readyz: a runner must have finished a round within this many seconds
+    ready_heartbeat_age: float = field(default_factory=lambda: float(os.environ.get(
+        "SLM_READY_HEARTBEAT_AGE", "60")))
+    #: /metrics: a scraper sending this as a bearer token may read the metrics
+    metrics_token: str = field(default_factory=lambda: os.environ.get("SLM_METRICS_TOKEN", ""))
     max_diagram_bytes: int = field(default_factory=lambda: int(os.environ.get(
         "SLM_MAX_DIAGRAM_BYTES", str(2 * 1024 * 1024))))
 
@@ -33,4 +44,5 @@ class Settings:
             "SECRET_KEY": self.secret_key or secrets.token_hex(32),
             "SQLALCHEMY_DATABASE_URI": self.database_url,
             "SLM_SETTINGS": self,
+            "SLM_METRICS_TOKEN": self.metrics_token,
         }

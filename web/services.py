@@ -7,10 +7,12 @@ from pathlib import Path
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from engine.clock import aware, utcnow
-from engine.db import make_engine, make_session_factory
+from engine.db import is_sqlite, make_engine, make_session_factory
 from engine.deploy import deploy
+from engine.heartbeat import beat
 from engine.runner import run_due, runner_id
 from engine.runtime import Engine
+from engine.sealer import run_sealer
 from handlers.registry import build_registry
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,6 +27,9 @@ class Services:
         self.db = make_engine(settings.database_url)
         self.sessions = make_session_factory(self.db)
         self.engine = Engine(build_registry(settings.handler_modules))
+        from .ops import observe_step  # web processes and runners count their steps
+
+        self.engine.on_step = observe_step
         self.runner = runner_id()
 
     def form_loader(self, *dirs: Path):
@@ -53,11 +58,22 @@ class Services:
         return results
 
     def run_timers(self, now: datetime | None = None) -> int:
-        return run_due(self.engine, self.sessions, now or utcnow(), self.runner,
-                       claim_ttl=timedelta(seconds=self.settings.claim_ttl))
+        fired = run_due(self.engine, self.sessions, now or utcnow(), self.runner,
+                        claim_ttl=timedelta(seconds=self.settings.claim_ttl))
+        with self.sessions() as session:  # alive: a round went through (see /readyz)
+            beat(session, self.runner, utcnow())
+            session.commit()
+        return fired
+
+    def seal_audit(self) -> int:
+        """Seal the audit events committed since the last pass (if this process holds, or
+        can take, the sealer's lease)."""
+        return run_sealer(self.sessions, self.runner,
+                          ttl=timedelta(seconds=self.settings.sealer_lease))
 
     def start_scheduler(self, blocking: bool = False):
-        """Fire due timers every ``runner_interval`` seconds (APScheduler)."""
+        """Fire due timers every ``runner_interval`` seconds and seal the audit log every
+        ``sealer_interval`` seconds (APScheduler)."""
         if blocking:
             from apscheduler.schedulers.blocking import BlockingScheduler
             scheduler = BlockingScheduler()
@@ -66,6 +82,10 @@ class Services:
         scheduler.add_job(self.run_timers, "interval", seconds=self.settings.runner_interval,
                           id="slm-timers", max_instances=1, coalesce=True,
                           next_run_time=utcnow_aware())
+        if not is_sqlite(self.db):  # on SQLite every step seals its own audit events
+            scheduler.add_job(self.seal_audit, "interval",
+                              seconds=self.settings.sealer_interval, id="slm-sealer",
+                              max_instances=1, coalesce=True, next_run_time=utcnow_aware())
         scheduler.start()
         return scheduler
 

@@ -13,7 +13,7 @@ from handlers.people import operations as people
 from handlers.people.models import Organisation, User
 from web.cli import main
 
-from .support import PASSWORD, SETUP, DemoUser, client_login
+from .support import PASSWORD, SETUP, DemoUser, client_login, seal_all
 
 
 def count(app, model) -> int:
@@ -23,6 +23,7 @@ def count(app, model) -> int:
 
 def audit_events(app, after_seq: int = 0) -> list[tuple[str, str, dict]]:
     """(actor, kind, data) of the audit events after ``after_seq``; the chain verifies."""
+    seal_all(app.extensions["slm"].sessions)
     with app.extensions["slm"].sessions() as session:
         assert verify_chain(session).ok
         rows = session.scalars(select(AuditEvent).where(AuditEvent.seq > after_seq)
@@ -32,6 +33,7 @@ def audit_events(app, after_seq: int = 0) -> list[tuple[str, str, dict]]:
 
 
 def last_seq(app) -> int:
+    seal_all(app.extensions["slm"].sessions)
     with app.extensions["slm"].sessions() as session:
         return session.scalar(select(func.max(AuditEvent.seq))) or 0
 

@@ -23,6 +23,7 @@ from sqlalchemy import text
 
 from engine.clock import utcnow
 from engine.db import Base, make_engine
+from engine.heartbeat import beat
 from handlers.people import operations as people
 from handlers.people import tokens as api_tokens
 from web.auth.access import AUDITOR_MAY_POST, SAFE_METHODS, allowed_roles
@@ -38,6 +39,8 @@ MATRIX = {
     ("static", "GET"):               ALL,
     ("vendor.asset", "GET"):         ALL,
     ("home.health", "GET"):          ALL,
+    ("ops.ready", "GET"):            ALL,  # a runner reported (world); see test_ops.py
+    ("ops.metrics", "GET"):          (302, 200, 403, 403, 403, 200),  # or a scraper's token
     ("home.index", "GET"):           (302, 200, 200, 200, 302, 200),  # customer -> portal
     ("auth.login", "GET"):           (200, 302, 302, 302, 302, 302),
     ("auth.login", "POST"):          (401, 302, 302, 302, 302, 403),
@@ -255,7 +258,7 @@ def matrix_app(request, tmp_path_factory):
     vendor = tmp_path_factory.mktemp("node_modules")  # the matrix tests access, not npm
     (vendor / "bootstrap" / "dist" / "css").mkdir(parents=True)
     (vendor / "bootstrap" / "dist" / "css" / "test.css").write_text("body {}\n")
-    app = make_app(url, SLM_NODE_MODULES=str(vendor))
+    app = make_app(url, SLM_NODE_MODULES=str(vendor), SLM_READY_HEARTBEAT_AGE=86400)
     yield app
     app.extensions["slm"].db.dispose()
 
@@ -276,6 +279,10 @@ def world(matrix_app) -> Demo:
             actor: api_tokens.create_token(s, people.get_user(s, user.id), "matrix",
                                            utcnow(), actor="test-setup")[1]
             for actor, user in demo.users.items()}
+        s.commit()
+    # /readyz: a runner has reported
+    with matrix_app.extensions["slm"].sessions() as s:
+        beat(s, "matrix-runner", utcnow())
         s.commit()
     # diagrams: a deployed version
     with matrix_app.extensions["slm"].sessions() as s:

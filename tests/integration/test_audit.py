@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import T0, rewrite_and_rehash
+from conftest import T0, event_at, rewrite_and_rehash, seal_all
 from sqlalchemy import insert, select, text, update
 
 from engine.audit import GENESIS, chain_head, event_hash, parse_anchor, verify_chain
@@ -39,6 +39,7 @@ def small_run(deploy_file, factory, engine):
         assert complete_task(engine, s, submit.id, {"amount": 4, "reason": "small"},
                              CUSTOMER, T0) == "completed"
         s.commit()
+    seal_all(factory)
     with factory() as s:
         assert [e.kind for e in s.execute(
             select(AuditEvent).order_by(AuditEvent.seq)).scalars()] == KINDS
@@ -132,7 +133,7 @@ def test_any_changed_column_is_caught(small_run, factory, column, value):
 def test_rehashing_an_edited_event_breaks_the_next_link(small_run, factory):
     """Editing an event and recomputing its own hash is caught at its successor."""
     with factory() as s:
-        ev = s.get(AuditEvent, 5)
+        ev = event_at(s, 5)
         data = json.dumps({"form": {"amount": 400}})
         forged = event_hash(ev.prev_hash, ev.seq, ev.at, ev.actor, ev.kind, ev.instance_id,
                             ev.process_id, ev.version, ev.task_id, ev.element_id, data)
@@ -154,7 +155,7 @@ def test_deleted_middle_event_is_caught(small_run, factory, db_url):
 def test_swapped_events_are_caught(small_run, factory, db_url):
     """Reorder: exchange kind, data and time of events 3 and 4, each keeping its seq."""
     with factory() as s:
-        three, four = (s.get(AuditEvent, n) for n in (3, 4))
+        three, four = (event_at(s, n) for n in (3, 4))
         a = (three.kind, three.data, three.at)
         b = (four.kind, four.data, four.at)
     for seq, (kind, data, at) in ((3, b), (4, a)):
@@ -190,7 +191,7 @@ def test_event_appended_outside_the_engine_is_caught(small_run, factory):
     an event 9 that does not exist and "events after 8 were removed".
     """
     with factory() as s:
-        last = s.get(AuditEvent, len(KINDS))
+        last = event_at(s, len(KINDS))
         seq, prev = last.seq + 1, last.hash
         at, data = T0.replace(hour=12), "{}"
         h = event_hash(prev, seq, at, "mallory", "instance_completed", None, None, None, None,

@@ -7,7 +7,7 @@ deploy had flushed would show up in the row counts.
 from __future__ import annotations
 
 import pytest
-from conftest import DATA, T0, load_form
+from conftest import DATA, T0, load_form, seal_all
 from sqlalchemy import func, select
 
 from engine.deploy import deploy
@@ -35,7 +35,9 @@ def full_with(*edits: tuple[str, str]) -> bytes:
 
 
 def stored(factory) -> tuple[int, int, int]:
-    """(process versions, audit events, audit head seq) currently in the database."""
+    """(process versions, audit events, audit head seq) currently in the database, once
+    every committed event is sealed."""
+    seal_all(factory)
     with factory() as s:
         return (s.execute(select(func.count()).select_from(ProcessVersion)).scalar_one(),
                 s.execute(select(func.count()).select_from(AuditEvent)).scalar_one(),

@@ -5,6 +5,7 @@ import json
 from datetime import date, timedelta
 
 import pytest
+from conftest import seal_all
 from demo_db import NOW, demo_fixture
 from sqlalchemy import func, select
 
@@ -176,6 +177,7 @@ def test_gate_negotiation_and_customer_specific_service(demo):
 
 
 def test_audit_trail_is_intact_and_in_time_order(demo):
+    seal_all(demo.sessions)
     with demo.sessions() as s:
         assert verify_chain(s).ok
         times = s.scalars(select(AuditEvent.at).order_by(AuditEvent.seq)).all()

@@ -97,7 +97,7 @@ def event_dict(ev: AuditEvent) -> dict:
     return {"seq": ev.seq, "at": ev.at.isoformat(), "actor": ev.actor, "kind": ev.kind,
             "instance_id": ev.instance_id, "process_id": ev.process_id, "version": ev.version,
             "task_id": ev.task_id, "element_id": ev.element_id, "data": data,
-            "prev_hash": ev.prev_hash, "hash": ev.hash}
+            "prev_hash": ev.prev_hash, "hash": ev.hash, "sealed": ev.seq is not None}
 
 
 @dataclass
@@ -105,15 +105,18 @@ class InstanceCheck:
     ok: bool
     checked: int
     bad: list[int] = field(default_factory=list)
+    #: events appended but not sealed into the chain yet (nothing to check until then)
+    unsealed: int = 0
 
 
 def check_instance(events: list[AuditEvent]) -> InstanceCheck:
-    """Recompute each event's hash from its content and stored prev_hash."""
-    bad = [ev.seq for ev in events
+    """Recompute each sealed event's hash from its content and stored prev_hash."""
+    sealed = [ev for ev in events if ev.seq is not None]
+    bad = [ev.seq for ev in sealed
            if event_hash(ev.prev_hash, ev.seq, ev.at, ev.actor, ev.kind, ev.instance_id,
                          ev.process_id, ev.version, ev.task_id, ev.element_id, ev.data)
            != ev.hash]
-    return InstanceCheck(not bad, len(events), bad)
+    return InstanceCheck(not bad, len(sealed), bad, len(events) - len(sealed))
 
 
 def _state_tasks(state_text: str):
@@ -172,7 +175,8 @@ def trace_csv(events) -> str:
 
 
 def log_events(session: Session, date_from: datetime | None, date_to: datetime | None):
-    stmt = select(AuditEvent).order_by(AuditEvent.seq)
+    # chain order; events not sealed yet last, in the order they were written
+    stmt = select(AuditEvent).order_by(AuditEvent.seq.is_(None), AuditEvent.seq, AuditEvent.id)
     if date_from:
         stmt = stmt.where(AuditEvent.at >= date_from)
     if date_to:

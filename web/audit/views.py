@@ -143,9 +143,11 @@ def verify():
     result = verify_chain(session, anchors=anchors)
     bad = None
     if result.first_bad is not None:
+        from sqlalchemy import select
+
         from engine.models import AuditEvent
 
-        ev = session.get(AuditEvent, result.first_bad)
+        ev = session.scalar(select(AuditEvent).where(AuditEvent.seq == result.first_bad))
         bad = queries.event_dict(ev) if ev is not None else None
     trace_url = (url_for("audit.trace", instance_id=bad["instance_id"])
                  if bad and bad["instance_id"] else None)

@@ -16,6 +16,7 @@ authenticate there (so skipping CSRF is safe). The API authenticates by token: s
 """
 from __future__ import annotations
 
+import hmac
 from functools import wraps
 
 from flask import abort, current_app, g, jsonify, redirect, request, url_for
@@ -139,6 +140,37 @@ def roles_required(*roles: str):
     return decorate
 
 
+def token_or_roles(setting: str, *roles: str):
+    """Like ``roles_required(*roles)``, and also open to a request that carries the secret
+    token configured in ``app.config[setting]`` as ``Authorization: Bearer <token>`` (for
+    machines such as a Prometheus scraper). No token configured: no token is accepted."""
+    required = roles_required(*roles)
+
+    def decorate(view):
+        checked = required(view)
+
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            if bearer_matches(setting):
+                return view(*args, **kwargs)
+            if request.headers.get("Authorization", "").startswith("Bearer "):
+                return jsonify(error="the token is not valid here"), 401
+            return checked(*args, **kwargs)
+
+        wrapper.slm_roles = checked.slm_roles
+        wrapper.slm_token_setting = setting
+        return wrapper
+
+    return decorate
+
+
+def bearer_matches(setting: str) -> bool:
+    expected = current_app.config.get(setting) or ""
+    given = request.headers.get("Authorization", "")
+    return bool(expected) and given.startswith("Bearer ") and hmac.compare_digest(
+        given[len("Bearer "):].encode(), expected.encode())
+
+
 def allowed_roles(view) -> frozenset | None:
     """The roles a view declares (None: public)."""
     return None if getattr(view, "slm_public", False) else getattr(view, "slm_roles", None)
@@ -189,6 +221,9 @@ def _guard():
         pass
     elif view is None:
         return None  # routing fails next: 404 or 405 for everyone
+    elif getattr(view, "slm_token_setting", None) and request.headers.get(
+            "Authorization", "").startswith("Bearer "):
+        pass  # the view checks the token itself (token_or_roles)
     elif not current_user.is_authenticated:
         return login_manager.unauthorized()
     if (request.method not in SAFE_METHODS and current_user.is_authenticated
