@@ -20,6 +20,7 @@ from engine.tasks import assign_task, claim_task, complete_task, task_data, task
 from .. import db_session
 from ..auth.access import current_actor, roles_required
 from ..errors import error_response
+from ..links import safe_target
 from . import queries
 from .access import MANAGER, READERS, WORKERS, task_actions, task_viewer, visible_task
 from .context import instance_context
@@ -170,7 +171,4 @@ def _taken(task_id: int, otherwise: str = "") -> str:
 
 def _back() -> str:
     """Where to return after an action on the list: a local path only."""
-    target = request.form.get("next", "")
-    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("tasks.index")
+    return safe_target(request.form.get("next"), "tasks.index")
