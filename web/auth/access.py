@@ -11,7 +11,8 @@ A central ``before_request`` hook then, for every request:
 
 ``/api/`` is reserved for the token-authenticated JSON API: the session cookie does not
 authenticate there (so skipping CSRF is safe). The API authenticates by token: set
-``app.extensions["slm_api_auth"]`` to a function ``(request) -> handlers.people.models.User | None``.
+``app.extensions["slm_api_auth"]`` to a function
+``(request) -> handlers.people.models.User | None``.
 """
 from __future__ import annotations
 
@@ -23,9 +24,9 @@ from flask import abort, current_app, g, jsonify, redirect, request, url_for
 from flask_login import LoginManager, UserMixin, current_user
 from flask_wtf.csrf import CSRFProtect
 
+from engine.clock import utcnow
 from engine.tasks import Actor
 from handlers.people.models import ROLES
-from engine.clock import utcnow
 from handlers.people.sessions import find_session
 
 login_manager = LoginManager()
