@@ -1,6 +1,8 @@
 """JSON Schema forms: checking schemas at deploy time and form data at completion."""
 from __future__ import annotations
 
+import math
+
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
@@ -64,6 +66,8 @@ def validate_form(schema: dict | None, data, validator=None) -> None:
     """
     if not isinstance(data, dict):
         raise FormValidationError({"": ["form data must be a JSON object"]})
+    if not_finite := non_finite_fields(data):  # JSON Schema counts NaN and Infinity as numbers
+        raise FormValidationError({f: ["NaN and Infinity are not numbers"] for f in not_finite})
     if not schema:
         return
     if validator is None:
@@ -73,6 +77,19 @@ def validate_form(schema: dict | None, data, validator=None) -> None:
         errors.setdefault(field_path(err), []).append(err.message)
     if errors:
         raise FormValidationError(errors)
+
+
+def non_finite_fields(data, path: str = "") -> list[str]:
+    """Dotted paths of the NaN/Infinity floats in ``data``."""
+    if isinstance(data, float):
+        return [] if math.isfinite(data) else [path]
+    if isinstance(data, dict):
+        items = ((f"{path}.{k}" if path else str(k), v) for k, v in data.items())
+    elif isinstance(data, list):
+        items = ((f"{path}.{i}" if path else str(i), v) for i, v in enumerate(data))
+    else:
+        return []
+    return [found for sub, value in items for found in non_finite_fields(value, sub)]
 
 
 def _validator(schema: dict) -> Draft202012Validator:

@@ -60,8 +60,12 @@ def create_app(config: dict | None = None) -> Flask:
     from . import reviews as reviews_area
     from . import tasks as tasks_area
     from .auth.access import init_access, undeclared_views
+    from .auth.throttle import init_throttle
+    from .inputs import init_inputs
 
+    init_inputs(app)  # first: the bounded int converter and the parameter checks
     init_access(app)
+    init_throttle(app)
     errors.register_error_handlers(app)
     nav.init_nav(app)
     app.after_request(_security_headers)
@@ -89,8 +93,14 @@ def create_app(config: dict | None = None) -> Flask:
     return app
 
 
+#: the only responses a cache may keep (no private data: CSS, JavaScript, fonts)
+PUBLIC_ASSETS = frozenset({"static", "vendor.asset"})
+#: sent with SLM_SECURE_COOKIES=1 (the app is served over HTTPS only)
+HSTS = "max-age=31536000; includeSubDomains"
+
+
 def _security_headers(response):
-    from flask import current_app
+    from flask import current_app, request
 
     headers = response.headers
     headers.setdefault("X-Content-Type-Options", "nosniff")
@@ -98,8 +108,11 @@ def _security_headers(response):
     headers.setdefault("Referrer-Policy", "same-origin")
     if current_app.config.get("SLM_CSP"):
         headers.setdefault("Content-Security-Policy", current_app.config["SLM_CSP"])
-    if response.mimetype == "text/html":
-        headers.setdefault("Cache-Control", "no-store")  # pages may show private data
+    if request.endpoint not in PUBLIC_ASSETS:
+        # pages, downloads and the API may all carry private data: never kept by a cache
+        headers["Cache-Control"] = "no-store"
+    if current_app.config.get("SESSION_COOKIE_SECURE"):
+        headers.setdefault("Strict-Transport-Security", HSTS)
     return response
 
 

@@ -376,14 +376,17 @@ def users_password(username, password, actor):
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 def run(host, port):
-    """Serve the web app (embedded default: timers fired inside this process)."""
+    """Serve the web app with waitress (embedded default: timers fired inside this process)."""
     from . import create_app
+    from .serve import make_server
 
     app = create_app()
     services = app.extensions["slm"]
     if services.settings.embedded_runner:
         services.start_scheduler()
-    app.run(host=host, port=port, threaded=True, use_reloader=False)
+    server = make_server(app, host, port)
+    click.echo(f"serving on http://{host}:{server.effective_port}")
+    server.run()
 
 
 from .cli_tokens import api_token  # noqa: E402  (its own module: cli.py is long enough)

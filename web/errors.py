@@ -20,6 +20,8 @@ from engine.errors import (
 )
 from handlers.errors import DomainError, ValidationError
 
+from .inputs import InputRefused
+
 TITLES = {
     400: "The request could not be accepted",
     401: "Please sign in",
@@ -27,6 +29,9 @@ TITLES = {
     404: "Not found",
     405: "Not allowed here",
     409: "Someone else was quicker",
+    413: "Too much was sent",
+    422: "Some values are not valid",
+    429: "Too many attempts",
     500: "Something went wrong on our side",
 }
 DEFAULT_MESSAGES = {
@@ -35,6 +40,7 @@ DEFAULT_MESSAGES = {
     404: "There is nothing at this address, or it is not visible to you.",
     405: "This address does not accept that kind of request.",
     409: "The record changed since you loaded it. Reload the page and try again.",
+    413: "The request is larger than this address accepts. Send less and try again.",
     500: "The error has been logged. Try again in a moment; if it persists, tell an "
          "administrator what you were doing.",
 }
@@ -61,6 +67,12 @@ def _http_error(exc: HTTPException):
     code = exc.code or 500
     if code >= 500:
         return error_response(500)
+    if isinstance(exc, InputRefused):  # says which parameter and why
+        return error_response(400, exc.description,
+                              {exc.field: [exc.description]} if exc.field else None)
+    if code == 413 and request.max_content_length:
+        return error_response(413, f"The request is larger than the {request.max_content_length}"
+                                   " bytes this address accepts.")
     # A refusal reason set by the access hook, else the default text for the code
     # (werkzeug's own descriptions are written for developers).
     return error_response(code, g.pop("slm_refusal", None))

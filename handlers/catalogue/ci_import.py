@@ -14,13 +14,13 @@ caller commits.
 from __future__ import annotations
 
 import csv
-import io
 import re
 from collections.abc import Iterable
 from pathlib import Path
 
 from sqlalchemy import select
 
+from handlers.csv_rows import read_rows
 from handlers.errors import DomainError
 
 from .models import ConfigurationItem, Service, service_ci
@@ -41,17 +41,19 @@ def import_cis_csv(session, path_or_text) -> dict:
         text = path_or_text.read_text(encoding="utf-8-sig")
     else:
         text = str(path_or_text).lstrip("\ufeff")
-    reader = csv.DictReader(io.StringIO(text))
-    header = [(h or "").strip().lower() for h in reader.fieldnames or []]
+    try:
+        header, numbered, too_long = read_rows(text)
+    except csv.Error as exc:
+        raise DomainError(f"the CSV cannot be read: {exc}") from exc
+    header = header or []
     missing = [c for c in REQUIRED if c not in header]
     if missing:
         raise DomainError(f"the header lacks the column(s) {', '.join(missing)}: expected "
                           f"{', '.join(COLUMNS)}")
-    numbered = []
-    for row in reader:
-        numbered.append((reader.line_num, {(k or "").strip().lower(): v
-                                           for k, v in row.items() if k is not None}))
-    return _import(session, numbered)
+    summary = _import(session, numbered)
+    summary["rejected"] = sorted(summary["rejected"] + too_long, key=lambda r: r["row"])
+    summary["total"] += len(too_long)
+    return summary
 
 
 def import_ci_rows(session, rows: Iterable[dict]) -> dict:

@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import select
 
+from handlers.bounds import check_bounds
 from handlers.errors import DomainError, ValidationError
 
 from .models import (
@@ -68,15 +69,19 @@ def metric_by_key(session, key: str) -> Metric | None:
     return session.execute(select(Metric).where(Metric.key == key)).scalar_one_or_none()
 
 
-def _check(errors: dict) -> None:
-    if errors:  # every problem at once, by field
+def _check(errors: dict, model=None, fields: dict | None = None) -> None:
+    """Raise every problem at once, by field, with the bounds of ``model`` (handlers.bounds)
+    checked on ``fields``."""
+    if model is not None:
+        check_bounds(model, fields or {}, errors)
+    if errors:
         raise ValidationError(errors)
 
 
 def _apply(session, row, fields: dict, allowed: set, errors: dict):
     """Set ``fields`` on ``row`` unless ``errors`` (or a field not ``allowed``) says no."""
     errors.update({k: ["cannot be changed"] for k in fields if k not in allowed})
-    _check(errors)
+    _check(errors, type(row), fields)
     for name, value in fields.items():
         setattr(row, name, value)
     session.flush()
@@ -112,7 +117,8 @@ def create_metric(session, key: str, name: str, unit: str, direction: str,
                                  aggregation=aggregation))
     if not errors.get("key") and metric_by_key(session, key):
         errors["key"] = [f"metric {key!r} already exists"]
-    _check(errors)
+    _check(errors, Metric, dict(key=key, name=name, unit=unit, data_source=data_source or "",
+                                description=description or ""))
     metric = Metric(key=key.strip(), name=name.strip(), unit=unit.strip(), direction=direction,
                     aggregation=aggregation, data_source=(data_source or "").strip() or None,
                     description=description)
@@ -146,7 +152,8 @@ def create_service(session, key: str, name: str, owner: str, description: str = 
     if not errors.get("key") and session.execute(
             select(Service.id).where(Service.key == key)).first():
         errors["key"] = [f"service {key!r} already exists"]
-    _check(errors)
+    _check(errors, Service, dict(key=key, name=name, owner=owner,
+                                 description=description or ""))
     service = Service(key=key.strip(), name=name.strip(), owner=owner.strip(),
                       description=description, status=status, organisation_id=organisation_id)
     session.add(service)
@@ -191,7 +198,8 @@ def create_option(session, service: Service, name: str, monthly_cost, rank: int 
                                  service_hours=service_hours, timezone=timezone))
     if not errors.get("name") and any(o.name == name.strip() for o in service.options):
         errors["name"] = [f"service {service.key!r} already has an option {name!r}"]
-    _check(errors)
+    _check(errors, ServiceLevelOption, dict(name=name, service_hours=service_hours,
+                                            timezone=timezone, description=description or ""))
     option = ServiceLevelOption(name=name.strip(), rank=rank,
                                 monthly_cost=Decimal(str(monthly_cost)),
                                 service_hours=service_hours, timezone=timezone,
@@ -272,7 +280,8 @@ def create_ci(session, key: str, name: str, ci_type: str, status: str = "operati
     if not errors.get("key") and session.execute(
             select(ConfigurationItem.id).where(ConfigurationItem.key == key)).first():
         errors["key"] = [f"configuration item {key!r} already exists"]
-    _check(errors)
+    _check(errors, ConfigurationItem, dict(key=key, name=name, ci_type=ci_type, status=status,
+                                           location=location or ""))
     ci = ConfigurationItem(key=key.strip(), name=name.strip(), ci_type=ci_type.strip(),
                            status=status.strip(), location=location)
     session.add(ci)

@@ -8,7 +8,6 @@ Timestamps are ISO 8601; naive ones are UTC; all are stored as naive UTC.
 from __future__ import annotations
 
 import csv
-import io
 import json
 import math
 from collections.abc import Iterable
@@ -20,7 +19,9 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from handlers.agreements.models import ServiceLevelAgreement, SLAVersion
+from handlers.bounds import check_bounds
 from handlers.catalogue.models import Metric
+from handlers.csv_rows import read_rows
 from handlers.errors import DomainError, ValidationError
 
 from .models import Measurement, Observation
@@ -54,16 +55,14 @@ def import_csv(session, path_or_text, source: str | None = None, now: datetime |
         text, source = path.read_text(encoding="utf-8-sig"), source or f"csv:{path.name}"
     else:
         text = str(path_or_text).lstrip("\ufeff")
-    reader = csv.DictReader(io.StringIO(text))
-    numbered = []
     try:
-        for row in reader:
-            numbered.append((reader.line_num, {(k or "").strip().lower(): v
-                                               for k, v in row.items()}))
+        _, numbered, too_long = read_rows(text)
     except csv.Error as exc:
-        raise DomainError(f"the CSV cannot be read at line {reader.line_num + 1}: {exc}") \
-            from exc
-    return _import(session, numbered, source or "csv", now)
+        raise DomainError(f"the CSV cannot be read: {exc}") from exc
+    summary = _import(session, numbered, source or "csv", now)
+    summary["rejected"] = sorted(summary["rejected"] + too_long, key=lambda r: r["row"])
+    summary["total"] += len(too_long)
+    return summary
 
 
 def import_rows(session, rows: Iterable[dict], source: str, now: datetime | None = None) -> dict:
@@ -207,6 +206,8 @@ def record_observation(session, sla_id: int, kind: str, description: str,
     description = str(description or "").replace("\x00", "")  # kept, minus what no DB stores
     if not description.strip():
         errors["description"] = ["say what the customer observed"]
+    check_bounds(Observation, {"description": description.strip(), "kind": str(kind or ""),
+                               "recorded_by": recorded_by or ""}, errors)
     try:
         at = parse_timestamp(observed_at) if observed_at not in (None, "") else now
     except (TypeError, ValueError):

@@ -14,15 +14,14 @@ Kinds (:data:`KINDS`):
 
 :func:`export` builds an :class:`Export`: named columns and rows of JSON-safe values. JSON
 keeps lists and objects as they are; CSV writes a list as its items joined by ``"; "``
-(targets and requirements as their readable text) and guards text cells that a spreadsheet
-would run as a formula (``=``, ``+``, ``-``, ``@``...) with a leading apostrophe. Money is a
+(targets and requirements as their readable text) and guards every text cell that a
+spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``...) with a leading apostrophe,
+through :func:`handlers.outputs.csv_cells.write_csv`, the one CSV writer of the app. Money is a
 string with two decimals, times are ISO 8601 (UTC), dates ISO dates. ``organisation`` (a
 key) limits an export to what that customer organisation may see.
 """
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 from dataclasses import dataclass
@@ -46,12 +45,11 @@ from handlers.people.models import Organisation
 from handlers.reports.models import CustomerReport
 from handlers.reviews.models import ImprovementProposal, Review
 
+from .csv_cells import FORMULA_START, csv_cell, write_csv  # noqa: F401 (re-exported)
 from .models import ChangeRequest, DesignSpecification
 
 KINDS = ("cost-data", "cis", "design-specs", "customer-reports", "change-requests")
 FORMATS = ("csv", "json")
-#: first characters that make a spreadsheet evaluate a cell
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass
@@ -67,33 +65,12 @@ class Export:
                            "rows": self.rows}, indent=2, ensure_ascii=False) + "\n"
 
     def to_csv(self) -> str:
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(self.columns)
-        for row in self.rows:
-            writer.writerow([csv_cell(row.get(c)) for c in self.columns])
-        return out.getvalue()
+        return write_csv(self.columns, ([row.get(c) for c in self.columns] for row in self.rows))
 
     def render(self, fmt: str) -> str:
         if fmt not in FORMATS:
             raise DomainError(f"format {fmt!r} must be one of {', '.join(FORMATS)}")
         return self.to_csv() if fmt == "csv" else self.to_json()
-
-
-def csv_cell(value) -> str:
-    """One CSV cell: lists joined by "; ", objects by their ``text`` (else JSON)."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list | tuple):
-        return "; ".join(csv_cell(v) for v in value)
-    if isinstance(value, dict):
-        return str(value["text"]) if "text" in value else json.dumps(value, sort_keys=True)
-    if isinstance(value, float):
-        return f"{value:g}"
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
 
 
 def export(session, kind: str, now: datetime, organisation: str | None = None,

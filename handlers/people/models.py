@@ -60,5 +60,28 @@ class ApiToken(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime)
-    #: set when revoked; a revoked token never authenticates again
+    #: set when revoked (by its owner, an administrator, or a new password of its owner);
+    #: a revoked token never authenticates again
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+    #: when given, the token stops working at this time (UTC)
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class UserSession(Base):
+    """A signed-in browser session, kept on the server: the cookie carries only its key, so
+    ending the row (sign-out, a new password, deactivation, "end this session") ends the
+    session wherever the cookie was copied to."""
+
+    __tablename__ = "user_session"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
+    #: sha256 hex of the random key in the signed cookie (the key itself is never stored)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    #: last request seen (at most once a minute written): idle expiry counts from here
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime)
+    #: set when the session ended; an ended session never authenticates again
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime)
+    #: the browser's User-Agent and address at sign-in, to tell sessions apart on the account page
+    client: Mapped[str] = mapped_column(String(200), default="")
+    address: Mapped[str] = mapped_column(String(45), default="")

@@ -8,7 +8,6 @@ leaves nothing behind. Every change is recorded in the audit log (``actor`` at `
 """
 from __future__ import annotations
 
-import hashlib
 import math
 import re
 from collections.abc import Iterable
@@ -25,11 +24,11 @@ from handlers.paging import Page
 
 from .admin_events import record
 from .models import ROLES, Organisation, User
+from .passwords import MAX_PASSWORD, MIN_PASSWORD, password_problems  # noqa: F401 (re-exported)
+from .sessions import end_sessions, revoke_tokens
 
 USERNAME_PATTERN = re.compile(r"^[a-z][a-z0-9._-]{1,59}$")
 KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,59}$")
-MIN_PASSWORD = 10
-MAX_PASSWORD = 1024  # argon2 would hash megabytes; nobody types that much
 ORGANISATION_KINDS = ("customer", "provider")
 #: roles that must stand alone: a customer sees one organisation, an auditor changes nothing
 EXCLUSIVE_ROLES = ("Customer", "Auditor")
@@ -57,11 +56,6 @@ def verify_password(password_hash: str, password: str) -> bool:
         return _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
-
-
-def password_fingerprint(password_hash: str) -> str:
-    """A short digest of the hash: login sessions carry it, so a new password ends them."""
-    return hashlib.sha256(password_hash.encode()).hexdigest()[:16]
 
 
 # -- organisations -------------------------------------------------------------------------
@@ -141,11 +135,10 @@ def find_user(session: Session, username: str) -> User | None:
     return session.scalar(select(User).where(User.username == (username or "").strip()))
 
 
-def _check_password(password: str, errors: dict) -> None:
-    if len(password or "") < MIN_PASSWORD:
-        errors["password"] = [f"at least {MIN_PASSWORD} characters"]
-    elif len(password) > MAX_PASSWORD:
-        errors["password"] = [f"at most {MAX_PASSWORD} characters"]
+def _check_password(password: str, errors: dict, username: str = "",
+                    display_name: str = "") -> None:
+    if problems := password_problems(password, username, display_name):
+        errors["password"] = problems
 
 
 def _check_profile(session: Session, display_name: str, email: str, roles: Iterable[str],
@@ -200,7 +193,7 @@ def create_user(session: Session, username: str, display_name: str, password: st
     elif find_user(session, username) is not None:
         errors["username"] = [f"the username {username!r} is taken"]
     if password_hash is None:
-        _check_password(password, errors)
+        _check_password(password, errors, username, display_name)
     role_tuple, org = _check_profile(session, display_name, email, roles, organisation, errors)
     if errors:
         raise ValidationError(errors)
@@ -238,7 +231,7 @@ def update_user(session: Session, user_id: int, display_name: str, roles: Iterab
     display_name, email = (display_name or "").strip(), (email or "").strip()
     errors: dict[str, list[str]] = {}
     if password:
-        _check_password(password, errors)
+        _check_password(password, errors, user.username, display_name)
     role_tuple, org = _check_profile(session, display_name, email, roles, organisation, errors)
     if acting_user_id == user.id:
         if "Admin" in user.role_set and "Admin" not in role_tuple:
@@ -251,6 +244,8 @@ def update_user(session: Session, user_id: int, display_name: str, roles: Iterab
     user.display_name, user.email = display_name, email
     user.roles, user.organisation, user.active = ",".join(role_tuple), org, bool(active)
     session.flush()
+    if not user.active:
+        end_sessions(session, user.id, now)  # a deactivated person is signed out everywhere
     after = _profile(user)
     if changes := {k: {"old": before[k], "new": after[k]} for k in after
                    if before[k] != after[k]}:
@@ -264,16 +259,19 @@ def update_user(session: Session, user_id: int, display_name: str, roles: Iterab
 
 def set_password(session: Session, user: User | int, password: str, *, actor: str,
                  now: datetime) -> User:
-    """Give ``user`` a new password (at least MIN_PASSWORD characters); records
-    ``password_set`` by ``actor`` (who and for whom, nothing of the password).
+    """Give ``user`` a new password (the policy of :mod:`handlers.people.passwords`); ends
+    every session of theirs and revokes their API tokens; records ``password_set`` by
+    ``actor`` (who and for whom, nothing of the password).
     Raises ValidationError, NotFoundError."""
     if isinstance(user, int):
         user = get_user(session, user)
     errors: dict[str, list[str]] = {}
-    _check_password(password, errors)
+    _check_password(password, errors, user.username, user.display_name)
     if errors:
         raise ValidationError(errors)
     user.password_hash = hash_password(password)
+    end_sessions(session, user.id, now)
+    revoke_tokens(session, user.id, now)
     session.flush()
     record(session, "password_set", {"user_id": user.id, "username": user.username},
            actor=actor, now=now)

@@ -30,12 +30,13 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_token(session: Session, user: User, name: str, now: datetime, *, actor: str
-                 ) -> tuple[ApiToken, str]:
+def create_token(session: Session, user: User, name: str, now: datetime, *, actor: str,
+                 expires_at: datetime | None = None) -> tuple[ApiToken, str]:
     """A new token of ``user`` called ``name``: (the row, the token itself, shown once).
 
+    ``expires_at``: when it stops working (None: until revoked or a new password).
     Records ``api_token_created`` by ``actor``. Raises ValidationError for a blank or too
-    long name, or an inactive user.
+    long name, an expiry not in the future, or an inactive user.
     """
     name = " ".join((name or "").split())
     errors = {}
@@ -43,12 +44,15 @@ def create_token(session: Session, user: User, name: str, now: datetime, *, acto
         errors["name"] = ["give the token a name, e.g. what will use it"]
     elif len(name) > MAX_NAME:
         errors["name"] = [f"at most {MAX_NAME} characters"]
+    if expires_at is not None and expires_at <= now:
+        errors["expires"] = ["the expiry must be in the future"]
     if not user.active:
         errors["user"] = [f"{user.username} is not active"]
     if errors:
         raise ValidationError(errors)
     token = secrets.token_urlsafe(32)
-    row = ApiToken(user_id=user.id, name=name, token_hash=token_digest(token), created_at=now)
+    row = ApiToken(user_id=user.id, name=name, token_hash=token_digest(token), created_at=now,
+                   expires_at=expires_at)
     session.add(row)
     session.flush()
     _record(session, "api_token_created", row, user.username, actor, now)
@@ -88,12 +92,14 @@ def revoke_token(session: Session, token_id: int, now: datetime,
 
 
 def authenticate_token(session: Session, token: str, now: datetime) -> User | None:
-    """The active user of an unrevoked ``token``, or None; notes when it was last used
+    """The active user of an unrevoked, unexpired ``token``, or None; notes when it was last used
     (at most once per USE_RESOLUTION, left pending in the session for the caller to commit)."""
     if not token:
         return None
     row = session.scalar(select(ApiToken).where(ApiToken.token_hash == token_digest(token)))
     if row is None or row.revoked_at is not None:
+        return None
+    if row.expires_at is not None and row.expires_at <= now:
         return None
     user = session.get(User, row.user_id)
     if user is None or not user.active:

@@ -23,6 +23,11 @@ from handlers.people.models import Organisation
 class ServiceLevelRequirement(Base):
     """What a customer asked for, in their words, with the levels they want."""
 
+    #: bounds of the Text and list fields (handlers.bounds); String columns by their length
+    LIMITS = {"need": 5000, "wishes": 5}
+    #: bounds of each wish's fields
+    WISH_LIMITS = {"text": 500, "metric": 60, "comparator": 2, "value": 30, "period": 10}
+
     __tablename__ = "slr"
     __table_args__ = (status_check("submitted", "assessed", "agreed", "withdrawn"),)
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -13,6 +13,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from handlers.bounds import check_bounds, check_limits
 from handlers.catalogue.models import Service
 from handlers.catalogue.operations import (
     COMPARATORS,
@@ -38,7 +39,9 @@ def submit_slr(session, organisation_id: int, submitted_by: str, title: str, nee
 
     ``wishes``: ``[{text, metric, comparator, value, period}]``, only ``text`` required; the
     rest is judged by the assessment, not here, so nothing the customer said is lost.
-    Raises ValidationError for a blank title, need or wish text, or an unknown organisation.
+    Raises ValidationError for a blank title, need or wish text, a value beyond its bound
+    (``ServiceLevelRequirement.LIMITS``: more than 5 wishes, too long a text), or an unknown
+    organisation.
     """
     errors: dict[str, list[str]] = {}
     if session.get(Organisation, organisation_id) is None:
@@ -52,6 +55,12 @@ def submit_slr(session, organisation_id: int, submitted_by: str, title: str, nee
         for i, wish in enumerate(wishes):
             if not str(wish.get("text") or "").strip():
                 errors[f"wishes.{i}.text"] = ["say in words what you wish"]
+            check_limits(ServiceLevelRequirement.WISH_LIMITS,
+                         {k: wish.get(k) for k in WISH_KEYS}, errors, f"wishes.{i}.")
+    check_bounds(ServiceLevelRequirement, {"title": title or "", "need": need or "",
+                                           "submitted_by": submitted_by or "",
+                                           "wishes": wishes if isinstance(wishes, list) else []},
+                 errors)
     if errors:
         raise ValidationError(errors)
     slr = ServiceLevelRequirement(

@@ -53,7 +53,7 @@ def test_admin_creates_a_customer_in_the_browser(app, page, demo, login, screens
     # errors at their fields, typed values kept, nothing saved
     assert "lowercase letters" in page.locator("#username-error").inner_text()
     assert "customer organisation" in page.locator("#organisation-error").inner_text()
-    assert "at least 10 characters" in page.locator("#password-error").inner_text()
+    assert "at least 12 characters" in page.locator("#password-error").inner_text()
     assert page.get_by_label("Full name").input_value() == "Nora New"
     assert page.get_by_label("Username").input_value() == "Bad Name"
     assert page.get_by_label("Customer").is_checked()

@@ -65,7 +65,8 @@ def test_library_version_page_and_download(owner):
     assert "0 running, 0 completed, 0 in error" in version
     download = client.get(f"/diagrams/{vid}/download")
     assert download.data == SLA
-    assert 'filename="sla_agreement.bpmn"' in download.headers["Content-Disposition"]
+    assert download.headers["Content-Disposition"] == "attachment; filename=sla_agreement.bpmn"
+    assert download.mimetype == "application/octet-stream"  # a download, never a page
 
 
 def test_validate_and_deploy_a_valid_change(app, owner):

@@ -145,6 +145,10 @@ MATRIX = {
     ("account.tokens", "GET"):                (302, 200, 200, 200, 200, 200),
     ("account.create_token", "POST"):         (302, 400, 400, 400, 400, 400),
     ("account.revoke_token", "POST"):         (302, 404, 404, 404, 404, 404),
+    # issue 12: one's own signed-in sessions (see, end one, end all others)
+    ("account.sessions", "GET"):              (302, 200, 200, 200, 200, 200),
+    ("account.end_session", "POST"):          (302, 404, 404, 404, 404, 404),
+    ("account.end_other_sessions", "POST"):   (302, 302, 302, 302, 302, 302),
     # JSON API: a bearer token per actor; anonymous 401, invalid input 422
     ("api.openapi", "GET"):                   ALL,
     ("api.me", "GET"):                        (401, 200, 200, 200, 200, 200),
@@ -216,6 +220,8 @@ URL_ARGS = {
     "audit.trace_csv": lambda w: {"instance_id": w.extra["instance_id"]},
     # nobody's token: revoking answers 404 and changes nothing
     "account.revoke_token": lambda w: {"token_id": BAD_ID},
+    # issue 12: nobody's session: ending it answers 404 and changes nothing
+    "account.end_session": lambda w: {"session_id": BAD_ID},
     # API: state-changing task routes on a task that does not exist (the access layer
     # answers; test_api_tasks works real tasks), reads and complete on the matrix's task
     "api.task": lambda w: {"task_id": w.extra["tasks"]["task"]},

@@ -219,9 +219,3 @@ def test_authenticate_upgrades_an_outdated_hash(session):
     assert people.authenticate(session, "mia", PASSWORD) is user
     assert user.password_hash != weak and "m=8192" in user.password_hash
 
-
-def test_password_fingerprint_changes_with_the_password():
-    a, b = people.hash_password(PASSWORD), people.hash_password(PASSWORD)
-    assert people.password_fingerprint(a) == people.password_fingerprint(a)
-    assert people.password_fingerprint(a) != people.password_fingerprint(b)
-

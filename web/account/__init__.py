@@ -1,5 +1,8 @@
-"""The signed-in user's own account: their API tokens (create: shown once; revoke)."""
+"""The signed-in user's own account: their API tokens (create: shown once; revoke) and their
+signed-in sessions (see them; end one or all others)."""
 from __future__ import annotations
+
+from datetime import timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -8,19 +11,25 @@ from engine.clock import utcnow
 from engine.errors import NotFoundError
 from handlers.errors import ValidationError
 from handlers.people import operations as people
+from handlers.people import sessions as user_sessions
 from handlers.people import tokens as api_tokens
 
 from .. import db_session
-from ..auth.access import ALL_ROLES, roles_required
+from ..auth.access import ALL_ROLES, idle_limit, roles_required
 
 bp = Blueprint("account", __name__, url_prefix="/account")
+#: what the token form offers: days until the token expires ("" = until revoked)
+EXPIRY_CHOICES = (("", "never (until revoked or a new password)"), ("30", "in 30 days"),
+                  ("90", "in 90 days"), ("365", "in a year"))
+EXPIRY_DAYS = tuple(value for value, _ in EXPIRY_CHOICES)
 
 
 def _page(new_token: str | None = None, errors: dict | None = None, name: str = "",
-          status: int = 200):
+          expires: str = "", status: int = 200):
     tokens = [t for t, _ in api_tokens.list_tokens(db_session(), current_user.id)]
     return render_template("account/tokens.html", tokens=tokens, new_token=new_token,
-                           errors=errors or {}, name=name,
+                           errors=errors or {}, name=name, expires=expires,
+                           expiry_choices=EXPIRY_CHOICES, now=utcnow(),
                            max_name=api_tokens.MAX_NAME), status
 
 
@@ -34,13 +43,18 @@ def tokens():
 @roles_required(*ALL_ROLES)
 def create_token():
     session, name = db_session(), request.form.get("name", "")
+    expires, now = request.form.get("expires", ""), utcnow()
+    if expires not in EXPIRY_DAYS:
+        return _page(errors={"expires": ["choose one of the offered periods"]}, name=name,
+                     status=400)
     user = people.get_user(session, current_user.id)
     try:
-        _, token = api_tokens.create_token(session, user, name, utcnow(),
-                                           actor=current_user.username)
+        _, token = api_tokens.create_token(
+            session, user, name, now, actor=current_user.username,
+            expires_at=now + timedelta(days=int(expires)) if expires else None)
     except ValidationError as exc:
         session.rollback()
-        return _page(errors=exc.errors, name=name, status=400)
+        return _page(errors=exc.errors, name=name, expires=expires, status=400)
     session.commit()
     # shown on this response only: never stored, never in a redirect or flash message
     return _page(new_token=token)
@@ -58,3 +72,35 @@ def revoke_token(token_id: int):
     session.commit()
     flash(f"The token “{token.name}” is revoked: it no longer works.", "success")
     return redirect(url_for("account.tokens"))
+
+
+@bp.get("/sessions")
+@roles_required(*ALL_ROLES)
+def sessions():
+    rows = user_sessions.live_sessions(db_session(), current_user.id, utcnow(), idle_limit())
+    return render_template("account/sessions.html", sessions=rows,
+                           current_id=current_user.session_id, idle=idle_limit())
+
+
+@bp.post("/sessions/<int:session_id>/end")
+@roles_required(*ALL_ROLES)
+def end_session(session_id: int):
+    session = db_session()
+    try:
+        user_sessions.end_session(session, session_id, current_user.id, utcnow())
+    except NotFoundError:
+        abort(404)
+    session.commit()
+    flash("That session is ended: the browser using it is signed out.", "success")
+    return redirect(url_for("account.sessions"))
+
+
+@bp.post("/sessions/end-others")
+@roles_required(*ALL_ROLES)
+def end_other_sessions():
+    session = db_session()
+    count = user_sessions.end_sessions(session, current_user.id, utcnow(),
+                                       keep=current_user.session_id)
+    session.commit()
+    flash(f"{count} other session{'' if count == 1 else 's'} ended.", "success")
+    return redirect(url_for("account.sessions"))

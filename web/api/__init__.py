@@ -49,7 +49,8 @@ def iso(value: datetime | date | None) -> str | None:
 
 def json_object() -> dict:
     """The request's JSON body, which must be an object (400 otherwise)."""
-    body = request.get_json(silent=True)
+    # not JSON as the body claims (NaN, too deep, NUL: web/inputs.py) -> 400 saying why
+    body = request.get_json() if request.is_json else None
     if not isinstance(body, dict):
         abort(make_response(error_response(400, "The body must be a JSON object "
                                                 "(Content-Type: application/json).")))

@@ -2,8 +2,6 @@
 deserialized), an instance's trace, per-instance hash checks and CSV/JSON rows."""
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections import Counter
 from dataclasses import dataclass, field
@@ -15,6 +13,7 @@ from sqlalchemy.orm import Session
 from engine.audit import event_hash
 from engine.models import AuditEvent, Incident, ProcessInstance, ProcessVersion
 from handlers.agreements.models import ServiceLevelAgreement
+from handlers.outputs.csv_cells import write_csv
 from handlers.paging import paginate
 from handlers.people.models import Organisation
 from handlers.requirements.models import ServiceLevelRequirement
@@ -164,14 +163,10 @@ def markers(session: Session, instance: ProcessInstance, events: list[AuditEvent
 
 
 def trace_csv(events) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(EXPORT_FIELDS)
-    for ev in events:
-        writer.writerow([ev.seq, ev.at.isoformat(), ev.actor, ev.kind, ev.instance_id,
-                         ev.process_id, ev.version, ev.task_id, ev.element_id, ev.data,
-                         ev.prev_hash, ev.hash])
-    return out.getvalue()
+    return write_csv(EXPORT_FIELDS, (
+        [ev.seq, ev.at.isoformat(), ev.actor, ev.kind, ev.instance_id, ev.process_id,
+         ev.version, ev.task_id, ev.element_id, ev.data, ev.prev_hash, ev.hash]
+        for ev in events))
 
 
 def log_events(session: Session, date_from: datetime | None, date_to: datetime | None):

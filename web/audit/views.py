@@ -4,13 +4,14 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta
 
-from flask import Response, abort, render_template, request, url_for
+from flask import abort, render_template, request, url_for
 
 from engine.audit import chain_head, instance_events, parse_anchor, verify_chain
 from engine.models import ProcessInstance, ProcessVersion
 
 from .. import db_session
 from ..auth.access import roles_required
+from ..downloads import attachment, diagram_download
 from . import AUDITORS, PER_PAGE, TRACE_READERS, bp, queries
 
 
@@ -73,7 +74,7 @@ def trace(instance_id: int):
 @roles_required(*TRACE_READERS)
 def diagram(instance_id: int):
     _, version = _instance(instance_id)
-    return Response(version.bpmn_xml, mimetype="application/xml")
+    return diagram_download(version.bpmn_xml, f"instance-{instance_id}.bpmn")
 
 
 @bp.get("/instances/<int:instance_id>/trace.json")
@@ -94,8 +95,8 @@ def trace_json(instance_id: int):
         "verification": {"ok": check.ok, "checked": check.checked, "bad": check.bad},
         "events": [queries.event_dict(ev) for ev in events],
     }
-    return Response(json.dumps(body, indent=2), mimetype="application/json", headers={
-        "Content-Disposition": f"attachment; filename=instance-{instance_id}-trace.json"})
+    return attachment(json.dumps(body, indent=2), "application/json",
+                      f"instance-{instance_id}-trace.json")
 
 
 @bp.get("/instances/<int:instance_id>/trace.csv")
@@ -103,8 +104,8 @@ def trace_json(instance_id: int):
 def trace_csv(instance_id: int):
     _instance(instance_id)
     events = instance_events(db_session(), instance_id)
-    return Response(queries.trace_csv(events), mimetype="text/csv", headers={
-        "Content-Disposition": f"attachment; filename=instance-{instance_id}-trace.csv"})
+    return attachment(queries.trace_csv(events), "text/csv; charset=utf-8",
+                      f"instance-{instance_id}-trace.csv")
 
 
 @bp.get("/log.csv")
@@ -113,8 +114,8 @@ def log_csv():
     date_from, date_to = _day("from"), _day("to", end=True)
     events = queries.log_events(db_session(), date_from, date_to)
     span = "-".join(a for a in (request.args.get("from"), request.args.get("to")) if a)
-    return Response(queries.trace_csv(events), mimetype="text/csv", headers={
-        "Content-Disposition": f"attachment; filename=audit-log{'-' + span if span else ''}.csv"})
+    return attachment(queries.trace_csv(events), "text/csv; charset=utf-8",
+                      f"audit-log{'-' + span if span else ''}.csv")
 
 
 def _anchors(text: str) -> tuple[dict[int, str], str | None]:

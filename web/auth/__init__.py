@@ -1,34 +1,28 @@
 """Signing in and out."""
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
+from engine.clock import utcnow
 from handlers.people.operations import authenticate
+from handlers.people.sessions import end_session, start_session
 
 from .. import db_session
+from ..links import safe_target
 from .access import ALL_ROLES, LoginUser, public, roles_required
+from .throttle import throttled
 
 bp = Blueprint("auth", __name__)
 
 
-def _safe_next(target: str | None) -> str:
-    """Only a path on this site: never another host (open redirect)."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc:
-            return target
-    return url_for("home.index")
-
-
 @bp.route("/login", methods=["GET", "POST"])
 @public
+@throttled
 def login():
     next_url = request.values.get("next", "")
     if current_user.is_authenticated:
-        return redirect(_safe_next(next_url))
+        return redirect(safe_target(next_url))
     if request.method == "GET":
         return render_template("auth/login.html", next=next_url, username="")
     username = request.form.get("username", "").strip()
@@ -37,16 +31,21 @@ def login():
         error = "Wrong username or password, or the account is disabled."
         return render_template("auth/login.html", next=next_url, username=username,
                                error=error), 401
-    db_session().commit()  # authenticate may have upgraded the password hash
+    row, key = start_session(db_session(), user, utcnow(),
+                             request.headers.get("User-Agent", ""), request.remote_addr or "")
+    db_session().commit()  # the session row (and a password hash upgraded by authenticate)
     session.clear()  # a fresh session (and CSRF token) for the signed-in user
-    login_user(LoginUser(user))
+    login_user(LoginUser(user, key, row.id))
     flash(f"Welcome, {user.display_name}.", "success")
-    return redirect(_safe_next(next_url))
+    return redirect(safe_target(next_url))
 
 
 @bp.post("/logout")
 @roles_required(*ALL_ROLES)
 def logout():
+    if current_user.session_id is not None:  # ended on the server: a copied cookie is dead too
+        end_session(db_session(), current_user.session_id, current_user.id, utcnow())
+        db_session().commit()
     logout_user()
     session.clear()
     flash("You are signed out.", "info")

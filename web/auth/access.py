@@ -17,15 +17,18 @@ authenticate there (so skipping CSRF is safe). The API authenticates by token: s
 from __future__ import annotations
 
 import hmac
+import os
+from datetime import timedelta
 from functools import wraps
 
 from flask import abort, current_app, g, jsonify, redirect, request, url_for
 from flask_login import LoginManager, UserMixin, current_user
 from flask_wtf.csrf import CSRFProtect
 
+from engine.clock import utcnow
 from engine.tasks import Actor
 from handlers.people.models import ROLES
-from handlers.people.operations import password_fingerprint
+from handlers.people.sessions import find_session
 
 login_manager = LoginManager()
 csrf = CSRFProtect()
@@ -34,14 +37,15 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 API_PREFIX = "/api/"
 #: endpoints an auditor may POST to: they change no process or business data (leaving;
 #: managing one's own API tokens, which the read-only API needs)
-AUDITOR_MAY_POST = frozenset({"auth.logout", "account.create_token", "account.revoke_token"})
+AUDITOR_MAY_POST = frozenset({"auth.logout", "account.create_token", "account.revoke_token",
+                              "account.end_session", "account.end_other_sessions"})
 ALL_ROLES = frozenset(ROLES)
 
 
 class LoginUser(UserMixin):
     """The signed-in person as the web layer sees them: plain values, no database session."""
 
-    def __init__(self, user):
+    def __init__(self, user, session_key: str = "", session_id: int | None = None):
         self.id = user.id
         self.username = user.username
         self.display_name = user.display_name
@@ -50,11 +54,12 @@ class LoginUser(UserMixin):
         self.organisation_id = org.id if org else None
         self.organisation_key = org.key if org else None
         self.organisation_name = org.name if org else None
-        self._fingerprint = password_fingerprint(user.password_hash)
+        #: the server-side session (handlers.people.sessions) this cookie stands for
+        self.session_key, self.session_id = session_key, session_id
 
     def get_id(self) -> str:
-        # The id carries a digest of the password hash: a new password ends old sessions.
-        return f"{self.id}:{self._fingerprint}"
+        # The cookie carries the key of a session row: ending the row ends the session.
+        return f"{self.id}:{self.session_key}"
 
     def has_role(self, *roles: str) -> bool:
         return bool(self.roles & set(roles))
@@ -76,17 +81,24 @@ def is_api_request() -> bool:
 def _load_user(session_id: str):
     if is_api_request():
         return None  # the API authenticates by token only (see the module docstring)
-    from handlers.people.models import User
-
     from .. import db_session
 
-    user_id, _, fingerprint = session_id.partition(":")
-    if not user_id.isdigit():
+    user_id, _, key = session_id.partition(":")
+    if not user_id.isdigit() or len(user_id) > 10:
         return None
-    user = db_session().get(User, int(user_id))
-    if user is None or not user.active or password_fingerprint(user.password_hash) != fingerprint:
+    session = db_session()
+    found = find_session(session, int(user_id), key, utcnow(), idle_limit())
+    if session.dirty:
+        session.commit()  # last seen, or ended for being idle, before the request's own work
+    if found is None:
         return None
-    return LoginUser(user)
+    row, user = found
+    return LoginUser(user, key, row.id)
+
+
+def idle_limit() -> timedelta:
+    """How long a session lasts without a request (SLM_SESSION_IDLE_MINUTES)."""
+    return timedelta(minutes=current_app.config["SLM_SESSION_IDLE_MINUTES"])
 
 
 @login_manager.request_loader
@@ -238,6 +250,8 @@ def _guard():
 def init_access(app) -> None:
     """Attach Flask-Login and CSRF protection and install the central hook."""
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # valid for the whole session
+    app.config.setdefault("SLM_SESSION_IDLE_MINUTES",
+                          float(os.environ.get("SLM_SESSION_IDLE_MINUTES", "120")))
     app.config["WTF_CSRF_CHECK_DEFAULT"] = False  # checked by _guard, outside /api/ only
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"

@@ -30,6 +30,7 @@ from engine.models import ProcessInstance, ProcessVersion
 
 from .. import db_session
 from ..auth.access import current_actor, roles_required
+from ..downloads import diagram_download
 from ..services import WORKFLOWS
 from .diff import version_diff
 from .queries import element_stats, instance_counts, library, running_instances, versions_of
@@ -93,9 +94,8 @@ def stats(version_id: int):
 @roles_required(*READERS)
 def download(version_id: int):
     row = _version_or_404(version_id)
-    name = row.filename if _SAFE_NAME.match(row.filename or "") else f"{row.process_id}.bpmn"
-    return Response(row.bpmn_xml, mimetype="application/xml", headers={
-        "Content-Disposition": f'attachment; filename="{name}"'})
+    name = row.filename if _SAFE_NAME.fullmatch(row.filename or "") else f"{row.process_id}.bpmn"
+    return diagram_download(row.bpmn_xml, name)
 
 
 @bp.get("/modeler")
@@ -109,7 +109,7 @@ def modeler():
     return render_template(
         "diagrams/modeler.html", v=row, forms=forms, handlers=services.engine.registry.describe(),
         lanes=list(services.engine.known_lanes),
-        name=(row.filename if row is not None and _SAFE_NAME.match(row.filename or "")
+        name=(row.filename if row is not None and _SAFE_NAME.fullmatch(row.filename or "")
               else "diagram.bpmn"))
 
 
@@ -157,7 +157,7 @@ def _posted_diagram() -> tuple[bytes, str]:
     if not data.strip():
         abort(Response('{"error": "no diagram was sent"}', 400, mimetype="application/json"))
     name = (request.args.get("name") or "").rsplit("/", 1)[-1]
-    return data, name if _SAFE_NAME.match(name) else "diagram.bpmn"
+    return data, name if _SAFE_NAME.fullmatch(name) else "diagram.bpmn"
 
 
 def _deploy_args() -> dict:

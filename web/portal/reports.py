@@ -16,6 +16,7 @@ from handlers.reports.models import CustomerReport
 
 from .. import db_session
 from ..auth.access import check_organisation, roles_required
+from ..downloads import attachment
 from . import CUSTOMER, bp, organisation_id, queries
 
 DOCUMENT_POLICY = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
@@ -66,8 +67,4 @@ def report_document(report_id: int):
 @roles_required(CUSTOMER)
 def report_pdf(report_id: int):
     report, sla = _report(report_id)
-    response = make_response(report.pdf)
-    response.headers["Content-Type"] = "application/pdf"
-    response.headers["Content-Disposition"] = f'attachment; filename="{file_name(report, sla)}"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return attachment(report.pdf, "application/pdf", file_name(report, sla))

@@ -7,7 +7,10 @@ them back on the form rows they came from.
 """
 from __future__ import annotations
 
-WISH_ROWS = 5
+from handlers.requirements.models import ServiceLevelRequirement
+
+#: as many rows as an SLR may have wishes (the same bound for the API)
+WISH_ROWS = ServiceLevelRequirement.LIMITS["wishes"]
 WISH_FIELDS = ("text", "metric", "comparator", "value", "period")
 COMPARATORS = (("", "—"), (">=", "≥ at least"), ("<=", "≤ at most"))
 PERIODS = (("", "—"), ("month", "per month"), ("quarter", "per quarter"))

@@ -10,6 +10,7 @@ from handlers.reports.models import CustomerReport
 
 from .. import db_session
 from ..auth.access import roles_required
+from ..downloads import attachment
 from . import PER_PAGE, READERS, bp, queries
 
 #: kind -> what it holds (shown on the page)
@@ -27,12 +28,6 @@ DESCRIPTIONS = {
 MIMETYPES = {"csv": "text/csv", "json": "application/json"}
 REPORT_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
               "frame-ancestors 'none'; sandbox")
-
-
-def attachment(body, mimetype: str, filename: str) -> Response:
-    response = Response(body, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
 
 
 @bp.get("/reports")

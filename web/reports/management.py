@@ -15,8 +15,8 @@ from handlers.reports.operations import management_report as build_management_re
 from .. import db_session
 from ..auth.access import roles_required
 from ..delivery.periods import label, parse_period
+from ..downloads import attachment
 from . import EDITORS, PER_PAGE, READERS, bp, charts, queries
-from .exports import attachment
 
 RECENT = 5
 

@@ -19,10 +19,13 @@ from engine.tasks import assign_task, claim_task, complete_task, task_data, task
 
 from .. import db_session
 from ..auth.access import current_actor, roles_required
+from ..downloads import diagram_download
 from ..errors import error_response
+from ..links import safe_target
 from . import queries
 from .access import MANAGER, READERS, WORKERS, task_actions, task_viewer, visible_task
 from .context import instance_context
+from .diagram_view import viewer_xml
 from .form_data import form_to_data
 from .form_fields import build_form, enum_sources
 from .listing import duration, list_args, list_context, query_args
@@ -117,9 +120,9 @@ def diagram(task_id: int):
     xml = db_session().scalar(select(ProcessVersion.bpmn_xml).join(
         ProcessInstance, ProcessInstance.version_id == ProcessVersion.id).where(
         ProcessInstance.id == task.instance_id))
-    # a version never changes: the browser may keep it
-    return current_app.response_class(xml, mimetype="application/xml",
-                                      headers={"Cache-Control": "private, max-age=3600"})
+    if current_user.is_customer:  # what the viewer draws: no scripts, rules or instructions
+        xml = viewer_xml(xml)
+    return diagram_download(xml, f"task-{task_id}.bpmn")
 
 
 # -- helpers ---------------------------------------------------------------------------------
@@ -170,7 +173,4 @@ def _taken(task_id: int, otherwise: str = "") -> str:
 
 def _back() -> str:
     """Where to return after an action on the list: a local path only."""
-    target = request.form.get("next", "")
-    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("tasks.index")
+    return safe_target(request.form.get("next"), "tasks.index")
