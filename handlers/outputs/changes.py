@@ -74,8 +74,9 @@ def raise_change_request(params: dict, ctx) -> dict:
 
     One change request (status 'open', reference ``CR-<year>-<id:04d>``) per proposal and
     one for the design specification; with neither, one stand-alone request when ``title``
-    is given. Each new request remembers the calling instance (its trace). Returns ``{change_requests: [{id, reference, title}]}``; raises DomainError
-    for an unknown or rejected proposal or an unknown specification.
+    is given. Each new request remembers the calling instance (its trace). Returns
+    ``{change_requests: [{id, reference, title}]}``; raises DomainError for an unknown or
+    rejected proposal or an unknown specification.
     """
     s, title, description = ctx.session, params.get("title") or "", params.get("description")
     actor, changes = ctx.actor or "system", []
