@@ -160,8 +160,12 @@ def markers(session: Session, instance: ProcessInstance, events: list[AuditEvent
             "error": sorted(error), "counts": {k: n for k, n in counts.items() if n > 1}}
 
 
-def trace_csv(events) -> str:
+def trace_csv(events, head: tuple[int, str]) -> str:
+    """The events as CSV; the first line is a comment with the chain head the export was
+    cut at (``# chain head SEQ:HASH ...``: skip it, or read it with ``comment="#"``)."""
     out = io.StringIO()
+    out.write(f"# chain head {head[0]}:{head[1]} (check later: slm audit verify --anchor "
+              f"{head[0]}:{head[1]})\n")
     writer = csv.writer(out)
     writer.writerow(EXPORT_FIELDS)
     for ev in events:
@@ -171,8 +175,10 @@ def trace_csv(events) -> str:
     return out.getvalue()
 
 
-def log_events(session: Session, date_from: datetime | None, date_to: datetime | None):
-    stmt = select(AuditEvent).order_by(AuditEvent.seq)
+def log_events(session: Session, date_from: datetime | None, date_to: datetime | None,
+               up_to: int):
+    """The events up to sequence number ``up_to`` (the chain head read before), in order."""
+    stmt = select(AuditEvent).where(AuditEvent.seq <= up_to).order_by(AuditEvent.seq)
     if date_from:
         stmt = stmt.where(AuditEvent.at >= date_from)
     if date_to:
