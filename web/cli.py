@@ -24,6 +24,8 @@ from handlers.outputs.exports import FORMATS, KINDS, export
 from handlers.people import operations as people
 from handlers.people.models import ROLES
 
+from .cli_event_logs import EVENT_LOGS, export_event_log_filters
+from .cli_event_logs import write_event_log as _export_event_log
 from .cli_support import cli_session, named_user
 from .config import Settings
 from .services import WORKFLOWS, Services
@@ -287,17 +289,42 @@ def import_cis_cmd(file):
 
 
 @main.command("export")
-@click.argument("kind", type=click.Choice(KINDS))
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="csv", show_default=True)
+@click.argument("kind", type=click.Choice(KINDS + EVENT_LOGS))
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
+              help="csv (default) or json; not for xes and ocel.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="File to write (default: standard output).")
 @click.option("--organisation", default=None,
-              help="Only what this customer organisation (key) may see.")
+              help="Only what this customer organisation (key) may see; xes/ocel: only its "
+                   "instances.")
 @click.option("--pdf-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="customer-reports: also write each report's PDF into this directory.")
-def export_cmd(kind, fmt, output, organisation, pdf_dir):
+@click.option("--process", default=None, help="xes/ocel: the process (id) whose log to export.")
+@click.option("--version", "version", type=click.IntRange(min=1), default=None,
+              help="xes/ocel: only instances on this diagram version.")
+@click.option("--from", "date_from", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="xes/ocel: events on or after this day (YYYY-MM-DD, UTC).")
+@click.option("--to", "date_to", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="xes/ocel: events up to the end of this day (YYYY-MM-DD, UTC).")
+def export_cmd(kind, fmt, output, organisation, pdf_dir, process, version, date_from,
+               date_to):
     """Export an output of the process: cost-data, cis, design-specs, customer-reports or
-    change-requests, as CSV or JSON."""
+    change-requests, as CSV or JSON; or the event log of a process for process mining:
+    xes (IEEE 1849) or ocel (OCEL 2.0 JSON), e.g.
+    `slm export xes --process sla_agreement --output agreement.xes`.
+
+    Event logs are cut at the audit chain head, which they carry and which is printed:
+    `slm audit verify --anchor SEQ:HASH` checks later that the log was not rewritten."""
+    if kind in EVENT_LOGS:
+        log_filters = export_event_log_filters(kind, fmt, pdf_dir, process, version,
+                                               date_from, date_to, organisation)
+        _export_event_log(kind, log_filters, output)
+        return
+    for name, value in (("--process", process), ("--version", version),
+                        ("--from", date_from), ("--to", date_to)):
+        if value is not None:
+            raise click.BadParameter("only for xes and ocel", param_hint=name)
+    fmt = fmt or "csv"
     if pdf_dir is not None and kind != "customer-reports":
         raise click.BadParameter("only for customer-reports", param_hint="--pdf-dir")
     with _services().sessions() as session:
