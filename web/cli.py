@@ -24,7 +24,7 @@ from handlers.outputs.exports import FORMATS, KINDS, export
 from handlers.people import operations as people
 from handlers.people.models import ROLES
 
-from .cli_event_logs import EVENT_LOGS, export_event_log_filters
+from .cli_event_logs import EVENT_LOGS, event_log_options, export_event_log_filters
 from .cli_event_logs import write_event_log as _export_event_log
 from .cli_support import cli_session, named_user
 from .config import Settings
@@ -140,8 +140,7 @@ def _anchor(_ctx, _param, values):
                    "(catches a rewritten and re-hashed log). Repeatable.")
 def audit_verify(anchors):
     """Check every event of the audit chain; exit 1 naming the first bad event."""
-    services = _services()
-    with services.sessions() as session:
+    with cli_session() as session:  # its connections closed: callable in-process too
         result = verify_chain(session, anchors=anchors)
     if result.ok:
         click.echo(f"audit log OK: {result.checked} events checked")
@@ -155,8 +154,7 @@ def audit_verify(anchors):
 def audit_head():
     """Print the last event as SEQ:HASH: keep it outside the database (a log, a ticket, a
     mail) and pass it to `slm audit verify --anchor` later."""
-    services = _services()
-    with services.sessions() as session:
+    with cli_session() as session:
         seq, digest = chain_head(session)
     click.echo(f"{seq}:{digest}")
 
@@ -299,13 +297,7 @@ def import_cis_cmd(file):
                    "instances.")
 @click.option("--pdf-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="customer-reports: also write each report's PDF into this directory.")
-@click.option("--process", default=None, help="xes/ocel: the process (id) whose log to export.")
-@click.option("--version", "version", type=click.IntRange(min=1), default=None,
-              help="xes/ocel: only instances on this diagram version.")
-@click.option("--from", "date_from", type=click.DateTime(["%Y-%m-%d"]), default=None,
-              help="xes/ocel: events on or after this day (YYYY-MM-DD, UTC).")
-@click.option("--to", "date_to", type=click.DateTime(["%Y-%m-%d"]), default=None,
-              help="xes/ocel: events up to the end of this day (YYYY-MM-DD, UTC).")
+@event_log_options
 def export_cmd(kind, fmt, output, organisation, pdf_dir, process, version, date_from,
                date_to):
     """Export an output of the process: cost-data, cis, design-specs, customer-reports or

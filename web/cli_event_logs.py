@@ -18,6 +18,22 @@ from .services import Services
 EVENT_LOGS = ("xes", "ocel")
 
 
+def event_log_options(command):
+    """The options of ``slm export`` that cut an event log (xes, ocel)."""
+    for option in reversed((
+            click.option("--process", default=None,
+                         help="xes/ocel: the process (id) whose log to export."),
+            click.option("--version", "version", type=click.IntRange(min=1), default=None,
+                         help="xes/ocel: only instances on this diagram version."),
+            click.option("--from", "date_from", type=click.DateTime(["%Y-%m-%d"]),
+                         default=None,
+                         help="xes/ocel: events on or after this day (YYYY-MM-DD, UTC)."),
+            click.option("--to", "date_to", type=click.DateTime(["%Y-%m-%d"]), default=None,
+                         help="xes/ocel: events up to the end of this day (YYYY-MM-DD, UTC)."))):
+        command = option(command)
+    return command
+
+
 def export_event_log_filters(kind, fmt, pdf_dir, process, version, date_from, date_to,
                              organisation) -> LogFilters:
     """The filters of ``slm export xes|ocel``; a usage error naming a misplaced option."""

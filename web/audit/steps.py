@@ -96,17 +96,24 @@ def _flat(value, prefix: tuple = ()) -> dict[tuple, object]:
     return {prefix: value}
 
 
-def build(data, before=None, path: tuple = ()) -> list[Field]:
+def build(data, before=None, organisations: dict | None = None) -> list[Field]:
     """The fields of ``data`` (a dict or list); ``before``: the data when the step last ran
-    (None: it did not run before, nothing is marked)."""
+    (None: it did not run before, nothing is marked); ``organisations``: key -> name, to
+    show an ``organisation`` by its name."""
     prior = _flat(before) if before is not None else None
     items = data.items() if isinstance(data, dict) else enumerate(data)
-    return [_field(str(k), v, prior, (*path, str(k))) for k, v in items]
+    return [_field(str(k), v, prior, (str(k),), organisations or {}) for k, v in items]
 
 
-def _field(key: str, value, prior, path: tuple) -> Field:
+def _scalar(name: str, value, organisations: dict) -> tuple[str, str]:
+    if name == "organisation" and isinstance(value, str) and value in organisations:
+        return organisations[value], "text"
+    return format_scalar(name, value)
+
+
+def _field(key: str, value, prior, path: tuple, orgs: dict) -> Field:
     if isinstance(value, dict | list) and value:
-        children = [_field(str(k), v, prior, (*path, str(k))) for k, v in
+        children = [_field(str(k), v, prior, (*path, str(k)), orgs) for k, v in
                     (value.items() if isinstance(value, dict) else enumerate(value))]
         n = len(value)
         text = f"{n} item{'' if n == 1 else 's'}" if isinstance(value, list) else \
@@ -117,7 +124,7 @@ def _field(key: str, value, prior, path: tuple) -> Field:
     if isinstance(value, dict | list):
         text, kind = "none", "empty"
     else:
-        text, kind = format_scalar(name, value)
+        text, kind = _scalar(name, value, orgs)
     f = Field(key, label(key), text, kind)
     if prior is not None:
         if path not in prior:
@@ -125,7 +132,7 @@ def _field(key: str, value, prior, path: tuple) -> Field:
         elif prior[path] != value:
             was = prior[path]
             f.changed = True
-            f.was = "—" if isinstance(was, dict | list) else format_scalar(name, was)[0]
+            f.was = "—" if isinstance(was, dict | list) else _scalar(name, was, orgs)[0]
     return f
 
 
@@ -135,9 +142,10 @@ def pretty_json(value) -> str:
     return json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True)
 
 
-def readable(events: list[dict]) -> list[dict]:
+def readable(events: list[dict], organisations: dict | None = None) -> list[dict]:
     """``events`` (event dicts of one instance, oldest first) with ``fields``: the tree of
-    each data-bearing step, marked against the step's previous run."""
+    each data-bearing step, marked against the step's previous run; organisations
+    (key -> name) by name."""
     last: dict[str, object] = {}
     for ev in events:
         data = ev["data"]
@@ -148,6 +156,6 @@ def readable(events: list[dict]) -> list[dict]:
         step = f"{ev['kind']}:{ev['element_id'] or ''}"
         before = last.get(step)
         ev["reran"] = before is not None
-        ev["fields"] = build(data, before)
+        ev["fields"] = build(data, before, organisations)
         last[step] = data
     return events

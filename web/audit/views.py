@@ -72,11 +72,12 @@ def trace(instance_id: int):
     instance, version = _instance(instance_id)
     events = instance_events(session, instance_id)
     marks = queries.markers(session, instance, events)
+    names = organisation_names(session)
     return render_template(
         "audit/trace.html", instance=instance, version=version,
-        events=steps.readable([queries.event_dict(ev) for ev in events]), markers=marks,
-        markers_json=json.dumps(marks), check=queries.check_instance(events),
-        organisation=organisation_names(session).get(instance.organisation or ""),
+        events=steps.readable([queries.event_dict(ev) for ev in events], names),
+        markers=marks, markers_json=json.dumps(marks), check=queries.check_instance(events),
+        organisation=names.get(instance.organisation or ""),
         subjects=_subject_links(session, instance_id), head=chain_head(session))
 
 
