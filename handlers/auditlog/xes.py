@@ -68,7 +68,6 @@ def to_xes(log: EventLog) -> bytes:
     """The XES document (UTF-8 bytes with an XML declaration)."""
     root = etree.Element(f"{{{NS}}}log", nsmap={None: NS})
     root.set("xes.version", "1849-2016")
-    root.set("xes.features", "")
     for name, prefix in EXTENSIONS:
         etree.SubElement(root, f"{{{NS}}}extension", name=name, prefix=prefix,
                          uri=f"http://www.xes-standard.org/{prefix}.xesext")

@@ -8,6 +8,7 @@ from flask import Response, abort, render_template, request, url_for
 
 from engine.audit import chain_head, instance_events, parse_anchor, verify_chain
 from engine.models import ProcessInstance, ProcessVersion
+from handlers.auditlog.selection import element_names
 from handlers.auditlog.subjects import organisation_names, subjects_of
 
 from .. import db_session
@@ -78,6 +79,7 @@ def trace(instance_id: int):
         events=steps.readable([queries.event_dict(ev) for ev in events], names),
         markers=marks, markers_json=json.dumps(marks), check=queries.check_instance(events),
         organisation=names.get(instance.organisation or ""),
+        element_names=element_names(version.bpmn_xml),
         subjects=_subject_links(session, instance_id), head=chain_head(session))
 
 
