@@ -25,6 +25,8 @@ from handlers.outputs.exports import FORMATS, KINDS, export
 from handlers.people import operations as people
 from handlers.people.models import ROLES
 
+from .cli_event_logs import EVENT_LOGS, event_log_options, export_event_log_filters
+from .cli_event_logs import write_event_log as _export_event_log
 from .cli_support import cli_session, named_user
 from .config import Settings
 from .services import WORKFLOWS, Services
@@ -151,9 +153,12 @@ def audit_verify(anchors, wait):
     """Seal what is committed, then check every sealed event of the audit chain; exit 1
     naming the first bad event. Events still unsealed are reported, not checked."""
     services = _services()
-    _seal(services, wait)
-    with services.sessions() as session:
-        result = verify_chain(session, anchors=anchors)
+    try:
+        _seal(services, wait)
+        with services.sessions() as session:
+            result = verify_chain(session, anchors=anchors)
+    finally:  # its connections closed: callable in-process too
+        services.db.dispose()
     if result.ok:
         pending = (f"; {result.unsealed} events appended meanwhile are not sealed yet "
                    "(checked once sealed)") if result.unsealed else ""
@@ -169,9 +174,12 @@ def audit_head():
     """Print the last event as SEQ:HASH: keep it outside the database (a log, a ticket, a
     mail) and pass it to `slm audit verify --anchor` later."""
     services = _services()
-    _seal(services)
-    with services.sessions() as session:
-        seq, digest = chain_head(session)
+    try:
+        _seal(services)
+        with services.sessions() as session:
+            seq, digest = chain_head(session)
+    finally:
+        services.db.dispose()
     click.echo(f"{seq}:{digest}")
 
 
@@ -303,17 +311,36 @@ def import_cis_cmd(file):
 
 
 @main.command("export")
-@click.argument("kind", type=click.Choice(KINDS))
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="csv", show_default=True)
+@click.argument("kind", type=click.Choice(KINDS + EVENT_LOGS))
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
+              help="csv (default) or json; not for xes and ocel.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="File to write (default: standard output).")
 @click.option("--organisation", default=None,
-              help="Only what this customer organisation (key) may see.")
+              help="Only what this customer organisation (key) may see; xes/ocel: only its "
+                   "instances.")
 @click.option("--pdf-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="customer-reports: also write each report's PDF into this directory.")
-def export_cmd(kind, fmt, output, organisation, pdf_dir):
+@event_log_options
+def export_cmd(kind, fmt, output, organisation, pdf_dir, process, version, date_from,
+               date_to):
     """Export an output of the process: cost-data, cis, design-specs, customer-reports or
-    change-requests, as CSV or JSON."""
+    change-requests, as CSV or JSON; or the event log of a process for process mining:
+    xes (IEEE 1849) or ocel (OCEL 2.0 JSON), e.g.
+    `slm export xes --process sla_agreement --output agreement.xes`.
+
+    Event logs are cut at the audit chain head, which they carry and which is printed:
+    `slm audit verify --anchor SEQ:HASH` checks later that the log was not rewritten."""
+    if kind in EVENT_LOGS:
+        log_filters = export_event_log_filters(kind, fmt, pdf_dir, process, version,
+                                               date_from, date_to, organisation)
+        _export_event_log(kind, log_filters, output)
+        return
+    for name, value in (("--process", process), ("--version", version),
+                        ("--from", date_from), ("--to", date_to)):
+        if value is not None:
+            raise click.BadParameter("only for xes and ocel", param_hint=name)
+    fmt = fmt or "csv"
     if pdf_dir is not None and kind != "customer-reports":
         raise click.BadParameter("only for customer-reports", param_hint="--pdf-dir")
     with _services().sessions() as session:

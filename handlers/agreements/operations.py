@@ -99,7 +99,8 @@ def current_terms(sla: ServiceLevelAgreement) -> dict:
     return json.loads(sla.versions[-1].terms) if sla.versions else {}
 
 
-def _first_draft(session, slr_id, option_key, author, comment, now) -> ServiceLevelAgreement:
+def _first_draft(session, slr_id, option_key, author, comment, now,
+                 instance_id=None) -> ServiceLevelAgreement:
     slr = load(session, ServiceLevelRequirement, slr_id, "requirement")
     if slr.status == "withdrawn":
         raise DomainError(f"requirement {slr.id} was withdrawn")
@@ -110,7 +111,8 @@ def _first_draft(session, slr_id, option_key, author, comment, now) -> ServiceLe
         reference=f"tmp-{uuid.uuid4().hex[:24]}", organisation_id=slr.organisation_id,
         slr_id=slr.id, service_id=option.service_id, option_id=option.id,
         title=f"{option.service.name} {option.name} for {slr.organisation.name}",
-        status="negotiating", current_version=0, created_at=now)
+        status="negotiating", current_version=0, created_at=now,
+        instance_id=instance_id or slr.instance_id)
     session.add(sla)
     session.flush()
     sla.reference = f"SLA-{now.year}-{sla.id:04d}"
@@ -132,7 +134,7 @@ def draft_sla(params: dict, ctx) -> dict:
     comment = params.get("comment") or ""
     if params.get("sla_id") in (None, ""):
         sla = _first_draft(s, params.get("slr_id"), params.get("option_key"), author, comment,
-                           ctx.now)
+                           ctx.now, ctx.instance_id)
         diff, text = [], "first version"
     else:
         sla = load(s, ServiceLevelAgreement, params["sla_id"], "SLA")

@@ -31,7 +31,8 @@ def _existing(session, **where) -> ChangeRequest | None:
 
 
 def for_proposal(session, proposal: ImprovementProposal, now: datetime, actor: str,
-                 title: str = "", description: str = "") -> ChangeRequest:
+                 title: str = "", description: str = "",
+                 instance_id: int | None = None) -> ChangeRequest:
     """The change request of an accepted ``proposal`` (the existing one if already raised).
 
     A proposal still 'proposed' becomes 'accepted'; a rejected one raises DomainError.
@@ -45,11 +46,13 @@ def for_proposal(session, proposal: ImprovementProposal, now: datetime, actor: s
         proposal.status = "accepted"
     text = "\n\n".join(p for p in (proposal.description, description) if p)
     return _new(session, now, actor, title=title or f"Improvement: {proposal.title}",
-                description=text, proposal_id=proposal.id, sla_id=proposal.sla_id)
+                description=text, proposal_id=proposal.id, sla_id=proposal.sla_id,
+                instance_id=instance_id)
 
 
 def for_design(session, spec: DesignSpecification, now: datetime, actor: str,
-               title: str = "", description: str = "") -> ChangeRequest:
+               title: str = "", description: str = "",
+               instance_id: int | None = None) -> ChangeRequest:
     """The change request to build the service of ``spec`` (the existing one if raised)."""
     existing = _existing(session, design_spec_id=spec.id)
     if existing is not None:
@@ -63,7 +66,7 @@ def for_design(session, spec: DesignSpecification, now: datetime, actor: str,
     if description:
         summary.append(description)
     return _new(session, now, actor, title=title or spec.title, description="\n".join(summary),
-                design_spec_id=spec.id)
+                design_spec_id=spec.id, instance_id=instance_id)
 
 
 def raise_change_request(params: dict, ctx) -> dict:
@@ -71,20 +74,23 @@ def raise_change_request(params: dict, ctx) -> dict:
 
     One change request (status 'open', reference ``CR-<year>-<id:04d>``) per proposal and
     one for the design specification; with neither, one stand-alone request when ``title``
-    is given. Returns ``{change_requests: [{id, reference, title}]}``; raises DomainError
-    for an unknown or rejected proposal or an unknown specification.
+    is given. Each new request remembers the calling instance (its trace). Returns
+    ``{change_requests: [{id, reference, title}]}``; raises DomainError for an unknown or
+    rejected proposal or an unknown specification.
     """
     s, title, description = ctx.session, params.get("title") or "", params.get("description")
     actor, changes = ctx.actor or "system", []
     for ident in params.get("proposal_ids") or []:
         proposal = load(s, ImprovementProposal, ident, "improvement proposal")
-        changes.append(for_proposal(s, proposal, ctx.now, actor, "", description or ""))
+        changes.append(for_proposal(s, proposal, ctx.now, actor, "", description or "",
+                                    ctx.instance_id))
     if params.get("design_spec_id") not in (None, ""):
         spec = load(s, DesignSpecification, params["design_spec_id"], "design specification")
-        changes.append(for_design(s, spec, ctx.now, actor, title, description or ""))
+        changes.append(for_design(s, spec, ctx.now, actor, title, description or "",
+                                  ctx.instance_id))
     elif not changes and title.strip():
         changes.append(_new(s, ctx.now, actor, title=title.strip(),
-                            description=description or ""))
+                            description=description or "", instance_id=ctx.instance_id))
     return {"change_requests": [{"id": c.id, "reference": c.reference, "title": c.title}
                                 for c in changes]}
 

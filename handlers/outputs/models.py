@@ -10,6 +10,7 @@ from decimal import Decimal
 from sqlalchemy import (
     DateTime,
     ForeignKey,
+    Integer,
     Numeric,
     String,
     Text,
@@ -45,6 +46,8 @@ class ChangeRequest(Base):
     proposal_id: Mapped[int | None] = mapped_column(ForeignKey("improvement_proposal.id"))
     design_spec_id: Mapped[int | None] = mapped_column(ForeignKey("design_specification.id"))
     sla_id: Mapped[int | None] = mapped_column(ForeignKey("sla.id"))
+    #: the process instance that raised it (no foreign key, like the other records' links)
+    instance_id: Mapped[int | None] = mapped_column(Integer, index=True)
     status: Mapped[str] = mapped_column(String(12), default="open")
     created_by: Mapped[str] = mapped_column(String(120))
     created_at: Mapped[datetime] = mapped_column(DateTime)

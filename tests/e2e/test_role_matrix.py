@@ -141,6 +141,10 @@ MATRIX = {
     ("audit.trace_csv", "GET"):               (302, 200, 200, 403, 403, 200),
     ("audit.log_csv", "GET"):                 (302, 200, 403, 403, 403, 200),
     ("audit.verify", "GET"):                  (302, 200, 403, 403, 403, 200),
+    # issue 18: event logs for process mining (XES, OCEL 2.0), page and API
+    ("audit.eventlog", "GET"):                (302, 200, 200, 403, 403, 200),
+    ("api.eventlog_xes", "GET"):              (401, 200, 200, 403, 403, 200),
+    ("api.eventlog_ocel", "GET"):             (401, 200, 200, 403, 403, 200),
     # the signed-in user's API tokens (an auditor may manage their own: AUDITOR_MAY_POST)
     ("account.tokens", "GET"):                (302, 200, 200, 200, 200, 200),
     ("account.create_token", "POST"):         (302, 400, 400, 400, 400, 400),
@@ -218,6 +222,10 @@ URL_ARGS = {
     "audit.diagram": lambda w: {"instance_id": w.extra["instance_id"]},
     "audit.trace_json": lambda w: {"instance_id": w.extra["instance_id"]},
     "audit.trace_csv": lambda w: {"instance_id": w.extra["instance_id"]},
+    # issue 18: the event log of the agreement process (query arguments)
+    "audit.eventlog": lambda w: {"fmt": "xes", "process": "sla_agreement"},
+    "api.eventlog_xes": lambda w: {"process": "sla_agreement"},
+    "api.eventlog_ocel": lambda w: {"process": "sla_agreement"},
     # nobody's token: revoking answers 404 and changes nothing
     "account.revoke_token": lambda w: {"token_id": BAD_ID},
     # issue 12: nobody's session: ending it answers 404 and changes nothing

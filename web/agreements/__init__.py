@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, render_template, request
 
 from handlers.agreements.models import ServiceLevelAgreement
+from handlers.auditlog.subjects import instances_of_sla
 
 from .. import db_session
 from ..auth.access import roles_required
@@ -46,5 +47,7 @@ def index():
 @roles_required(*STAFF)
 def show(sla_id: int):
     sla = get_or_404(ServiceLevelAgreement, sla_id)
-    context = sla_context(db_session(), sla, request.args.get("a"), request.args.get("b"))
-    return render_template("agreements/show.html", **context, colours=STATUS_COLOURS)
+    session = db_session()
+    context = sla_context(session, sla, request.args.get("a"), request.args.get("b"))
+    return render_template("agreements/show.html", **context, colours=STATUS_COLOURS,
+                           instances=instances_of_sla(session, sla))

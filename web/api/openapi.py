@@ -161,6 +161,23 @@ INSTANCE_FILTERS = [
     _query("from", "started at or after (ISO 8601)", {"type": "string", "format": "date"}),
     _query("to", "started before (ISO 8601)", {"type": "string", "format": "date"})]
 
+EVENTLOG_FILTERS = [
+    {**_query("process", "process id (required)"), "required": True},
+    _query("version", "only instances on this diagram version", {"type": "integer"}),
+    _query("from", "events at or after this day", {"type": "string", "format": "date"}),
+    _query("to", "events up to the end of this day", {"type": "string", "format": "date"}),
+    _query("organisation", "only this customer organisation's instances (key)")]
+CHAIN_HEAD = {"X-SLM-Chain-Head": {
+    "description": "the audit chain head the log was cut at (SEQ:HASH): check later with "
+                   "`slm audit verify --anchor SEQ:HASH`", "schema": {"type": "string"}}}
+
+
+def _eventlog(summary: str, media: str, description: str) -> dict:
+    response = {"description": description, "headers": CHAIN_HEAD,
+                "content": {media: {"schema": {"type": "string"}}}}
+    return {"get": _op(summary, response, 422, params=EVENTLOG_FILTERS, tag="eventlogs")}
+
+
 PATHS = {
     "/api/v1/me": {"get": _op("The caller, roles and organisation",
                               _json(_ref("Me"), "The caller"), tag="me")},
@@ -205,13 +222,20 @@ PATHS = {
         "post": _op("Submit a service level requirement (customers) and start its "
                     "agreement", _json(_ref("SLR"), "The new requirement"), 400, 404, 422,
                     503, body=_ref("NewSLR"), status=201, tag="slrs")},
+    "/api/v1/eventlogs/xes": _eventlog(
+        "A process's event log as XES (IEEE 1849): a trace per instance, an event per step",
+        "application/xml", "The XES document (slm:chain_head: the anchor it was cut at)"),
+    "/api/v1/eventlogs/ocel": _eventlog(
+        "A process's event log as OCEL 2.0 JSON: instances, tasks, requirements, SLAs, "
+        "reviews and change requests as objects", "application/json",
+        "The OCEL 2.0 document (slm:chainHead: the anchor it was cut at)"),
 }
 
 DOCUMENT = {
     "openapi": "3.1.0",
     "info": {"title": "Service Level Management API", "version": "1",
              "description": "Token-authenticated JSON API: tasks, process instances, "
-                            "measurements and service level requirements. Send "
+                            "measurements, service level requirements and event logs. Send "
                             "`Authorization: Bearer <token>`; create a token on the "
                             "API tokens page or with `slm api-token create`."},
     "servers": [{"url": "/"}],

@@ -14,4 +14,6 @@ AUDITORS = ("Auditor", "Admin")
 TRACE_READERS = ("Auditor", "Admin", "Process Owner")
 PER_PAGE = 25
 
-from . import views  # noqa: E402,F401  (the views are on bp)
+from . import eventlogs, steps, views  # noqa: E402,F401  (the views are on bp)
+
+bp.add_app_template_filter(steps.pretty_json, "audit_json")

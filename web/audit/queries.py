@@ -162,16 +162,23 @@ def markers(session: Session, instance: ProcessInstance, events: list[AuditEvent
             "error": sorted(error), "counts": {k: n for k, n in counts.items() if n > 1}}
 
 
-def trace_csv(events) -> str:
-    return write_csv(EXPORT_FIELDS, (
+def trace_csv(events, head: tuple[int, str]) -> str:
+    """The events as CSV (every cell through the formula guard); the first line is a comment
+    with the chain head the export was cut at (``# chain head SEQ:HASH ...``: skip it, or
+    read it with ``comment="#"``)."""
+    comment = (f"# chain head {head[0]}:{head[1]} (check later: slm audit verify --anchor "
+               f"{head[0]}:{head[1]})\n")
+    return comment + write_csv(EXPORT_FIELDS, (
         [ev.seq, ev.at.isoformat(), ev.actor, ev.kind, ev.instance_id, ev.process_id,
          ev.version, ev.task_id, ev.element_id, ev.data, ev.prev_hash, ev.hash]
         for ev in events))
 
 
-def log_events(session: Session, date_from: datetime | None, date_to: datetime | None):
-    # chain order; events not sealed yet last, in the order they were written
-    stmt = select(AuditEvent).order_by(AuditEvent.seq.is_(None), AuditEvent.seq, AuditEvent.id)
+def log_events(session: Session, date_from: datetime | None, date_to: datetime | None,
+               up_to: int):
+    """The sealed events up to sequence number ``up_to`` (the chain head read before), in
+    chain order: an export holds exactly the log its anchor certifies."""
+    stmt = select(AuditEvent).where(AuditEvent.seq <= up_to).order_by(AuditEvent.seq)
     if date_from:
         stmt = stmt.where(AuditEvent.at >= date_from)
     if date_to:

@@ -8,11 +8,20 @@ from flask import abort, render_template, request, url_for
 
 from engine.audit import chain_head, instance_events, parse_anchor, verify_chain
 from engine.models import ProcessInstance, ProcessVersion
+from handlers.auditlog.selection import element_names
+from handlers.auditlog.subjects import organisation_names, subjects_of
 
 from .. import db_session
 from ..auth.access import roles_required
 from ..downloads import attachment, diagram_download
-from . import AUDITORS, PER_PAGE, TRACE_READERS, bp, queries
+from ..nav import url_if
+from . import AUDITORS, PER_PAGE, TRACE_READERS, bp, queries, steps
+
+#: where each kind of record an instance is about is shown
+SUBJECT_PAGES = {"requirement": ("portal.requirement", "slr_id"),
+                 "sla": ("agreements.show", "sla_id"),
+                 "review": ("reviews.detail", "review_id"),
+                 "change_request": ("reviews.change_requests", None)}
 
 
 def _day(name: str, end: bool = False) -> datetime | None:
@@ -46,7 +55,8 @@ def index():
     filters = _filters()
     page = queries.search(session, filters, request.args.get("page", 1, type=int), PER_PAGE)
     return render_template("audit/index.html", page=page, filters=filters,
-                           statuses=queries.STATUSES, **queries.choices(session))
+                           statuses=queries.STATUSES, org_names=organisation_names(session),
+                           **queries.choices(session))
 
 
 def _instance(instance_id: int) -> tuple[ProcessInstance, ProcessVersion]:
@@ -64,10 +74,34 @@ def trace(instance_id: int):
     instance, version = _instance(instance_id)
     events = instance_events(session, instance_id)
     marks = queries.markers(session, instance, events)
+    names = organisation_names(session)
     return render_template(
         "audit/trace.html", instance=instance, version=version,
-        events=[queries.event_dict(ev) for ev in events], markers=marks,
-        markers_json=json.dumps(marks), check=queries.check_instance(events))
+        events=steps.readable([queries.event_dict(ev) for ev in events], names),
+        markers=marks, markers_json=json.dumps(marks), check=queries.check_instance(events),
+        organisation=names.get(instance.organisation or ""),
+        element_names=element_names(version.bpmn_xml),
+        subjects=_subject_links(session, instance_id), head=chain_head(session))
+
+
+def _subject_links(session, instance_id: int) -> list[tuple]:
+    """(subject, URL or None: shown as a link only to who may open it) of the instance."""
+    out = []
+    for subject in subjects_of(session, instance_id):
+        endpoint, arg = SUBJECT_PAGES[subject.kind]
+        url = url_if(endpoint, **({arg: subject.id} if arg else {}))
+        if url and arg is None:
+            url += f"#cr-{subject.id}"
+        out.append((subject, url))
+    return out
+
+
+def _cut(session, instance_id: int):
+    """(chain head, the instance's events up to it): the head is read first, so an export
+    holds exactly the log its anchor certifies."""
+    head = chain_head(session)
+    return head, [ev for ev in instance_events(session, instance_id)
+                  if ev.seq is not None and ev.seq <= head[0]]
 
 
 @bp.get("/instances/<int:instance_id>/diagram.xml")
@@ -82,12 +116,15 @@ def diagram(instance_id: int):
 def trace_json(instance_id: int):
     session = db_session()
     instance, version = _instance(instance_id)
-    events = instance_events(session, instance_id)
+    head, events = _cut(session, instance_id)
     check = queries.check_instance(events)
     body = {
+        "chain_head": "{}:{}".format(*head),
         "instance": {"id": instance.id, "process_id": instance.process_id,
                      "version": version.version, "status": instance.status,
-                     "title": instance.title, "organisation": instance.organisation,
+                     "title": instance.title,
+                     "organisation": organisation_names(session).get(
+                         instance.organisation or "", instance.organisation),
                      "started_by": instance.started_by,
                      "started_at": instance.started_at.isoformat(),
                      "completed_at": instance.completed_at.isoformat()
@@ -95,27 +132,35 @@ def trace_json(instance_id: int):
         "verification": {"ok": check.ok, "checked": check.checked, "bad": check.bad},
         "events": [queries.event_dict(ev) for ev in events],
     }
-    return attachment(json.dumps(body, indent=2), "application/json",
-                      f"instance-{instance_id}-trace.json")
+    response = attachment(json.dumps(body, indent=2, ensure_ascii=False), "application/json",
+                          f"instance-{instance_id}-trace.json")
+    response.headers["X-SLM-Chain-Head"] = body["chain_head"]
+    return response
 
 
 @bp.get("/instances/<int:instance_id>/trace.csv")
 @roles_required(*TRACE_READERS)
 def trace_csv(instance_id: int):
     _instance(instance_id)
-    events = instance_events(db_session(), instance_id)
-    return attachment(queries.trace_csv(events), "text/csv; charset=utf-8",
-                      f"instance-{instance_id}-trace.csv")
+    head, events = _cut(db_session(), instance_id)
+    response = attachment(queries.trace_csv(events, head), "text/csv; charset=utf-8",
+                          f"instance-{instance_id}-trace.csv")
+    response.headers["X-SLM-Chain-Head"] = "{}:{}".format(*head)
+    return response
 
 
 @bp.get("/log.csv")
 @roles_required(*AUDITORS)
 def log_csv():
     date_from, date_to = _day("from"), _day("to", end=True)
-    events = queries.log_events(db_session(), date_from, date_to)
+    session = db_session()
+    head = chain_head(session)
+    events = queries.log_events(session, date_from, date_to, head[0])
     span = "-".join(a for a in (request.args.get("from"), request.args.get("to")) if a)
-    return attachment(queries.trace_csv(events), "text/csv; charset=utf-8",
-                      f"audit-log{'-' + span if span else ''}.csv")
+    response = attachment(queries.trace_csv(events, head), "text/csv; charset=utf-8",
+                          f"audit-log{'-' + span if span else ''}.csv")
+    response.headers["X-SLM-Chain-Head"] = "{}:{}".format(*head)
+    return response
 
 
 def _anchors(text: str) -> tuple[dict[int, str], str | None]:

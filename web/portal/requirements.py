@@ -10,6 +10,7 @@ from engine.errors import FormValidationError, NotFoundError
 from engine.instances import start_instance
 from engine.models import HumanTask
 from engine.tasks import complete_task
+from handlers.auditlog.subjects import instances_of
 from handlers.errors import ValidationError
 from handlers.requirements.models import ServiceLevelRequirement
 from handlers.requirements.operations import submit_slr
@@ -88,7 +89,8 @@ def requirement(slr_id: int):
                            stage=queries.stage(session, slr, sla),
                            wishes=queries.wishes(slr), assessment=queries.assessment(slr),
                            options=queries.options(slr), colours=STATUS_COLOURS,
-                           metrics=queries.metric_map(session))
+                           metrics=queries.metric_map(session),
+                           instances=instances_of(session, slr))
 
 
 def _choose_task(slr: ServiceLevelRequirement) -> HumanTask | None:

@@ -5,6 +5,7 @@ import json
 
 from flask import abort, render_template, request
 
+from handlers.auditlog.subjects import instances_of
 from handlers.reviews.models import Review
 
 from .. import db_session
@@ -37,7 +38,8 @@ def detail(review_id: int):
     return render_template("reviews/detail.html", review=review,
                            att=json.loads(review.attainment or "{}"),
                            reports=queries.reports_of(session, review.id),
-                           proposals=queries.proposals_of(session, review.id))
+                           proposals=queries.proposals_of(session, review.id),
+                           instances=instances_of(session, review))
 
 
 @bp.get("/improvements")

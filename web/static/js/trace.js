@@ -7,7 +7,7 @@
   var MARKERS = { completed: "slm-done", current: "slm-current", error: "slm-error" };
 
   function filterTimeline(elementId, label) {
-    var rows = document.querySelectorAll("[data-testid=timeline] tbody tr");
+    var rows = document.querySelectorAll("[data-testid=timeline] > tbody > tr");
     var note = document.getElementById("timeline-filter");
     rows.forEach(function (row) {
       row.hidden = Boolean(elementId) && row.getAttribute("data-element") !== elementId;
