@@ -12,7 +12,6 @@ from typing import NoReturn
 import click
 
 from engine import schema
-from engine.audit import chain_head, parse_anchor, verify_chain
 from engine.clock import as_utc, utcnow
 from engine.errors import DeployError, EngineError
 from engine.instances import start_instance
@@ -123,64 +122,6 @@ def runner(once, now):
         return
     click.echo(f"runner {services.runner} started; interval {services.settings.runner_interval}s")
     services.start_scheduler(blocking=True)
-
-
-@main.group()
-def audit():
-    """The hash-chained audit log."""
-
-
-def _anchor(_ctx, _param, values):
-    try:
-        return dict(parse_anchor(v) for v in values)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc)) from None
-
-
-def _seal(services, wait: float = 10.0) -> None:
-    """Seal what is committed (waiting up to ``wait`` seconds while a runner's sealer
-    holds the lease: it is sealing meanwhile)."""
-    seal_pending(services.sessions, f"cli:{services.runner}", wait=wait, release_after=True)
-
-
-@audit.command("verify")
-@click.option("--anchor", "anchors", multiple=True, callback=_anchor, metavar="SEQ:HASH",
-              help="An earlier `slm audit head` output; that event must still have that hash "
-                   "(catches a rewritten and re-hashed log). Repeatable.")
-@click.option("--wait", default=10.0, show_default=True, type=click.FloatRange(0, 600),
-              help="Seconds to wait for a running sealer to seal what is committed.")
-def audit_verify(anchors, wait):
-    """Seal what is committed, then check every sealed event of the audit chain; exit 1
-    naming the first bad event. Events still unsealed are reported, not checked."""
-    services = _services()
-    try:
-        _seal(services, wait)
-        with services.sessions() as session:
-            result = verify_chain(session, anchors=anchors)
-    finally:  # its connections closed: callable in-process too
-        services.db.dispose()
-    if result.ok:
-        pending = (f"; {result.unsealed} events appended meanwhile are not sealed yet "
-                   "(checked once sealed)") if result.unsealed else ""
-        click.echo(f"audit log OK: {result.checked} events checked{pending}")
-        return
-    click.echo(f"audit log BROKEN at event {result.first_bad}: {result.reason} "
-               f"({result.checked} events verified before it)", err=True)
-    sys.exit(1)
-
-
-@audit.command("head")
-def audit_head():
-    """Print the last event as SEQ:HASH: keep it outside the database (a log, a ticket, a
-    mail) and pass it to `slm audit verify --anchor` later."""
-    services = _services()
-    try:
-        _seal(services)
-        with services.sessions() as session:
-            seq, digest = chain_head(session)
-    finally:
-        services.db.dispose()
-    click.echo(f"{seq}:{digest}")
 
 
 @main.command()
@@ -416,8 +357,10 @@ def run(host, port):
     server.run()
 
 
+from .cli_audit import audit  # noqa: E402  (its own module: cli.py is long enough)
 from .cli_tokens import api_token  # noqa: E402  (its own module: cli.py is long enough)
 
+main.add_command(audit)
 main.add_command(api_token)
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from conftest import cheap_passwords, create_pg_database
+from conftest import cheap_passwords, create_pg_database, seal_all
 
 from engine.db import make_engine, make_session_factory
 from engine.runtime import Engine
@@ -58,6 +58,7 @@ def demo_fixture(request):
     """Body of the module-scoped ``demo`` fixtures: a Demo on ``request.param``."""
     url, summary = demo_database(request, request.param)
     db = make_engine(url)
-    yield Demo(url, make_session_factory(db), Engine(build_registry()), summary,
-               request.param)
+    factory = make_session_factory(db)
+    seal_all(factory)  # as the runners' sealer would have within a second (PostgreSQL)
+    yield Demo(url, factory, Engine(build_registry()), summary, request.param)
     db.dispose()
