@@ -25,5 +25,6 @@ PUBLIC_MODULES = frozenset({
     "runtime",    # the Engine
     "schema",     # migrations of the database schema
     "tasks",      # claim, assign and complete human tasks
+    "trial",      # try a script, condition or timer on sample data (the modeler)
     "xmlsafe",    # the hardened XML parser
 })

@@ -130,6 +130,9 @@ MATRIX = {
     ("diagrams.migrate", "POST"):             (302, 400, 400, 403, 403, 403),
     ("diagrams.validate", "POST"):            (302, 400, 400, 403, 403, 403),
     ("diagrams.deploy_diagram", "POST"):      (302, 400, 400, 403, 403, 403),
+    # issue 15: the process owner's studio
+    ("diagrams.form_preview", "POST"):        (302, 400, 400, 403, 403, 403),
+    ("diagrams.try_expression_view", "POST"): (302, 400, 400, 403, 403, 403),
     # audit
     ("audit.index", "GET"):                   (302, 200, 403, 403, 403, 200),
     ("audit.trace", "GET"):                   (302, 200, 200, 403, 403, 200),
