@@ -76,3 +76,206 @@ def test_a_note_too_long_or_not_text_is_refused_and_stores_nothing(app, owner):
     assert not_text.status_code == 400 and "must be text" in not_text.get_json()["error"]
     with app.extensions["slm"].sessions() as s:
         assert len(s.execute(select(ProcessVersion)).all()) == 1
+
+
+# -- readable diffs ---------------------------------------------------------------------------
+def change_lines(html: str) -> list[str]:
+    import re
+    items = re.findall(r'<li data-testid="(?:form-)?change">(.*?)</li>', html, re.S)
+    return [" ".join(re.sub(r"<[^>]+>", "", i).split()) for i in items]
+
+
+NEW_FORM = {"title": "Check", "type": "object", "required": ["ok"],
+            "properties": {"ok": {"type": "boolean", "title": "Looks right"}}}
+
+
+def test_diff_lists_each_changed_property_old_to_new_and_form_fields(app, owner):
+    client, _ = owner
+    forms = {"review_draft.schema.json": {"schema": {**NEW_FORM}, "ui": {}}}
+    xml = SHORTER.replace(b'name="Review the SLA draft"', b'name="Review the draft"').replace(
+        b'value="review_draft.schema.json"', b'value="review_draft.schema.json"')
+    answer = deploy_json(client, xml, "Shorter review", forms)
+    assert answer.status_code == 200, answer.get_json()
+    html = client.get(answer.get_json()["versions"][0]["diff_url"]).get_data(as_text=True)
+    lines = change_lines(html)
+    assert "due in: P5D → P3D" in lines, lines
+    assert "name: Review the SLA draft → Review the draft" in lines, lines
+    assert "field ok: (none) → added: Looks right" in lines, lines
+    assert any(line.startswith("title:") and line.endswith("→ Check") for line in lines), lines
+    assert "Elements changed (1)" in html and "Elements added (0)" in html
+    assert "SpiffWorkflow" not in html and "userTask" not in html
+
+
+def test_diff_marks_added_and_changed_elements_for_the_diagram(app, owner):
+    client, _ = owner
+    added = SHORTER.replace(
+        b'<bpmn:sequenceFlow id="flow_note_draft_to_review_draft" sourceRef="note_draft" '
+        b'targetRef="review_draft"/>',
+        b'<bpmn:manualTask id="phone_customer" name="Phone the customer"/>'
+        b'<bpmn:sequenceFlow id="flow_note_draft_to_review_draft" sourceRef="note_draft" '
+        b'targetRef="phone_customer"/><bpmn:sequenceFlow id="flow_call" '
+        b'sourceRef="phone_customer" targetRef="review_draft"/>')
+    # a manual task outside every lane is refused: put it in the first lane
+    added = added.replace(b'<bpmn:flowNodeRef>review_draft</bpmn:flowNodeRef>',
+                          b'<bpmn:flowNodeRef>review_draft</bpmn:flowNodeRef>'
+                          b'<bpmn:flowNodeRef>phone_customer</bpmn:flowNodeRef>', 1)
+    answer = deploy_json(client, added, "A call")
+    body = answer.get_json()
+    if answer.status_code != 200:
+        pytest.fail(f"not deployed: {body}")
+    html = client.get(body["versions"][0]["diff_url"]).get_data(as_text=True)
+    marks = json.loads(__import__("html").unescape(
+        html.split('data-marks="', 1)[1].split('"', 1)[0]))
+    assert "phone_customer" in marks["added"] and "review_draft" in marks["changed"]
+    assert marks["removed"] == []
+
+
+# -- the studio in the browser ----------------------------------------------------------------
+CHECK_FORM = {"title": "Check the draft", "type": "object", "required": ["complete"],
+              "properties": {"complete": {"type": "boolean", "title": "Draft complete"},
+                             "note": {"type": "string", "title": "What is missing"}}}
+
+
+def pick(page, element_id: str) -> None:
+    page.evaluate("""id => window.slmModeler.get('selection').select(
+        window.slmModeler.get('elementRegistry').get(id))""", element_id)
+
+
+def zoom(page) -> float:
+    return float(page.get_by_test_id("modeler").get_attribute("data-zoom"))
+
+
+def test_owner_zooms_makes_a_form_tries_a_condition_deploys_and_reads_the_diff(
+        app, owner, page, login, demo, screenshot):
+    from .test_diagrams_web import ADD_TASK
+
+    _, vid = owner
+    open_modeler(page, login, demo, vid)
+    # zoom, fit, minimap and the whole window
+    fitted = zoom(page)
+    page.get_by_role("button", name="Zoom in").click()
+    assert zoom(page) == pytest.approx(fitted * 1.25, rel=0.05)
+    page.get_by_role("button", name="Fit").click()
+    assert zoom(page) == pytest.approx(fitted, rel=0.05)
+    assert page.locator(".djs-minimap.open").count() == 1
+    small = page.get_by_test_id("canvas").bounding_box()
+    page.get_by_role("button", name="Whole window").click()
+    big = page.get_by_test_id("canvas").bounding_box()
+    assert big["width"] > small["width"] and big["height"] > small["height"]
+    page.keyboard.press("Escape")
+    assert page.get_by_role("button", name="Whole window").get_attribute("aria-pressed") == "false"
+    # a new user task with a new form made in the form editor
+    task_id = page.evaluate(ADD_TASK, ["bpmn:UserTask", True, "Check the draft"])
+    panel = page.get_by_test_id("panel")
+    panel.get_by_role("button", name="New form").click()
+    dialog = page.get_by_test_id("form-editor")
+    dialog.get_by_label("File name").fill("check_draft.schema.json")
+    schema = dialog.get_by_label("Form (JSON Schema)")
+    problems = dialog.get_by_test_id("form-problems")
+    schema.fill("{ broken")
+    problems.get_by_text("The form schema is not valid JSON").wait_for()
+    schema.fill(json.dumps({"type": "object", "properties": {"x": {"type": "nonsense"}}}))
+    problems.get_by_text("invalid JSON Schema at properties/x/type").wait_for()
+    schema.fill(json.dumps(CHECK_FORM))
+    dialog.get_by_label("Layout").fill(json.dumps(
+        {"note": {"ui:widget": "textarea", "ui:help": "Which parts are missing?"}}))
+    preview = dialog.get_by_test_id("form-preview")
+    preview.get_by_text("Which parts are missing?").wait_for()
+    assert preview.get_by_label("Draft complete").get_attribute("type") == "checkbox"
+    assert preview.locator("textarea[name=note]").count() == 1
+    assert problems.locator("li").count() == 0
+    screenshot(page, "studio-form-editor")
+    dialog.get_by_role("button", name="Use this form").click()
+    assert panel.get_by_label("Form", exact=True).input_value() == "check_draft.schema.json"
+    # the review is due sooner
+    pick(page, "review_draft")
+    panel.get_by_label("Due in", exact=True).fill("P3D")
+    panel.get_by_label("Due in", exact=True).press("Tab")
+    panel.get_by_text("In words: 3 days (P3D)").wait_for()
+    # try a condition on sample data
+    pick(page, "flow_draft_accepted_to_approve_agreement")
+    sample = panel.get_by_label("Sample task data (JSON)")
+    result = panel.get_by_test_id("try-result")
+    sample.fill('{"decision": "accept"}')
+    panel.get_by_role("button", name="Try the condition").click()
+    result.get_by_text("true: the flow is taken").wait_for()
+    sample.fill('{"decision": "counter-proposal"}')
+    panel.get_by_role("button", name="Try the condition").click()
+    result.get_by_text("false: the flow is not taken").wait_for()
+    sample.fill("{}")
+    panel.get_by_role("button", name="Try the condition").click()
+    result.get_by_text("Error: decision is not in the task data").wait_for()
+    screenshot(page, "studio-modeler")
+    # deploy with a note: the modeler opens version 2, which links to its diff
+    page.get_by_label("Change note").fill("A check before the review; the review is due in 3 days")
+    page.get_by_role("button", name="Deploy").click()
+    page.get_by_role("navigation", name="breadcrumb").get_by_role(
+        "link", name="SLA agreement version 2").wait_for()
+    page.get_by_role("link", name="What changed since version 1").click()
+    changes = [" ".join(t.split()) for t in page.get_by_test_id("change").all_inner_texts()]
+    assert "due in: P5D → P3D" in changes, changes
+    assert "form: check_draft.schema.json" in changes, changes
+    page.locator("[data-testid=new-diagram][data-state=ready]").wait_for()
+    page.locator("[data-testid=old-diagram][data-state=ready]").wait_for()
+    new = page.get_by_test_id("new-diagram")
+    assert new.locator(f"g.djs-element.slm-diff-added[data-element-id='{task_id}']").count() == 1
+    assert new.locator("g.slm-diff-changed[data-element-id='review_draft']").count() == 1
+    screenshot(page, "studio-diff")
+    with app.extensions["slm"].sessions() as s:
+        v2 = s.execute(select(ProcessVersion).where(ProcessVersion.version == 2)).scalar_one()
+        assert json.loads(v2.forms_json)["check_draft.schema.json"]["properties"]["note"] == {
+            "type": "string", "title": "What is missing", "x-widget": "textarea",
+            "description": "Which parts are missing?"}
+
+
+# -- form preview and "try it" on the server --------------------------------------------------
+def test_form_preview_renders_with_the_task_renderer_and_names_problems(owner):
+    client, _ = owner
+    ok = client.post("/diagrams/forms/preview", json={
+        "schema": CHECK_FORM, "ui": {"note": {"ui:widget": "textarea"}, "ui:order": ["note"]}})
+    body = ok.get_json()
+    assert body["valid"] is True and body["problems"] == []
+    assert '<textarea class="form-control" id="f-note" name="note"' in body["html"]
+    assert body["html"].index('name="note"') < body["html"].index('name="complete"')
+    for payload, message in [
+        ({"schema": {"type": "array"}}, "a form schema must describe an object"),
+        ({"schema": {"type": "object", "properties": {"x": {"type": 5}}}}, "invalid JSON Schema"),
+        ({"schema": CHECK_FORM, "ui": {"nope": {}}}, "names the field 'nope'"),
+        ({"schema": CHECK_FORM, "ui": {"note": {"ui:widget": "dial"}}}, "is not understood"),
+        ({"schema": "text"}, "must be a JSON object"),
+    ]:
+        answer = client.post("/diagrams/forms/preview", json=payload)
+        assert answer.status_code == 200
+        assert answer.get_json()["valid"] is False
+        assert any(message in p for p in answer.get_json()["problems"]), answer.get_json()
+    assert client.post("/diagrams/forms/preview", data="x", content_type="text/plain"
+                       ).status_code == 400
+
+
+def test_try_runs_in_the_sandbox_and_answers_in_words(owner):
+    client, _ = owner
+
+    def attempt(kind, expression, data="{}"):
+        answer = client.post("/diagrams/try", json={"kind": kind, "expression": expression,
+                                                      "data": data})
+        assert answer.status_code == 200
+        return answer.get_json()
+
+    assert attempt("condition", 'decision == "accept"', '{"decision": "accept"}')["result"] \
+        == "true: the flow is taken"
+    script = attempt("script", "total = sum(costs)\ndel costs", '{"costs": [1, 2]}')
+    assert script["ok"] and json.loads(script["changed"]) == {"total": 3}
+    timer = attempt("timer", '"P1DT4H"')
+    assert timer["ok"] and "after 1 day 4 hours" in timer["result"]
+    for kind, expression, data, message in [
+        ("script", "import os", "{}", "import statements are not allowed"),
+        ("script", "open('/etc/passwd')", "{}", "'open' is not available to scripts"),
+        ("condition", "x >", "{}", "not valid Python"),
+        ("condition", "a", "[1]", "must be a JSON object"),
+        ("condition", "a", "{oops", "not valid JSON"),
+        ("timer", "12", "{}", "12 is not an ISO 8601 duration"),
+        ("poke", "1", "{}", "choose a condition, a script or a timer"),
+    ]:
+        answer = attempt(kind, expression, data)
+        assert answer["ok"] is False and message in answer["error"], answer
+    assert client.post("/diagrams/try", json={"kind": 1}).status_code == 400

@@ -2,12 +2,12 @@
 export function bindView(modeler, root) {
   const canvas = modeler.get("canvas");
   function zoomBy(factor) {
-    canvas.zoom(Math.min(4, Math.max(0.2, canvas.zoom() * factor)));
+    canvas.zoom(Math.min(4, Math.max(0.05, canvas.zoom() * factor)));
     report();
   }
   function fit() { canvas.zoom("fit-viewport", "auto"); report(); }
   function report() {
-    root.setAttribute("data-zoom", canvas.zoom().toFixed(2));
+    root.setAttribute("data-zoom", canvas.zoom().toFixed(4));
   }
   function toggleWindow() {
     const on = !root.classList.contains("slm-whole-window");
