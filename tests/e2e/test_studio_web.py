@@ -279,3 +279,33 @@ def test_try_runs_in_the_sandbox_and_answers_in_words(owner):
         answer = attempt(kind, expression, data)
         assert answer["ok"] is False and message in answer["error"], answer
     assert client.post("/diagrams/try", json={"kind": 1}).status_code == 400
+
+
+def test_a_bpmn_without_a_drawing_is_laid_out_on_upload(app, owner, page, login, demo,
+                                                         screenshot):
+    from .test_diagrams_web import tiny
+
+    _, vid = owner
+    open_modeler(page, login, demo, vid)
+    undrawn = tiny()
+    assert b"BPMNShape" not in undrawn
+    page.locator("#upload").set_input_files(files=[
+        {"name": "tiny.bpmn", "mimeType": "application/xml", "buffer": undrawn}])
+    page.get_by_test_id("status").get_by_text(
+        "Loaded tiny.bpmn (it had no drawing: laid out automatically).").wait_for()
+    boxes = page.evaluate("""() => ['start', 'draft', 'end'].map(id => {
+        const e = window.slmModeler.get('elementRegistry').get(id);
+        return e && [e.x, e.y, e.width, e.height]; })""")
+    assert all(boxes), boxes
+
+    def apart(a, b):
+        return a[0] + a[2] <= b[0] or b[0] + b[2] <= a[0] or a[1] + a[3] <= b[1] \
+            or b[1] + b[3] <= a[1]
+    assert apart(boxes[0], boxes[1]) and apart(boxes[1], boxes[2]) and apart(boxes[0], boxes[2])
+    assert boxes[0][0] < boxes[1][0] < boxes[2][0], boxes  # left to right, along the flows
+    assert page.evaluate("window.slmModeler.get('elementRegistry').get('f1').waypoints.length") >= 2
+    xml = page.evaluate("window.slmModeler.saveXML().then(r => r.xml)")
+    assert 'bpmnElement="draft"' in xml and 'name="Service Level Manager"' in xml
+    page.get_by_role("button", name="Validate").click()
+    page.get_by_test_id("status").get_by_text("No problems").wait_for()
+    screenshot(page, "studio-laid-out")

@@ -10,6 +10,35 @@ export function hasDrawing(xml) {
   return /<([\w-]+:)?BPMNShape\b/.test(xml);
 }
 
+const BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL";
+
+/** The XML with each flow named on its ends (<incoming>/<outgoing>): the auto layout
+ * follows those, and files written by hand often leave them out. */
+export function withFlowRefs(xml) {
+  const doc = new DOMParser().parseFromString(xml, "application/xml");
+  if (doc.getElementsByTagName("parsererror").length) { return xml; }
+  const byId = {};
+  Array.from(doc.getElementsByTagNameNS(BPMN_NS, "*")).forEach((el) => {
+    if (el.getAttribute("id")) { byId[el.getAttribute("id")] = el; }
+  });
+  const prefix = doc.documentElement.prefix;
+  function refer(node, tag, flowId) {
+    if (!node) { return; }
+    const known = Array.from(node.getElementsByTagNameNS(BPMN_NS, tag))
+      .some((r) => r.parentNode === node && r.textContent.trim() === flowId);
+    if (known) { return; }
+    const ref = doc.createElementNS(BPMN_NS, (prefix ? prefix + ":" : "") + tag);
+    ref.textContent = flowId;
+    node.appendChild(ref);
+  }
+  Array.from(doc.getElementsByTagNameNS(BPMN_NS, "sequenceFlow")).forEach((flow) => {
+    const id = flow.getAttribute("id");
+    refer(byId[flow.getAttribute("sourceRef")], "outgoing", id);
+    refer(byId[flow.getAttribute("targetRef")], "incoming", id);
+  });
+  return new XMLSerializer().serializeToString(doc);
+}
+
 export function bindUpload(ctx) {
   const { root, modeler, server, state, problems, say, currentXml, load } = ctx;
   document.getElementById("upload").addEventListener("change", (event) => {
@@ -31,7 +60,7 @@ export function bindUpload(ctx) {
           }
           const text = new TextDecoder("utf-8").decode(buffer);
           const drawn = hasDrawing(text);
-          return (drawn ? Promise.resolve(text) : layoutProcess(text))
+          return (drawn ? Promise.resolve(text) : layoutProcess(withFlowRefs(text)))
             .then((xml) => load(xml))
             .then(() => {
               state.name = fileName;
