@@ -197,4 +197,5 @@ def deploy_diagram():
          "diff_url": url_for("diagrams.diff", version_id=r.version_id) if r.version > 1 else None}
         for r in results])
 
-from . import studio  # noqa: E402,F401  (its routes join this blueprint)
+# their routes join this blueprint
+from . import health_routes, studio  # noqa: E402,F401
