@@ -91,7 +91,7 @@ def test_invalid_diagram_shows_problems_per_element_and_deploys_nothing(app, own
     by_element: dict[str, str] = {}
     for p in answer["problems"]:
         by_element[p["element_id"]] = by_element.get(p["element_id"], "") + p["message"] + "\n"
-    assert "must have an operator" in by_element["no_handler"], answer
+    assert "the service task has no handler" in by_element["no_handler"], answer
     assert "not in a lane" in by_element["no_lane"], answer
     refused = post(client, "deploy", INVALID)
     assert refused.status_code == 422 and refused.get_json()["valid"] is False
@@ -204,7 +204,7 @@ def test_invalid_edit_shows_problems_at_the_elements_and_deploys_nothing(
         page.locator(f"[data-problem-for='{element}']").wait_for()
         assert page.locator(f"[data-element-id='{element}'].slm-problem").count() == 1
     listed = page.get_by_test_id("problems").inner_text()
-    assert f"{service}: A Service Task must have an operator" in listed
+    assert f"{service}: the service task has no handler: choose one in its Engine" in listed
     assert f"{user}: user task is not in a lane" in listed
     page.get_by_label("Change note").fill("Two new steps")
     page.get_by_role("button", name="Deploy").click()
@@ -301,7 +301,7 @@ def test_moving_running_instances_to_a_newer_version(app, owner, demo):
     refused = client.post(f"/diagrams/{v2_id}/migrate", follow_redirects=True,
                           data={"csrf_token": token, "target": v3_id}).get_data(as_text=True)
     assert "0 of 1 running instances moved." in refused
-    assert "the instance waits at element draft (Draft), which changed" in refused
+    assert "the instance waits at element draft (Draft), which changed (name)" in refused
     with services.sessions() as s:
         assert s.get(ProcessInstance, iid).version_id == v2_id
         events = s.execute(select(AuditEvent.actor, AuditEvent.version).where(
@@ -347,8 +347,8 @@ def test_side_panel_writes_handler_parameters_conditions_and_timers(app, owner, 
     panel.get_by_label("Condition", exact=True).press("Tab")
     page.evaluate("""id => window.slmModeler.get('selection').select(
         window.slmModeler.get('elementRegistry').get(id))""", "next_review_due")
-    panel.get_by_label("Timer (timeDuration)").fill('"PT12H"')
-    panel.get_by_label("Timer (timeDuration)").press("Tab")
+    panel.get_by_label("Timer (after a duration)").fill('"PT12H"')
+    panel.get_by_label("Timer (after a duration)").press("Tab")
     panel.get_by_text('In words: after 12 hours (PT12H)').wait_for()
     page.get_by_role("button", name="Validate").click()
     page.get_by_test_id("status").get_by_text("No problems").wait_for()

@@ -425,3 +425,52 @@ def test_process_health_counts_incidents_by_element(app, owner):
     assert assess[-1] == "1"
     assert client.get(f"/diagrams/{vid}/health.csv?from=2026-03-03").get_data(
         as_text=True).count("assess_slr") == 0
+
+
+# -- messages for people ----------------------------------------------------------------------
+INTERNAL = ("SpiffWorkflow", "spiffworkflow", "formJsonSchemaFilename", "dueIn", "timeDuration",
+            "bpmn_name", "Exception", "Traceback", "ValidationException", "task_spec")
+
+
+def readable(text: str) -> None:
+    found = [word for word in INTERNAL if word in text]
+    assert not found, (found, text[:2000])
+
+
+def test_modeler_panel_speaks_the_owner_s_language(owner, page, login, demo):
+    _, vid = owner
+    open_modeler(page, login, demo, vid)
+    panel = page.get_by_test_id("panel")
+    for element in ("review_draft", "assess_slr", "flow_draft_accepted_to_approve_agreement",
+                    "next_review_due"):
+        pick(page, element)
+        page.get_by_test_id("panel").get_by_text("Engine", exact=True).wait_for()
+        readable(panel.inner_text())
+    assert "Timer (after a duration)" in panel.inner_text()
+    readable(page.locator("body").inner_text())
+
+
+def test_library_and_migration_pages_speak_the_owner_s_language(app, owner):
+    from engine.instances import start_instance
+
+    from .test_diagrams_web import tiny
+
+    client, _ = owner
+    services = app.extensions["slm"]
+    v1 = client.post("/diagrams/deploy?name=tiny.bpmn", data=tiny(),
+                     content_type="application/xml").get_json()["versions"][0]
+    with services.sessions() as s:
+        start_instance(services.engine, s, "tiny", actor="owner",
+                       now=__import__("datetime").datetime(2026, 3, 2, 8))
+        s.commit()
+    v2 = deploy_json(client, tiny("Draft it"), "Renamed").get_json()
+    assert v2.get("valid"), v2
+    v1_id = int(v1["url"].rsplit("/", 1)[1])
+    v2_id = int(v2["versions"][0]["url"].rsplit("/", 1)[1])
+    moved = client.post(f"/diagrams/{v1_id}/migrate", follow_redirects=True, data={
+        "csrf_token": client.environ_base["HTTP_X_CSRFTOKEN"], "target": v2_id})
+    html = moved.get_data(as_text=True)
+    assert "which changed (name)" in html
+    readable(html)
+    readable(client.get("/diagrams").get_data(as_text=True))
+    readable(client.get(f"/diagrams/{v2_id}/diff").get_data(as_text=True))

@@ -45,7 +45,7 @@ def test_each_changed_property_old_to_new():
         "calc lane: Customer -> Service Level Manager",
         "svc parameter to: a -> b",
         "calc script: x = 1 -> x = 2",
-        'wait timer (timeDuration): "PT1H" -> "PT2H"',
+        'wait timer (after a duration): "PT1H" -> "PT2H"',
         "f condition: x > 1 -> x > 2",
     }
     assert diff.marks() == {"added": [], "removed": [], "changed": ["calc", "f", "svc", "wait"]}

@@ -15,6 +15,8 @@ SPIFF = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 #: Spiff property names -> words
 _PROPERTY_WORDS = {"formJsonSchemaFilename": "form", "dueIn": "due in"}
 _TIMERS = ("timeDuration", "timeDate", "timeCycle")
+_TIMER_WORDS = {"timeDuration": "timer (after a duration)", "timeDate": "timer (at a date)",
+                "timeCycle": "timer (repeating)"}
 #: children that only repeat what flows and lanes say
 _REFS = {"incoming", "outgoing", "flowNodeRef"}
 #: BPMN element kinds -> words
@@ -112,7 +114,7 @@ def properties(el, lanes: dict[str, str]) -> dict[str, str]:
         for kind in _TIMERS:
             found = timer.find(f"{{{BPMN}}}{kind}")
             if found is not None:
-                props[f"timer ({kind})"] = _text(found)
+                props[_TIMER_WORDS[kind]] = _text(found)
     for attr, words in (("sourceRef", "from"), ("targetRef", "to"), ("default", "default flow"),
                         ("calledElement", "called process"), ("attachedToRef", "attached to")):
         if el.get(attr):

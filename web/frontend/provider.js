@@ -11,6 +11,8 @@ import { spiffAccess, timerDefinition } from "./spiff";
 import { durationInWords, timerInWords } from "./words";
 import { TryEntry } from "./try";
 
+export const TIMER_WORDS = { timeDuration: "Timer (after a duration)", timeDate: "Timer (at a date)",
+                             timeCycle: "Timer (repeating)" };
 const TASKS = ["bpmn:UserTask", "bpmn:ServiceTask", "bpmn:ScriptTask", "bpmn:ManualTask"];
 
 function useSpiff() {
@@ -86,7 +88,7 @@ function Timer({ element, id }) {
   const expr = timer[kind] ? timer[kind].body : "";
   const words = timerInWords(expr, kind);
   return TextFieldEntry({
-    element, id, label: "Timer (" + kind + ")", debounce: useService("debounceInput"),
+    element, id, label: TIMER_WORDS[kind], debounce: useService("debounceInput"),
     description: words ? "In words: " + words + " (" + expr.replace(/["']/g, "") + ")"
       : "Quote an ISO 8601 value (\"PT1H\", \"R3/PT1H\") or name a value in the task data",
     getValue: () => (timer[kind] ? timer[kind].body : ""),
