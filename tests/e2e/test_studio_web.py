@@ -245,6 +245,8 @@ def test_form_preview_renders_with_the_task_renderer_and_names_problems(owner):
         ({"schema": CHECK_FORM, "ui": {"nope": {}}}, "names the field 'nope'"),
         ({"schema": CHECK_FORM, "ui": {"note": {"ui:widget": "dial"}}}, "is not understood"),
         ({"schema": "text"}, "must be a JSON object"),
+        ({"schema": {"type": "object", "properties": {"a": True}},
+          "ui": {"a": {"ui:widget": "textarea"}}}, "has no schema of its own"),
     ]:
         answer = client.post("/diagrams/forms/preview", json=payload)
         assert answer.status_code == 200
@@ -252,6 +254,25 @@ def test_form_preview_renders_with_the_task_renderer_and_names_problems(owner):
         assert any(message in p for p in answer.get_json()["problems"]), answer.get_json()
     assert client.post("/diagrams/forms/preview", data="x", content_type="text/plain"
                        ).status_code == 400
+
+
+def test_forms_sent_with_a_diagram_are_checked_and_bad_ones_store_nothing(app, owner):
+    client, _ = owner
+    for forms, message in [
+        ({"../x.schema.json": {"schema": CHECK_FORM}}, "must end in .schema.json"),
+        ({"x.schema.json": {"schema": "no"}}, "send its schema as a JSON object"),
+        ({"x.schema.json": {"schema": CHECK_FORM, "ui": {"zz": {}}}}, "names the field 'zz'"),
+        ([1], "must be an object"),
+    ]:
+        answer = deploy_json(client, SHORTER, "note", forms)
+        assert answer.status_code == 400 and message in answer.get_json()["error"], forms
+    # a form made in the browser that is not a usable schema: a problem at the task
+    bad = SHORTER.replace(b'value="review_draft.schema.json"', b'value="mine.schema.json"')
+    answer = deploy_json(client, bad, "note", {"mine.schema.json": {"schema": {"type": "array"}}})
+    assert answer.status_code == 422
+    assert "must describe an object" in json.dumps(answer.get_json())
+    with app.extensions["slm"].sessions() as s:
+        assert len(s.execute(select(ProcessVersion)).all()) == 1
 
 
 def test_try_runs_in_the_sandbox_and_answers_in_words(owner):

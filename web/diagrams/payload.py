@@ -52,6 +52,9 @@ def fold_ui(schema: dict, ui: dict) -> tuple[dict, list[str]]:
         if key not in props:
             problems.append(f"the ui schema names the field {key!r}, which the form does not have")
             continue
+        if not isinstance(props[key], dict):
+            problems.append(f"the field {key!r} has no schema of its own to lay out")
+            continue
         if not isinstance(options, dict):
             problems.append(f"the ui schema of {key!r} must be a JSON object")
             continue
