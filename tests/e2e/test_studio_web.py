@@ -166,6 +166,18 @@ def test_owner_zooms_makes_a_form_tries_a_condition_deploys_and_reads_the_diff(
     assert big["width"] > small["width"] and big["height"] > small["height"]
     page.keyboard.press("Escape")
     assert page.get_by_role("button", name="Whole window").get_attribute("aria-pressed") == "false"
+    # the keyboard: on the canvas, Ctrl + zooms in and Ctrl Z undoes
+    page.get_by_test_id("canvas").click(position={"x": 400, "y": 60})
+    page.keyboard.press("Control+Equal")
+    assert zoom(page) > fitted * 1.05
+    name = "window.slmModeler.get('elementRegistry').get('review_draft').businessObject.name"
+    page.evaluate("""() => { const m = window.slmModeler; m.get('modeling').updateProperties(
+        m.get('elementRegistry').get('review_draft'), {name: 'Renamed'}); }""")
+    assert page.evaluate(name) == "Renamed"
+    page.get_by_test_id("canvas").click(position={"x": 400, "y": 60})
+    page.keyboard.press("Control+z")
+    assert page.evaluate(name) == "Review the SLA draft"
+    page.get_by_role("button", name="Fit").click()
     # a new user task with a new form made in the form editor
     task_id = page.evaluate(ADD_TASK, ["bpmn:UserTask", True, "Check the draft"])
     panel = page.get_by_test_id("panel")
