@@ -23,7 +23,13 @@ node_modules: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch node_modules
 
-install: $(STAMP) node_modules
+# The modeler's bundle (bpmn-js, its properties panel, minimap, auto layout and our
+# web/frontend/ modules), built by esbuild from npm into web/static/build/ (git-ignored).
+BUNDLE  := web/static/build/modeler.js
+$(BUNDLE): node_modules package.json $(wildcard web/frontend/*.js)
+	npm run build
+
+install: $(STAMP) node_modules $(BUNDLE)
 
 # Debian packages: Chromium for the browser tests (never a browser download, never
 # `playwright install`), and npm if the machine has none. Only when missing.
@@ -56,4 +62,4 @@ bench: install
 	$(BIN)/python bench/engine.py
 
 clean:
-	rm -rf $(VENV) instance test-output node_modules
+	rm -rf $(VENV) instance test-output node_modules web/static/build

@@ -27,5 +27,6 @@ PUBLIC_MODULES = frozenset({
     "schema",     # migrations of the database schema
     "sealer",     # seals appended audit events into the hash chain
     "tasks",      # claim, assign and complete human tasks
+    "trial",      # try a script, condition or timer on sample data (the modeler)
     "xmlsafe",    # the hardened XML parser
 })

@@ -20,6 +20,9 @@ from .timer_events import use_engine_timers
 from .validation import FormLoader, check_document, check_specs, parse_problem
 from .xmlsafe import DEFAULT_MAX_BYTES, parse_xml
 
+#: the longest change note stored with a version
+MAX_NOTE = 500
+
 
 @dataclass
 class DeployResult:
@@ -93,12 +96,18 @@ def content_hash(data: bytes, forms: dict) -> str:
 
 def deploy(session: Session, data: bytes, name: str, *, registry: HandlerRegistry, known_lanes,
            form_loader: FormLoader, actor: str, now: datetime,
-           max_bytes: int = DEFAULT_MAX_BYTES) -> list[DeployResult]:
+           max_bytes: int = DEFAULT_MAX_BYTES, note: str = "") -> list[DeployResult]:
     """Check and store one BPMN file; one result per executable process.
+
+    ``note`` (why the change was made, at most MAX_NOTE characters) is stored with each new
+    version and in its ``version_deployed`` audit event.
 
     Identical content yields ``created=False`` and stores nothing. Flushes only:
     the caller commits (or rolls back on DeployError, which stores nothing).
     """
+    note = " ".join((note or "").split())
+    if len(note) > MAX_NOTE:
+        raise DeployError([Problem(name, f"the change note is longer than {MAX_NOTE} characters")])
     checked = check_diagram(data, name, registry=registry, known_lanes=known_lanes,
                             form_loader=form_loader, max_bytes=max_bytes)
     text = data.decode("utf-8")
@@ -121,12 +130,12 @@ def deploy(session: Session, data: bytes, name: str, *, registry: HandlerRegistr
             bpmn_xml=text, spec_json=dumps_spec(proc.spec, proc.subprocess_specs),
             # unsorted: a form shows its fields in the order the author wrote them
             forms_json=json.dumps(proc.forms), filename=name,
-            deployed_by=actor, deployed_at=as_utc(now))
+            deployed_by=actor, deployed_at=as_utc(now), note=note)
         session.add(row)
         session.flush()
         trail.add("version_deployed", at=as_utc(now), actor=actor, process_id=proc.process_id,
                   version=number, data={"content_hash": digest, "file": name,
-                                        "forms": sorted(proc.forms)})
+                                        "forms": sorted(proc.forms), "note": note})
         results.append(DeployResult(proc.process_id, number, True, row.id))
     trail.flush(session)
     return results

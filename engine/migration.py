@@ -53,11 +53,28 @@ def _blockers(diff) -> list[str]:
             changes -= _STRUCTURE
             if changes:
                 reasons.append(f"the instance waits at element {_element(task)}, which changed "
-                               f"({', '.join(sorted(changes))})")
+                               f"({_in_words(changes)})")
         elif changes:
             reasons.append(f"the instance has passed element {_element(task)}, which changed "
-                           f"({', '.join(sorted(changes))})")
+                           f"({_in_words(changes)})")
     return reasons
+
+
+#: the workflow library's names of what changed in an element -> words a process owner reads
+_WORDS = {
+    "bpmn_name": "name", "lane": "lane", "documentation": "documentation",
+    "extensions": "engine properties (form, due time, instructions)", "script": "script",
+    "prescript": "script before", "postscript": "script after", "operation_name": "handler",
+    "operation_params": "handler parameters", "cond_task_specs": "conditions",
+    "default_task_spec": "default flow", "event_definition": "event", "inputs": "incoming flows",
+    "outputs": "outgoing flows", "data_input_associations": "data mapping",
+    "data_output_associations": "data mapping", "io_specification": "data inputs and outputs",
+    "manual": "manual", "cancel_activity": "interrupting",
+}
+
+
+def _in_words(changes) -> str:
+    return ", ".join(sorted({_WORDS.get(c, "other details") for c in changes}))
 
 
 def _waiting(task) -> bool:
@@ -90,8 +107,8 @@ def migrate_instance(engine: Engine, session: Session, instance_id: int,
     if target is None:
         raise NotFoundError(f"process version {target_version_id} does not exist")
     if target.process_id != row.process_id:
-        raise MigrationRefused(f"version {target_version_id} belongs to process "
-                               f"{target.process_id!r}, not {row.process_id!r}")
+        raise MigrationRefused(f"version {target.version} belongs to process "
+                               f"{target.process_id}, not {row.process_id}")
     loaded = engine.load(session, instance_id, actor=actor, now=now)
     old = loaded.version
     if loaded.status != "running":
@@ -106,7 +123,7 @@ def migrate_instance(engine: Engine, session: Session, instance_id: int,
     reasons = _blockers(top)
     for sp_id, sp_diff in subs.items():
         if sp_diff is None:
-            reasons.append(f"called process {wf.subprocesses[sp_id].spec.name!r} "
+            reasons.append(f"called process {wf.subprocesses[sp_id].spec.name} "
                            "is missing in the new version")
         else:
             reasons.extend(_blockers(sp_diff))

@@ -43,6 +43,8 @@ class ProcessVersion(Base):
     filename: Mapped[str] = mapped_column(String(255), default="")
     deployed_by: Mapped[str] = mapped_column(String(120))
     deployed_at: Mapped[datetime] = mapped_column(DateTime)
+    #: why the version was made, as its author wrote it when deploying
+    note: Mapped[str] = mapped_column(String(500), default="", server_default="")
 
 
 class ProcessInstance(Base):

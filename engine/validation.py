@@ -102,12 +102,21 @@ def _check_flows(container) -> list[Problem]:
     return problems
 
 
+#: the parser's own wording -> words a process owner reads
+_PLAIN = {
+    "A Service Task must have an operator": "the service task has no handler: choose one "
+                                            "in its Engine properties",
+}
+
+
 def parse_problem(exc: Exception, fallback: str) -> Problem:
+    """A parse failure as a problem at its element, in plain words (no exception names)."""
     if isinstance(exc, ValidationException):
-        return Problem(exc.id or fallback, str(exc.args[0]) if exc.args else str(exc))
+        text = str(exc.args[0]) if exc.args else str(exc)
+        return Problem(exc.id or fallback, _PLAIN.get(text, text))
     if isinstance(exc, SpiffWorkflowException):
         return Problem(fallback, str(exc))
-    return Problem(fallback, f"{type(exc).__name__}: {exc}")
+    return Problem(fallback, f"the diagram cannot be read here: {exc}")
 
 
 def check_specs(specs: Iterable, *, registry: HandlerRegistry, known_lanes: Iterable[str],
@@ -144,7 +153,8 @@ def _check_user_task(task_spec, eid, lanes, form_loader, forms_out) -> list[Prob
     props = properties(task_spec)
     form = props.get(FORM_PROPERTY)
     if not form:
-        problems.append(Problem(eid, f"user task names no form (property {FORM_PROPERTY})"))
+        problems.append(Problem(eid, "the user task has no form: choose or make one in its "
+                                     "Engine properties"))
     elif form not in forms_out:
         raw = form_loader(form)
         if raw is None:
@@ -164,7 +174,8 @@ def _check_user_task(task_spec, eid, lanes, form_loader, forms_out) -> list[Prob
         try:
             TimerEventDefinition.parse_iso_duration(due)
         except Exception:
-            problems.append(Problem(eid, f"{DUE_PROPERTY} {due!r} is not an ISO 8601 duration"))
+            problems.append(Problem(eid, f"the due time \"{due}\" is not an ISO 8601 duration "
+                                         "(e.g. P3D for three days)"))
     return problems
 
 

@@ -92,7 +92,7 @@ def test_invalid_diagram_shows_problems_per_element_and_deploys_nothing(app, own
     by_element: dict[str, str] = {}
     for p in answer["problems"]:
         by_element[p["element_id"]] = by_element.get(p["element_id"], "") + p["message"] + "\n"
-    assert "must have an operator" in by_element["no_handler"], answer
+    assert "the service task has no handler" in by_element["no_handler"], answer
     assert "not in a lane" in by_element["no_lane"], answer
     refused = post(client, "deploy", INVALID)
     assert refused.status_code == 422 and refused.get_json()["valid"] is False
@@ -160,24 +160,36 @@ def test_owner_adds_a_user_task_validates_and_deploys_version_2(app, owner, page
     task_id = page.evaluate(ADD_TASK, ["bpmn:UserTask", True, "Check the draft"])
     panel = page.get_by_test_id("panel")
     assert "Lane (role): Service Level Manager" in panel.get_by_test_id("lane").inner_text()
-    panel.get_by_label("Form").select_option("review_draft.schema.json")
-    panel.get_by_label("Due in").fill("P2D")
-    panel.get_by_label("Due in").press("Tab")
+    panel.get_by_label("Form", exact=True).select_option("review_draft.schema.json")
+    panel.get_by_label("Due in", exact=True).fill("P2D")
+    panel.get_by_label("Due in", exact=True).press("Tab")
+    panel.get_by_text("In words: 2 days (P2D)").wait_for()
     page.get_by_role("button", name="Validate").click()
     status = page.get_by_test_id("status")
     status.get_by_text("No problems").wait_for()
     assert page.get_by_test_id("problems").locator("li").count() == 0
     assert versions(app) == 1
+    page.get_by_role("button", name="Deploy").click()  # without a note: asked for one
+    status.get_by_text("Write a change note first").wait_for()
+    assert versions(app) == 1
+    page.get_by_label("Change note").fill("A check of the draft before review")
     page.get_by_role("button", name="Deploy").click()
-    status.get_by_role("link", name="sla_agreement version 2 deployed").click()
-    page.get_by_text("0 running, 0 completed, 0 in error").wait_for()
+    # the modeler opens the new version, with a link to what changed
+    crumbs = page.get_by_role("navigation", name="breadcrumb")
+    crumbs.get_by_role("link", name="SLA agreement version 2").wait_for()
+    page.locator("#modeler[data-state=ready]").wait_for()
+    assert "A check of the draft before review" in page.get_by_test_id("version-note").inner_text()
+    page.get_by_role("link", name="What changed since version 1").click()
+    assert "A check of the draft before review" in page.get_by_test_id("new-note").inner_text()
     page.goto("/diagrams")
     rows = page.get_by_test_id("process-sla_agreement").get_by_test_id("version-row")
     assert rows.count() == 2 and "current" in rows.first.inner_text()
+    assert rows.first.get_by_test_id("note").inner_text() == "A check of the draft before review"
     with app.extensions["slm"].sessions() as s:
         v2 = s.execute(select(ProcessVersion).where(ProcessVersion.version == 2)).scalar_one()
         assert f'id="{task_id}"' in v2.bpmn_xml and "review_draft.schema.json" in v2.bpmn_xml
         assert v2.deployed_by == demo.users["Process Owner"].username
+        assert v2.note == "A check of the draft before review"
 
 
 def test_invalid_edit_shows_problems_at_the_elements_and_deploys_nothing(
@@ -193,8 +205,9 @@ def test_invalid_edit_shows_problems_at_the_elements_and_deploys_nothing(
         page.locator(f"[data-problem-for='{element}']").wait_for()
         assert page.locator(f"[data-element-id='{element}'].slm-problem").count() == 1
     listed = page.get_by_test_id("problems").inner_text()
-    assert f"{service}: A Service Task must have an operator" in listed
+    assert f"{service}: the service task has no handler: choose one in its Engine" in listed
     assert f"{user}: user task is not in a lane" in listed
+    page.get_by_label("Change note").fill("Two new steps")
     page.get_by_role("button", name="Deploy").click()
     page.get_by_test_id("status").get_by_text("Not deployed").wait_for()
     assert versions(app) == 1
@@ -207,6 +220,7 @@ def test_hostile_upload_is_refused_with_a_clear_message(app, owner, page, login,
         {"name": "evil.bpmn", "mimeType": "application/xml", "buffer": HOSTILE}])
     page.get_by_test_id("status").get_by_text(
         "The file was refused: DOCTYPE and entity declarations are not allowed").wait_for()
+    assert "The diagram open before is unchanged" in page.get_by_test_id("status").inner_text()
     # the diagram in the modeler is still the one opened
     assert page.evaluate("!!window.slmModeler.get('elementRegistry').get('review_draft')")
     assert versions(app) == 1
@@ -288,7 +302,7 @@ def test_moving_running_instances_to_a_newer_version(app, owner, demo):
     refused = client.post(f"/diagrams/{v2_id}/migrate", follow_redirects=True,
                           data={"csrf_token": token, "target": v3_id}).get_data(as_text=True)
     assert "0 of 1 running instances moved." in refused
-    assert "the instance waits at element draft (Draft), which changed" in refused
+    assert "the instance waits at element draft (Draft), which changed (name)" in refused
     with services.sessions() as s:
         assert s.get(ProcessInstance, iid).version_id == v2_id
         events = s.execute(select(AuditEvent.actor, AuditEvent.version).where(
@@ -324,18 +338,19 @@ def test_side_panel_writes_handler_parameters_conditions_and_timers(app, owner, 
     open_modeler(page, login, demo, vid)
     panel = page.get_by_test_id("panel")
     page.evaluate(ADD_TASK, ["bpmn:ServiceTask", True, "Activate it"])
-    panel.get_by_label("Handler").select_option("activate_sla")
+    panel.get_by_label("Handler", exact=True).select_option("activate_sla")
     panel.get_by_label("Parameter sla_id").fill('draft["sla_id"]')
     panel.get_by_label("Parameter sla_id").press("Tab")
     page.evaluate("""id => window.slmModeler.get('selection').select(
         window.slmModeler.get('elementRegistry').get(id))""",
                   "flow_is_customer_specific_to_write_design")
-    panel.get_by_label("Condition").fill('choice["customer_specific"] is True')
-    panel.get_by_label("Condition").press("Tab")
+    panel.get_by_label("Condition", exact=True).fill('choice["customer_specific"] is True')
+    panel.get_by_label("Condition", exact=True).press("Tab")
     page.evaluate("""id => window.slmModeler.get('selection').select(
         window.slmModeler.get('elementRegistry').get(id))""", "next_review_due")
-    panel.get_by_label("Timer (timeDuration)").fill('"PT12H"')
-    panel.get_by_label("Timer (timeDuration)").press("Tab")
+    panel.get_by_label("Timer (after a duration)").fill('"PT12H"')
+    panel.get_by_label("Timer (after a duration)").press("Tab")
+    panel.get_by_text('In words: after 12 hours (PT12H)').wait_for()
     page.get_by_role("button", name="Validate").click()
     page.get_by_test_id("status").get_by_text("No problems").wait_for()
     xml = page.evaluate("window.slmModeler.saveXML().then(r => r.xml)")

@@ -133,6 +133,11 @@ MATRIX = {
     ("diagrams.migrate", "POST"):             (302, 400, 400, 403, 403, 403),
     ("diagrams.validate", "POST"):            (302, 400, 400, 403, 403, 403),
     ("diagrams.deploy_diagram", "POST"):      (302, 400, 400, 403, 403, 403),
+    # issue 15: the process owner's studio
+    ("diagrams.form_preview", "POST"):        (302, 400, 400, 403, 403, 403),
+    ("diagrams.try_expression_view", "POST"): (302, 400, 400, 403, 403, 403),
+    ("diagrams.health", "GET"):               (302, 200, 200, 403, 403, 200),
+    ("diagrams.health_export", "GET"):        (302, 200, 200, 403, 403, 200),
     # audit
     ("audit.index", "GET"):                   (302, 200, 403, 403, 403, 200),
     ("audit.trace", "GET"):                   (302, 200, 200, 403, 403, 200),
@@ -216,6 +221,8 @@ URL_ARGS = {
                                 "with": w.extra["version_id"]},
     "diagrams.download": lambda w: {"version_id": w.extra["version_id"]},
     "diagrams.stats": lambda w: {"version_id": w.extra["version_id"]},
+    "diagrams.health": lambda w: {"version_id": w.extra["version_id"]},
+    "diagrams.health_export": lambda w: {"version_id": w.extra["version_id"]},
     "diagrams.migrate": lambda w: {"version_id": w.extra["version_id"]},
     # audit (the agreed SLA's sla_agreement instance)
     "audit.trace": lambda w: {"instance_id": w.extra["instance_id"]},

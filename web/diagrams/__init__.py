@@ -7,11 +7,8 @@ valid). The JS sends the CSRF token in the X-CSRFToken header.
 """
 from __future__ import annotations
 
-import re
-
 from flask import (
     Blueprint,
-    Response,
     abort,
     current_app,
     flash,
@@ -33,12 +30,13 @@ from ..auth.access import current_actor, roles_required
 from ..downloads import diagram_download
 from ..services import WORKFLOWS
 from .diff import version_diff
+from .payload import SAFE_NAME, loader_with, posted_diagram
 from .queries import element_stats, instance_counts, library, running_instances, versions_of
 
 bp = Blueprint("diagrams", __name__, url_prefix="/diagrams")
 OWNERS = ("Process Owner", "Admin")
 READERS = (*OWNERS, "Auditor")
-_SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._ -]{0,120}\.bpmn$")
+_SAFE_NAME = SAFE_NAME
 
 
 def _version_or_404(version_id: int) -> ProcessVersion:
@@ -106,8 +104,13 @@ def modeler():
     services = current_app.extensions["slm"]
     forms_dir = WORKFLOWS / "forms"
     forms = sorted(p.name for p in forms_dir.glob("*.json")) if forms_dir.is_dir() else []
+    previous = None
+    if row is not None:
+        previous = next((o for o in reversed(versions_of(db_session(), row.process_id))
+                         if o.version < row.version), None)
     return render_template(
-        "diagrams/modeler.html", v=row, forms=forms, handlers=services.engine.registry.describe(),
+        "diagrams/modeler.html", v=row, forms=forms, previous=previous,
+        handlers=services.engine.registry.describe(),
         lanes=list(services.engine.known_lanes),
         name=(row.filename if row is not None and _SAFE_NAME.fullmatch(row.filename or "")
               else "diagram.bpmn"))
@@ -152,18 +155,10 @@ def migrate(version_id: int):
     return redirect(url_for("diagrams.version", version_id=row.id))
 
 
-def _posted_diagram() -> tuple[bytes, str]:
-    data = request.get_data(cache=False)
-    if not data.strip():
-        abort(Response('{"error": "no diagram was sent"}', 400, mimetype="application/json"))
-    name = (request.args.get("name") or "").rsplit("/", 1)[-1]
-    return data, name if _SAFE_NAME.fullmatch(name) else "diagram.bpmn"
-
-
-def _deploy_args() -> dict:
+def _deploy_args(forms: dict) -> dict:
     services = current_app.extensions["slm"]
     return dict(registry=services.engine.registry, known_lanes=services.engine.known_lanes,
-                form_loader=services.form_loader(),
+                form_loader=loader_with(forms, services.form_loader()),
                 max_bytes=services.settings.max_diagram_bytes)
 
 
@@ -174,9 +169,9 @@ def _problems(exc: DeployError) -> list[dict]:
 @bp.post("/validate")
 @roles_required(*OWNERS)
 def validate():
-    data, name = _posted_diagram()
+    data, name, _, forms = posted_diagram()
     try:
-        check_diagram(data, name, **_deploy_args())
+        check_diagram(data, name, **_deploy_args(forms))
     except DeployError as exc:
         return jsonify(valid=False, problems=_problems(exc))
     return jsonify(valid=True, problems=[])
@@ -185,15 +180,21 @@ def validate():
 @bp.post("/deploy")
 @roles_required(*OWNERS)
 def deploy_diagram():
-    data, name = _posted_diagram()
+    data, name, note, forms = posted_diagram()
     session = db_session()
     try:
         results = deploy(session, data, name, actor=current_actor().name, now=utcnow(),
-                         **_deploy_args())
+                         note=note, **_deploy_args(forms))
     except DeployError as exc:
         session.rollback()
         return jsonify(valid=False, problems=_problems(exc)), 422
     session.commit()
     return jsonify(valid=True, problems=[], versions=[
         {"process_id": r.process_id, "version": r.version, "created": r.created,
-         "url": url_for("diagrams.version", version_id=r.version_id)} for r in results])
+         "url": url_for("diagrams.version", version_id=r.version_id),
+         "modeler_url": url_for("diagrams.modeler", version=r.version_id),
+         "diff_url": url_for("diagrams.diff", version_id=r.version_id) if r.version > 1 else None}
+        for r in results])
+
+# their routes join this blueprint
+from . import health_routes, studio  # noqa: E402,F401

@@ -28,7 +28,7 @@ def library(session: Session) -> list[dict]:
     rows = session.execute(
         select(ProcessVersion.id, ProcessVersion.process_id, ProcessVersion.version,
                ProcessVersion.name, ProcessVersion.deployed_by, ProcessVersion.deployed_at,
-               ProcessVersion.content_hash, ProcessVersion.filename)
+               ProcessVersion.content_hash, ProcessVersion.filename, ProcessVersion.note)
         .order_by(ProcessVersion.process_id, ProcessVersion.version.desc())).all()
     counts = instance_counts(session)
     processes: dict[str, dict] = {}
