@@ -30,6 +30,7 @@ from .db import is_sqlite
 from .errors import ConflictError, NotFoundError
 from .models import Incident, ProcessVersion
 from .registry import HandlerRegistry
+from .sandbox_pool import SandboxLimitError
 from .scripting import EngineScriptEngine
 from .serialization import SERIALIZER_VERSION, dumps_state, loads_spec, loads_state
 from .task_index import scan, sync_human_tasks
@@ -274,7 +275,7 @@ class Engine:
                 "condition" if getattr(spec, "cond_task_specs", None) else
                 "script" if getattr(spec, "prescript", None) or getattr(spec, "postscript", None)
                 else "expression")
-        message = f"{kind} failed at {task.task_spec.bpmn_id}: {type(cause).__name__}: {cause}"
+        message = f"{kind} failed at {task.task_spec.bpmn_id}: {_reason(cause, kind)}"
         tb = "".join(traceback.format_exception(exc))
         session.add(Incident(instance_id=loaded.id, task_id=str(task.id),
                              element_id=task.task_spec.bpmn_id or task.task_spec.name,
@@ -283,6 +284,13 @@ class Engine:
                          instance_id=loaded.id, process_id=loaded.version.process_id,
                          version=loaded.version.version, task_id=str(task.id),
                          element_id=task.task_spec.bpmn_id, data={"message": message})
+
+
+def _reason(cause: Exception, kind: str) -> str:
+    """What went wrong, in words for a process owner."""
+    if isinstance(cause, SandboxLimitError):
+        return cause.describe(kind)
+    return f"{getattr(cause, 'type_name', type(cause).__name__)}: {cause}"
 
 
 def _after_commit(session):

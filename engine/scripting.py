@@ -37,9 +37,11 @@ from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScript
 
 from .clock import aware
 from .registry import HandlerContext, HandlerRegistry
+from .sandbox_env import SandboxEnvironment
 from .script_limits import (
     GUARD_NAME,
     GuardingTransformer,
+    MemoryLimitError,
     ScriptSandboxError,
     guarded_lshift,
     guarded_mul,
@@ -146,7 +148,7 @@ def _explain(exc: Exception) -> Exception:
     if isinstance(exc, ImportError) and "__import__" in str(exc):
         return ScriptSandboxError("import statements are not allowed in scripts")
     if isinstance(exc, MemoryError):  # e.g. list(range(10**12)) sizes the list first
-        return ScriptSandboxError("out of memory: the code builds a value far too large")
+        return MemoryLimitError("out of memory: the code builds a value far too large")
     return exc
 
 
@@ -263,12 +265,16 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
 class EngineScriptEngine(PythonScriptEngine):
     """The script engine set on every loaded workflow.
 
+    Diagram code runs in the sandbox workers (engine.sandbox_env); RestrictedEnvironment
+    above is what each worker runs it with.
+
     It carries the current step's context (session, clock, actor, instance) so that
     timers read the engine's clock and service tasks reach the handler registry.
     """
 
     def __init__(self, registry: HandlerRegistry):
-        super().__init__(environment=RestrictedEnvironment(clock=lambda: self.now))
+        super().__init__(environment=SandboxEnvironment(
+            clock=lambda: self.now, time_limit=lambda: SCRIPT_TIME_LIMIT))
         self.registry = registry
         self.session = None
         self.now: datetime | None = None

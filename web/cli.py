@@ -16,6 +16,7 @@ from engine.audit import chain_head, parse_anchor, verify_chain
 from engine.clock import as_utc, utcnow
 from engine.errors import DeployError, EngineError
 from engine.instances import start_instance
+from engine.sandbox_pool import start_pool
 from handlers import people
 from handlers.ci_import import import_cis_csv
 from handlers.errors import DomainError, ValidationError
@@ -112,6 +113,7 @@ def start(process_id, data, actor, organisation):
 def runner(once, now):
     """Fire due timers: once, or every SLM_RUNNER_INTERVAL seconds until stopped."""
     services = _services()
+    start_pool()  # diagram code runs in these sandbox workers, started before any step
     if once:
         fired = services.run_timers(_when(now))
         click.echo(f"{fired} timers fired")

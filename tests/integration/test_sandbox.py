@@ -298,9 +298,7 @@ def test_runaway_code_becomes_an_incident(diagram, pid, element, kind, last_good
     assert instance(factory, iid).status == "error"
     incident = the_incident(factory, iid)
     assert incident.element_id == element
-    what = "script" if kind == "script" else "expression"
-    assert incident.message == (f"{kind} failed at {element}: ScriptSandboxError: {what} ran "
-                                "longer than 0.05 s (a loop that does not end?)")
+    assert incident.message == f"{kind} failed at {element}: the {kind} ran longer than 0.05 s"
     assert task_data(engine, factory, iid, element) == last_good
     assert_isolated(factory, before, seq, iid)
 
