@@ -290,6 +290,8 @@ def _reason(cause: Exception, kind: str) -> str:
     """What went wrong, in words for a process owner."""
     if isinstance(cause, SandboxLimitError):
         return cause.describe(kind)
+    if getattr(cause, "plain", False):  # written for a process owner already
+        return str(cause)
     return f"{getattr(cause, 'type_name', type(cause).__name__)}: {cause}"
 
 

@@ -91,10 +91,10 @@ class DiagramCodeError(Exception):
 
 
 class _Gone(Exception):
-    """The worker stopped answering (timeout) or died."""
+    """The worker stopped answering (timeout) or died; ``sent``: after it got the request."""
 
-    def __init__(self, timed_out: bool):
-        self.timed_out = timed_out
+    def __init__(self, timed_out: bool, sent: bool = True):
+        self.timed_out, self.sent = timed_out, sent
 
 
 class Worker:
@@ -137,8 +137,8 @@ class Worker:
                 view = view[os.write(self.wfd, view):]
             except BlockingIOError:
                 continue
-            except OSError:
-                raise _Gone(False) from None
+            except OSError:  # it died while idle: the request never reached it
+                raise _Gone(False, sent=len(view) < len(data)) from None
 
     def _read_exact(self, n: int, deadline: float) -> bytes:
         buf = bytearray()
@@ -227,29 +227,29 @@ class SandboxPool:
         payload = pickle.dumps(request, protocol=pickle.HIGHEST_PROTOCOL)
         worker = self._idle.get()
         try:
-            for attempt in (0, 1):
+            for attempt in (0, 1):  # a worker that died while idle is replaced, once
                 try:
+                    if worker.proc.poll() is not None:
+                        raise _Gone(False, sent=False)
                     worker.wait_ready()
-                except _Gone:
+                    raw = worker.call(payload, limit, max_bytes)
+                    break
+                except SandboxLimitError:
                     worker.kill()
                     worker = self._spawn()
-                    if attempt:
-                        raise SandboxLimitError("start") from None
-                    continue
-                break
+                    raise
+                except _Gone as gone:
+                    started = worker.ready
+                    code = worker.kill()
+                    worker = self._spawn()
+                    if not started or not gone.sent:
+                        if attempt:
+                            raise SandboxLimitError("start") from None
+                        continue
+                    if gone.timed_out or code == -signal.SIGXCPU:
+                        raise SandboxLimitError("time", limit) from None
+                    raise SandboxLimitError("crash") from None
             self.evaluations += 1
-            try:
-                raw = worker.call(payload, limit, max_bytes)
-            except SandboxLimitError:
-                worker.kill()
-                worker = self._spawn()
-                raise
-            except _Gone as gone:
-                code = worker.kill()
-                worker = self._spawn()
-                if gone.timed_out or code == -signal.SIGXCPU:
-                    raise SandboxLimitError("time", limit) from None
-                raise SandboxLimitError("crash") from None
             try:
                 answer = decode(raw)
             except CodecError as exc:

@@ -105,8 +105,24 @@ def _warm_up(env) -> None:
     traceback.format_exc()
 
 
+_MEMORY = orjson.dumps({"ok": 0, "limit": "memory"})
+_TIME = orjson.dumps({"ok": 0, "limit": "time"})
+_OUTPUT = orjson.dumps({"ok": 0, "limit": "output"})
+
+
 def _answer(env, request) -> tuple[bytes, bool]:
-    """(answer, retire) for one request; ``retire`` after memory trouble."""
+    """(answer, retire) for one request; ``retire`` after memory trouble.
+
+    The answers to limits are built in advance and sent after the exception (and the
+    frames and values it holds) is gone: a worker out of memory must still be able to say so.
+    """
+    outcome = _run(env, request)
+    if outcome is _MEMORY:
+        return _MEMORY, True
+    return outcome, False
+
+
+def _run(env, request) -> bytes:
     op, source, context, external, now, limit, max_bytes = request
     env.now = now
     scripting.SCRIPT_TIME_LIMIT = limit
@@ -116,22 +132,23 @@ def _answer(env, request) -> tuple[bytes, bool]:
     try:
         if op == "eval":
             value = env.evaluate(source, context, external)
-            return encode({"ok": 1, "value": value}, max_bytes), False
+            return encode({"ok": 1, "value": value}, max_bytes)
         env.execute(source, context, external)
-        return encode({"ok": 1, "data": context}, max_bytes), False
-    except TooLargeError:
-        return orjson.dumps({"ok": 0, "limit": "output"}), False
+        return encode({"ok": 1, "data": context}, max_bytes)
     except (MemoryError, MemoryLimitError):
-        return orjson.dumps({"ok": 0, "limit": "memory"}), True
+        pass
     except TimeLimitError:
-        return orjson.dumps({"ok": 0, "limit": "time"}), False
+        return _TIME
+    except TooLargeError:
+        return _OUTPUT
     except RecursionError:
         return _error("RecursionError", "the code calls itself too deeply, or builds a value "
-                      "nested too deeply"), False
+                      "nested too deeply")
     except CodecError as exc:
-        return _error("ScriptSandboxError", str(exc)), False
+        return _error("ScriptSandboxError", str(exc))
     except Exception as exc:
-        return _error(type(exc).__name__, str(exc), traceback.format_exc()), False
+        return _error(type(exc).__name__, str(exc), traceback.format_exc())
+    return _MEMORY
 
 
 def _error(kind: str, message: str, tb: str = "") -> bytes:
@@ -162,7 +179,7 @@ def main(argv: list[str]) -> int:
         try:
             answer, retire = _answer(env, pickle.loads(frame))
         except MemoryError:
-            answer, retire = orjson.dumps({"ok": 0, "limit": "memory"}), True
+            answer, retire = _MEMORY, True
         _send(answer)
         if retire or _cpu_used() > LIFETIME_CPU / 2:
             return 0

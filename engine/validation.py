@@ -17,15 +17,16 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     DurationTimerEventDefinition,
     TimerEventDefinition,
 )
+from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
 from SpiffWorkflow.bpmn.specs.mixins.script_task import ScriptTask
 from SpiffWorkflow.bpmn.specs.mixins.service_task import ServiceTask
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
+from . import timer_policy
 from .errors import Problem
 from .forms import schema_problems
 from .registry import HandlerRegistry
-from .timer_events import parse_cycle
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 NS = {"bpmn": BPMN_NS}
@@ -130,7 +131,7 @@ def check_specs(specs: Iterable, *, registry: HandlerRegistry, known_lanes: Iter
                     problems.extend(_syntax(expr, "eval", eid, "condition"))
             ev = getattr(task_spec, "event_definition", None)
             if isinstance(ev, TimerEventDefinition):
-                problems.extend(_check_timer(ev, eid))
+                problems.extend(_check_timer(ev, eid, task_spec))
     return problems
 
 
@@ -190,7 +191,7 @@ def _syntax(source: str, mode: str, eid: str, what: str) -> list[Problem]:
     return []
 
 
-def _check_timer(ev, eid) -> list[Problem]:
+def _check_timer(ev, eid, task_spec=None) -> list[Problem]:
     problems = _syntax(ev.expression or "", "eval", eid, "timer expression")
     if problems:
         return problems
@@ -204,15 +205,18 @@ def _check_timer(ev, eid) -> list[Problem]:
         return []  # computed from task data at run time
     if not isinstance(value, str):
         return [Problem(eid, "timer expression must give an ISO 8601 string")]
+    kind = ("repeating interval" if isinstance(ev, CycleTimerEventDefinition)
+            else "duration" if isinstance(ev, DurationTimerEventDefinition) else "date-time")
+    now = datetime.now(UTC)
     try:
         if isinstance(ev, CycleTimerEventDefinition):
-            parse_cycle(value, datetime.now(UTC))
+            timer_policy.cycle(value, now, boundary=isinstance(task_spec, BoundaryEvent))
         elif isinstance(ev, DurationTimerEventDefinition):
-            TimerEventDefinition.parse_iso_duration(value)
+            timer_policy.duration(value, now)
         else:
-            TimerEventDefinition.parse_time_or_duration(value)
-    except Exception:
-        kind = ("repeating interval" if isinstance(ev, CycleTimerEventDefinition)
-                else "duration" if isinstance(ev, DurationTimerEventDefinition) else "date-time")
-        return [Problem(eid, f"timer value {value!r} is not a valid ISO 8601 {kind}")]
+            timer_policy.date_or_duration(value, now)
+    except timer_policy.TimerPolicyError as exc:
+        if "is not an ISO 8601" in str(exc):
+            return [Problem(eid, f"timer value {value!r} is not a valid ISO 8601 {kind}")]
+        return [Problem(eid, f"timer: {exc}")]
     return []
