@@ -65,3 +65,4 @@ def evaluate_safe(code, context: dict, external: dict | None = None):
     """Evaluate code from ``safe_code`` over ``context`` (names not there raise NameError)."""
     names = ChainMap(context, external) if external else context
     return eval(code, _BUILTINS, names)  # noqa: S307 - names, literals and comparisons only
+

@@ -126,7 +126,14 @@ class Worker:
         return self._read_frame(deadline, max_bytes)
 
     def _write(self, data: bytes, deadline: float) -> None:
-        view = memoryview(data)
+        try:  # a request fits the pipe's buffer, usually: no poll needed
+            view = memoryview(data)[os.write(self.wfd, data):]
+        except BlockingIOError:
+            view = memoryview(data)
+        except OSError:  # it died while idle: the request never reached it
+            raise _Gone(False, sent=False) from None
+        if not view:
+            return
         poller = select.poll()
         poller.register(self.wfd, select.POLLOUT)
         while view:
@@ -140,25 +147,31 @@ class Worker:
             except OSError:  # it died while idle: the request never reached it
                 raise _Gone(False, sent=len(view) < len(data)) from None
 
-    def _read_exact(self, n: int, deadline: float) -> bytes:
+    def _read_frame(self, deadline: float, max_bytes: int) -> bytes:
+        """One answer: a length, then that many bytes (usually one read for both)."""
         buf = bytearray()
+        need, length = _HEADER.size, None
         poller = select.poll()
         poller.register(self.rfd, select.POLLIN)
-        while len(buf) < n:
-            left = deadline - time.monotonic()
-            if left <= 0 or not poller.poll(left * 1000):
-                raise _Gone(True)
-            chunk = os.read(self.rfd, min(n - len(buf), 1 << 20))
-            if not chunk:
-                raise _Gone(False)
-            buf += chunk
-        return bytes(buf)
-
-    def _read_frame(self, deadline: float, max_bytes: int) -> bytes:
-        (length,) = _HEADER.unpack(self._read_exact(_HEADER.size, deadline))
-        if length > max_bytes:
-            raise SandboxLimitError("output", max_bytes)
-        return self._read_exact(length, deadline)
+        while True:
+            while len(buf) < need:
+                left = deadline - time.monotonic()
+                if left <= 0 or not poller.poll(left * 1000):
+                    raise _Gone(True)
+                want = (1 << 16) if length is None else min(need - len(buf), 1 << 20)
+                chunk = os.read(self.rfd, want)
+                if not chunk:
+                    raise _Gone(False)
+                buf += chunk
+            if length is not None:
+                break
+            (length,) = _HEADER.unpack_from(buf)
+            if length > max_bytes:
+                raise SandboxLimitError("output", max_bytes)
+            need = _HEADER.size + length
+        if len(buf) != need:  # more than one answer to one request: not our worker's way
+            raise _Gone(False)
+        return bytes(buf[_HEADER.size:])
 
     def kill(self) -> int | None:
         """Kill the process (if alive) and return how it ended."""
@@ -191,7 +204,8 @@ class SandboxPool:
     def __init__(self, size: int, memory_mb: int):
         self.pid = os.getpid()
         self.size, self.memory_mb = size, memory_mb
-        self._idle: queue.Queue[Worker] = queue.Queue()
+        # last in, first out: the worker that answered last is awake and warm
+        self._idle: queue.LifoQueue[Worker] = queue.LifoQueue()
         self._all: list[Worker] = []
         self._lock = threading.Lock()
         self.evaluations = 0

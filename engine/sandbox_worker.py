@@ -50,14 +50,28 @@ class _Sink:
         pass
 
 
-def _read_exact(n: int) -> bytes | None:
-    buf = bytearray()
-    while len(buf) < n:
-        chunk = os.read(0, n - len(buf))
-        if not chunk:
-            return None
-        buf += chunk
-    return bytes(buf)
+class _Reader:
+    """Frames from fd 0, read in as few system calls as possible."""
+
+    def __init__(self):
+        self.buf = bytearray()
+
+    def _fill(self) -> bool:
+        chunk = os.read(0, 1 << 16)
+        self.buf += chunk
+        return bool(chunk)
+
+    def frame(self) -> bytes | None:
+        while len(self.buf) < _HEADER.size:
+            if not self._fill():
+                return None
+        (length,) = _HEADER.unpack_from(self.buf)
+        while len(self.buf) < _HEADER.size + length:
+            if not self._fill():
+                return None
+        frame = bytes(self.buf[_HEADER.size:_HEADER.size + length])
+        del self.buf[:_HEADER.size + length]
+        return frame
 
 
 def _send(payload: bytes) -> None:
@@ -169,11 +183,9 @@ def main(argv: list[str]) -> int:
     _warm_up(env)
     lock_down(memory_bytes)
     _send(b"ready")
+    reader = _Reader()
     while True:
-        header = _read_exact(_HEADER.size)
-        if header is None:
-            return 0
-        frame = _read_exact(_HEADER.unpack(header)[0])
+        frame = reader.frame()
         if frame is None:
             return 0
         try:
