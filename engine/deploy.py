@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from .audit import AuditTrail
 from .clock import as_utc
+from .diagram_limits import check_shape, parse_deep
 from .errors import DeployError, Problem
 from .models import ProcessVersion
 from .registry import HandlerRegistry
@@ -49,11 +50,24 @@ def check_diagram(data: bytes, name: str, *, registry: HandlerRegistry, known_la
     problems = check_document(root, name)
     if problems and problems[0].element_id == name:
         raise DeployError(problems)
+    problems.extend(check_shape(root, name))
+    if any(p.element_id == name for p in problems):  # too large to hand to the parser
+        raise DeployError(_unique(problems))
+    checked = parse_deep(lambda: _parse(root, name, problems, registry, known_lanes,
+                                        form_loader))
+    if problems:
+        raise DeployError(_unique(problems))
+    return checked
+
+
+def _parse(root, name, problems, registry, known_lanes, form_loader) -> list[CheckedProcess]:
+    """SpiffWorkflow's parser and the checks on its specs; adds to ``problems``."""
     parser = SpiffBpmnParser()
     try:
         parser.add_bpmn_xml(root, filename=name)
     except Exception as exc:  # Spiff raises a variety of errors on broken models
-        raise DeployError(problems + [parse_problem(exc, name)]) from None
+        problems.append(parse_problem(exc, name))
+        return []
     checked = []
     for pid in parser.get_process_ids():
         try:
@@ -69,8 +83,6 @@ def check_diagram(data: bytes, name: str, *, registry: HandlerRegistry, known_la
                                     known_lanes=known_lanes, form_loader=form_loader,
                                     forms_out=forms))
         checked.append(CheckedProcess(pid, spec.description or pid, spec, subs, forms))
-    if problems:
-        raise DeployError(_unique(problems))
     return checked
 
 

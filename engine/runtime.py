@@ -33,6 +33,7 @@ from .registry import HandlerRegistry
 from .sandbox_pool import SandboxLimitError
 from .scripting import EngineScriptEngine
 from .serialization import SERIALIZER_VERSION, dumps_state, loads_spec, loads_state
+from .step_limits import StepGuard, check_state_size
 from .task_index import scan, sync_human_tasks
 from .timer_events import waiting_timers
 
@@ -174,7 +175,9 @@ class Engine:
         sync_human_tasks(session, loaded, ready, completed_task_ids)
         self._sync_timers(session, loaded)
         status = "error" if errored else ("completed" if wf.is_completed() else "running")
-        values = dict(v_state=dumps_state(wf), v_revision=loaded.revision + 1, v_status=status,
+        state = dumps_state(wf)
+        check_state_size(state, loaded.id)
+        values = dict(v_state=state, v_revision=loaded.revision + 1, v_status=status,
                       v_updated_at=now, v_timers=json.dumps(loaded.timers),
                       v_serializer_version=SERIALIZER_VERSION, iid=loaded.id,
                       rev=loaded.revision)
@@ -219,6 +222,7 @@ class Engine:
         everything that succeeded. Returns False when an incident was raised.
         """
         current: dict = {}
+        guard = StepGuard()
 
         def will(task):
             spec = task.task_spec
@@ -227,8 +231,11 @@ class Engine:
             # Only tasks that run diagram code can change data; snapshot just those.
             current.update(task=task, data=copy.deepcopy(task.data) if runs_code else None,
                            sp=session.begin_nested() if isinstance(spec, ServiceTask) else None)
+            guard.before(task)
 
         def did(task):
+            if current.get("data") is not None:
+                guard.after(task)
             sp = current.get("sp")
             if sp is not None:
                 sp.commit()

@@ -33,11 +33,11 @@ def encode(value, max_bytes: int | None = None) -> bytes:
     """``value`` as bytes for ``decode``; raises CodecError for anything else, and
     TooLargeError (before building the bytes) when it would take more than ``max_bytes``."""
     if max_bytes is not None:
-        _measure(value, max_bytes)
+        measure(value, max_bytes)
     return orjson.dumps(_enc(value))
 
 
-def _measure(value, budget: int) -> None:
+def measure(value, budget: int) -> None:
     stack, left = [value], budget
     while stack:
         v = stack.pop()

@@ -103,12 +103,39 @@ def _check_flows(container) -> list[Problem]:
     return problems
 
 
+#: SpiffWorkflow's wording -> what a process owner reads
+_PARSER_WORDS = (
+    ("perhaps a form has the same ID", "a sequence flow from here leads to an element that is "
+                                       "not in this process"),
+    ("Multiple outgoing flows are not supported", "has more than one outgoing flow; only "
+                                                  "gateways may split the flow"),
+    ("No start event found", "the process has no start event"),
+    ("no support implemented for this task type", "this kind of element is not supported"),
+    ("Duplicate process ID", "two processes have the same id"),
+    ("must contain an End event", "the subprocess has no end event"),
+    ("is not executable", "the process is not executable"),
+)
+_REPR = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]*(Error|Exception)\((.*)\)\.?\s*$", re.S)
+
+
+def plain_parser_message(text: str) -> str:
+    """SpiffWorkflow's message without its internal wording or Python reprs."""
+    for needle, words in _PARSER_WORDS:
+        if needle.lower() in text.lower():
+            return words
+    match = _REPR.match(text.strip())
+    if match:  # "%r" of an exception the parser did not expect
+        return "this element could not be read by the BPMN parser"
+    return re.sub(r"\s*\((None|'[^']*')\)\s*$", "", text).strip() or "cannot be read"
+
+
 def parse_problem(exc: Exception, fallback: str) -> Problem:
     if isinstance(exc, ValidationException):
-        return Problem(exc.id or fallback, str(exc.args[0]) if exc.args else str(exc))
+        text = str(exc.args[0]) if exc.args else str(exc)
+        return Problem(exc.id or fallback, plain_parser_message(text))
     if isinstance(exc, SpiffWorkflowException):
-        return Problem(fallback, str(exc))
-    return Problem(fallback, f"{type(exc).__name__}: {exc}")
+        return Problem(fallback, plain_parser_message(str(exc)))
+    return Problem(fallback, "this diagram could not be read by the BPMN parser")
 
 
 def check_specs(specs: Iterable, *, registry: HandlerRegistry, known_lanes: Iterable[str],
@@ -125,6 +152,10 @@ def check_specs(specs: Iterable, *, registry: HandlerRegistry, known_lanes: Iter
                 problems.extend(_check_service_task(task_spec, eid, registry))
             elif isinstance(task_spec, ScriptTask):
                 problems.extend(_syntax(task_spec.script or "", "exec", eid, "script"))
+            for attr, what in (("prescript", "pre-script"), ("postscript", "post-script")):
+                code = getattr(task_spec, attr, None)
+                if code:
+                    problems.extend(_syntax(code, "exec", eid, what))
             for cond, _target in getattr(task_spec, "cond_task_specs", None) or []:
                 expr = cond if isinstance(cond, str) else (getattr(cond, "args", None) or [None])[0]
                 if isinstance(expr, str):
@@ -184,11 +215,33 @@ def _check_service_task(task_spec, eid, registry) -> list[Problem]:
 
 
 def _syntax(source: str, mode: str, eid: str, what: str) -> list[Problem]:
+    """Syntax errors, and code the sandbox would refuse (imports, names and attributes
+    starting with an underscore), each with its line."""
     try:
-        ast.parse(source.strip() if mode == "eval" else source, mode=mode)
+        tree = ast.parse(source.strip() if mode == "eval" else source, mode=mode)
     except SyntaxError as exc:
         return [Problem(eid, f"{what} has a syntax error on line {exc.lineno}: {exc.msg}")]
-    return []
+    except (ValueError, RecursionError, MemoryError):
+        return [Problem(eid, f"{what} cannot be read (too deeply nested or not text)")]
+    problems = []
+    for node in ast.walk(tree):
+        reason = _refused(node)
+        if reason:
+            problems.append(Problem(eid, f"{what}, line {node.lineno}: {reason}"))
+            if len(problems) >= 10:
+                break
+    return problems
+
+
+def _refused(node) -> str | None:
+    if isinstance(node, ast.Import | ast.ImportFrom):
+        return "imports are not allowed in diagram code"
+    name = (node.id if isinstance(node, ast.Name) else node.attr
+            if isinstance(node, ast.Attribute) else node.name
+            if isinstance(node, ast.FunctionDef) else None)
+    if name and name.startswith("_") and name != "_":  # a lone _ is a throwaway name
+        return f"{name!r} starts with an underscore, which diagram code may not use"
+    return None
 
 
 def _check_timer(ev, eid, task_spec=None) -> list[Problem]:

@@ -19,10 +19,15 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 import pytest
+from conftest import T0
+from sqlalchemy import func, select
 from test_sandbox import HEADER, gateway_diagram, instance, script_diagram, start, the_incident
 
 from engine import scripting
 from engine.audit import verify_chain
+from engine.deploy import deploy
+from engine.errors import DeployError
+from engine.models import ProcessVersion
 from engine.sandbox_pool import get_pool
 
 LIMIT = 1.0
@@ -95,24 +100,29 @@ SCRIPTS = {
     "int-digits": ("x = int('9' * 100000)", ["ValueError", "integer string conversion"]),
     "date-overflow": ("x = datetime.max + timedelta(days=1)", ["OverflowError"]),
     # escapes
-    "subclasses": ("x = ().__class__.__bases__[0].__subclasses__()", ['"__subclasses__"']),
-    "code-object": ("f = (lambda: 1).__code__", ['"__code__"']),
-    "method-self": ("x = [].append.__self__", ['"__self__"']),
-    "type-mro": ("x = type(1).mro()[1].__subclasses__()", ['"__subclasses__"']),
     "breakpoint": ("breakpoint()", ['"breakpoint" is a reserved name']),
     "input": ("x = input()", ["'input' is not available to scripts"]),
     "exit": ("exit()", ["'exit' is not available to scripts"]),
-    "import": ("import os", ["import statements are not allowed"]),
-    "from-builtins": ("from builtins import open", ["import statements are not allowed"]),
     "class": ("class A:\n    pass", ["class definitions are not allowed"]),
-    "underscore-name": ("_x = 1", ['"_x" is an invalid variable name']),
     "vars": ("x = vars()", ["'vars' is not available to scripts"]),
     "compile": ("x = compile('1', 'f', 'eval')", ["'compile' is not available to scripts"]),
     "dir": ("x = dir()", ["NameError", "'dir' is not defined"]),
     "generator-frame": ("def g():\n    yield 1\nx = g()\ny = x.gi_frame",
                         ['"gi_frame" is a restricted name']),
     "format-escape": ("x = '{0.__class__}'.format(1)", ["format*() methods of `str`"]),
-    "dunder-method": ("x = (1).__add__", ['"__add__"']),
+    "format-map": ("x = '{a.real}'.format_map({'a': 1})", ["format*() methods of `str`"]),
+    "getattr": ("x = getattr(amount, 'real')", ["'getattr' is not available to scripts"]),
+    "type-class": ("x = type('A', (), {})", ["NameError", "'type' is not defined"]),
+    "strptime-import": ("x = datetime.strptime('2026', '%Y')", ["needs an import"]),
+    # values that cannot be stored, or blow up in C
+    "self-list": limit("x = [1, 2]\nx.append(x)"),
+    "self-dict": limit("x = {}\nx['self'] = x"),
+    "decimal-power": ("x = Decimal(2) ** 10**9", ["Overflow"]),
+    "ordinal": ("x = date.fromordinal(10**9)", ["ValueError", "out of range"]),
+    "min-key": limit("x = min(range(10**12), key=lambda v: -v)"),
+    "dict-comprehension": limit("x = {i: i for i in range(10**7)}"),
+    "nested-lists": limit("x = [[0] * 1000 for _ in range(10**5)]"),
+    "case-copies": limit("x = 'a' * 10**6\ny = x.title() + x.swapcase() + x.upper() + x.lower()"),
 }
 
 CONDITIONS = {
@@ -122,10 +132,10 @@ CONDITIONS = {
     "cond-decimal": limit("int(Decimal('1e9999999')) > 0"),
     "cond-recursion": limit("(lambda f: f(f))(lambda f: f(f))"),
     "cond-bytes": limit("len(bytes(10**9)) > 0"),
-    "cond-dunder": ("amount.__class__ is int", ['"__class__"']),
     "cond-open": ("open('/etc/passwd') is None", ["'open' is not available to scripts"]),
     "cond-power": ("10**100000 > amount", ["would build a number"]),
     "cond-missing-name": ("nobody_set_this > 1", ["NameError", "'nobody_set_this'"]),
+    "cond-getattr": ("getattr(amount, 'real') > 0", ["'getattr' is not available to scripts"]),
 }
 
 
@@ -228,7 +238,7 @@ def test_a_worker_killed_mid_evaluation_is_an_incident_and_replaced(
 def test_audit_verify_passes_after_hostile_code(deploy_file, factory, engine, monkeypatch,
                                                 sqlite_url):
     monkeypatch.setattr(scripting, "SCRIPT_TIME_LIMIT", LIMIT)
-    for case in ("c-sum-of-lists", "format-padding", "two-megabytes", "import"):
+    for case in ("c-sum-of-lists", "format-padding", "two-megabytes", "getattr"):
         kind, _element, source, _expected = CASES[case]
         pid, diagram = _diagram(kind, source)
         deploy_file(f"{pid}.bpmn", diagram)
@@ -251,3 +261,43 @@ def test_time_is_measured_from_outside_the_worker(deploy_file, factory, engine, 
     assert time.monotonic() - began < LIMIT + 1
     assert the_incident(factory, iid).message == (
         "script failed at evil: the script ran longer than 1 s")
+
+
+#: code the sandbox could never run is refused at deploy, naming the element and the line
+REFUSED_AT_DEPLOY = {
+    "import": ("x = 1\nimport os", "script, line 2: imports are not allowed"),
+    "from-import": ("from builtins import open", "script, line 1: imports are not allowed"),
+    "subclasses": ("x = ().__class__.__bases__[0].__subclasses__()",
+                   "script, line 1: '__subclasses__' starts with an underscore"),
+    "code-object": ("x = 1\ny = 2\nf = (lambda: 1).__code__",
+                    "script, line 3: '__code__' starts with an underscore"),
+    "method-self": ("x = [].append.__self__", "'__self__' starts with an underscore"),
+    "underscore-name": ("_x = 1", "script, line 1: '_x' starts with an underscore"),
+    "dunder-import": ("m = __import__('os')", "'__import__' starts with an underscore"),
+    "private-function": ("def _helper():\n    return 1", "'_helper' starts with an underscore"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(REFUSED_AT_DEPLOY))
+def test_code_the_sandbox_refuses_is_refused_at_deploy(case, factory, engine):
+    source, expected = REFUSED_AT_DEPLOY[case]
+    with factory() as s, pytest.raises(DeployError) as info:
+        deploy(s, script_diagram(source), "evil.bpmn", registry=engine.registry,
+               known_lanes=engine.known_lanes, form_loader=lambda _n: None, actor="o",
+               now=T0)
+    problems = info.value.problems
+    assert {p.element_id for p in problems} == {"evil"}, problems
+    assert any(expected in p.message for p in problems), problems
+    with factory() as s:
+        assert s.execute(select(func.count()).select_from(ProcessVersion)).scalar_one() == 0
+
+
+def test_condition_with_underscore_names_is_refused_at_deploy(factory, engine):
+    with factory() as s, pytest.raises(DeployError) as info:
+        deploy(s, gateway_diagram("amount.__class__ is int"), "cond.bpmn",
+               registry=engine.registry, known_lanes=engine.known_lanes,
+               form_loader=lambda _n: None, actor="o", now=T0)
+    [problem] = info.value.problems
+    assert problem.element_id == "route"
+    assert problem.message == ("condition, line 1: '__class__' starts with an underscore, "
+                               "which diagram code may not use")
