@@ -38,6 +38,7 @@ from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScript
 from .clock import aware
 from .registry import HandlerContext, HandlerRegistry
 from .sandbox_env import SandboxEnvironment
+from .sandbox_pool import max_state_bytes
 from .script_limits import (
     GUARD_NAME,
     GuardingTransformer,
@@ -50,6 +51,7 @@ from .script_limits import (
     make_guard,
     make_range,
 )
+from .step_limits import StepLimitError
 
 FORBIDDEN_NAMES = {
     "open", "eval", "exec", "compile", "__import__", "globals", "locals", "vars",
@@ -301,6 +303,10 @@ class EngineScriptEngine(PythonScriptEngine):
             kind = type(result).__name__
             raise TypeError(f"handler {operation_name!r} returned {kind}, not a dict")
         text = json.dumps(result, default=_json_default)
+        limit = max_state_bytes()
+        if len(text) > limit:
+            raise StepLimitError(f"the task data written here would take more than {limit:,} "
+                                 "bytes (SLM_MAX_STATE_BYTES); nothing of it was stored")
         if self.on_handler_run is not None:
             self.on_handler_run(task, operation_name, params, json.loads(text))
         return text

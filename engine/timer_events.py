@@ -26,6 +26,15 @@ def engine_now(task) -> datetime:
     return aware(now) if now is not None else datetime.now(UTC)
 
 
+def _on(task, fn, *args):
+    """``fn(*args)``; a TimerPolicyError names ``task`` (the incident is the timer's)."""
+    try:
+        return fn(*args)
+    except timer_policy.TimerPolicyError as exc:
+        exc.task = task
+        raise
+
+
 def parse_cycle(expression: str, now: datetime, boundary: bool = False):
     """(cycles, first due, interval) of an ISO 8601 repeating interval, relative to ``now``
     (engine.timer_policy refuses what the engine does not run)."""
@@ -36,9 +45,9 @@ class EngineTimeDate(TimeDateEventDefinition):
     def has_fired(self, my_task):
         value = my_task._get_internal_data("event_value")
         if value is None:
-            value = timer_policy.text_of(
-                my_task.workflow.script_engine.evaluate(my_task, self.expression))
-            timer_policy.date_or_duration(value, engine_now(my_task))
+            value = _on(my_task, timer_policy.text_of,
+                        my_task.workflow.script_engine.evaluate(my_task, self.expression))
+            _on(my_task, timer_policy.date_or_duration, value, engine_now(my_task))
             my_task._set_internal_data(event_value=value)
         if TimerEventDefinition.parse_time_or_duration(value) <= engine_now(my_task):
             my_task._set_internal_data(event_fired=True)
@@ -50,9 +59,9 @@ class EngineDuration(DurationTimerEventDefinition):
         value = my_task._get_internal_data("event_value")
         now = engine_now(my_task)
         if value is None:
-            expression = timer_policy.text_of(
-                my_task.workflow.script_engine.evaluate(my_task, self.expression))
-            value = (now + timer_policy.duration(expression, now)).isoformat()
+            expression = _on(my_task, timer_policy.text_of,
+                             my_task.workflow.script_engine.evaluate(my_task, self.expression))
+            value = (now + _on(my_task, timer_policy.duration, expression, now)).isoformat()
             my_task._set_internal_data(event_value=value)
         if TimerEventDefinition.get_datetime(value) <= now:
             my_task._set_internal_data(event_fired=True)
@@ -67,10 +76,10 @@ class EngineCycle(CycleTimerEventDefinition):
         value = my_task._get_internal_data("event_value")
         now = engine_now(my_task)
         if value is None:
-            expression = timer_policy.text_of(
-                my_task.workflow.script_engine.evaluate(my_task, self.expression))
+            expression = _on(my_task, timer_policy.text_of,
+                             my_task.workflow.script_engine.evaluate(my_task, self.expression))
             boundary = isinstance(my_task.task_spec, BoundaryEvent)
-            cycles, start, duration = parse_cycle(expression, now, boundary)
+            cycles, start, duration = _on(my_task, parse_cycle, expression, now, boundary)
             value = {"cycles": cycles, "next": start.isoformat(),
                      "duration": duration.total_seconds()}
         ready = False
