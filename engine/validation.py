@@ -25,6 +25,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 
 from . import timer_policy
 from .errors import Problem
+from .form_rules import MAX_FORM_BYTES
 from .forms import schema_problems
 from .registry import HandlerRegistry
 
@@ -181,9 +182,14 @@ def _check_user_task(task_spec, eid, lanes, form_loader, forms_out) -> list[Prob
         raw = form_loader(form)
         if raw is None:
             problems.append(Problem(eid, f"form file {form!r} not found"))
+        elif len(raw) > MAX_FORM_BYTES:
+            problems.append(Problem(eid, f"form file {form!r} is larger than "
+                                         f"{MAX_FORM_BYTES // 1024} KB"))
         else:
             try:
                 schema = json.loads(raw)
+            except RecursionError:
+                problems.append(Problem(eid, f"form file {form!r} is nested too deeply"))
             except (ValueError, UnicodeDecodeError) as exc:
                 problems.append(Problem(eid, f"form file {form!r} is not valid JSON: {exc}"))
             else:
