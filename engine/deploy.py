@@ -18,7 +18,13 @@ from .models import ProcessVersion
 from .registry import HandlerRegistry
 from .serialization import dumps_spec
 from .timer_events import use_engine_timers
-from .validation import FormLoader, check_document, check_specs, parse_problem
+from .validation import (
+    FormLoader,
+    check_document,
+    check_specs,
+    parse_problem,
+    xml_code_problems,
+)
 from .xmlsafe import DEFAULT_MAX_BYTES, parse_xml
 
 
@@ -67,6 +73,7 @@ def _parse(root, name, problems, registry, known_lanes, form_loader) -> list[Che
         parser.add_bpmn_xml(root, filename=name)
     except Exception as exc:  # Spiff raises a variety of errors on broken models
         problems.append(parse_problem(exc, name))
+        problems.extend(xml_code_problems(root))
         return []
     checked = []
     for pid in parser.get_process_ids():
@@ -75,6 +82,7 @@ def _parse(root, name, problems, registry, known_lanes, form_loader) -> list[Che
             subs = parser.get_subprocess_specs(pid)
         except Exception as exc:
             problems.append(parse_problem(exc, pid))
+            problems.extend(xml_code_problems(root))
             continue
         missing = [k for k, v in subs.items() if v is None]
         problems.extend(Problem(pid, f"called process {k!r} is not in this file") for k in missing)

@@ -139,6 +139,36 @@ def parse_problem(exc: Exception, fallback: str) -> Problem:
     return Problem(fallback, "this diagram could not be read by the BPMN parser")
 
 
+SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
+
+
+def xml_code_problems(root) -> list[Problem]:
+    """The code checks of check_specs, read from the XML: used when SpiffWorkflow's parser
+    stops at another problem, so that the author still sees every problem at once."""
+    b, sp = f"{{{BPMN_NS}}}", f"{{{SPIFF_NS}}}"
+    problems: list[Problem] = []
+    for task in root.iter(b + "scriptTask"):
+        script = task.find(b + "script")
+        if script is not None and script.text:
+            problems.extend(_syntax(script.text, "exec", task.get("id"), "script"))
+    for tag, what in (("preScript", "pre-script"), ("postScript", "post-script")):
+        for code in root.iter(sp + tag):
+            owner = code.getparent().getparent() if code.getparent() is not None else None
+            if code.text and owner is not None:
+                problems.extend(_syntax(code.text, "exec", owner.get("id"), what))
+    for flow in root.iter(b + "sequenceFlow"):
+        cond = flow.find(b + "conditionExpression")
+        if cond is not None and cond.text:
+            problems.extend(_syntax(cond.text, "eval", flow.get("sourceRef"), "condition"))
+    for tag in ("timeDuration", "timeDate", "timeCycle"):
+        for expr in root.iter(b + tag):
+            event = expr.getparent().getparent() if expr.getparent() is not None else None
+            if expr.text and event is not None:
+                problems.extend(_syntax(expr.text, "eval", event.get("id"),
+                                        "timer expression"))
+    return problems
+
+
 def check_specs(specs: Iterable, *, registry: HandlerRegistry, known_lanes: Iterable[str],
                 form_loader: FormLoader, forms_out: dict) -> list[Problem]:
     """Semantic checks on parsed specs; fills ``forms_out`` with the schemas found."""

@@ -202,3 +202,17 @@ def test_parser_problems_come_with_our_own_in_plain_words(refused):
                               "flow", "a sequence flow from here leads to an element that is "
                               "not in this process")
     assert not any("perhaps" in m or "(None)" in m or "Error(" in m for m in problems.values())
+
+
+def test_code_problems_are_listed_even_when_the_parser_stops(refused):
+    """The parser stops at t1's two outgoing flows; the import in t2's script and the
+    underscore name in the timer-free chain's last script are still reported."""
+    data = chain(3).replace(
+        b'<bpmn:outgoing>f2</bpmn:outgoing>',
+        b'<bpmn:outgoing>f2</bpmn:outgoing><bpmn:outgoing>fx</bpmn:outgoing>', 1).replace(
+        b"</bpmn:process>",
+        b'<bpmn:sequenceFlow id="fx" sourceRef="t1" targetRef="end"/></bpmn:process>').replace(
+        b"<bpmn:script>step = 2</bpmn:script>", b"<bpmn:script>import os</bpmn:script>")
+    problems = refused(data)
+    assert "t1" in problems
+    assert problems["t2"] == "script, line 1: imports are not allowed in diagram code"
