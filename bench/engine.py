@@ -15,6 +15,12 @@ gateway, end) through the same work per instance:
   (human task id read from ``human_task`` in the same transaction) and
   ``engine.runner.run_due(now=T0+2h)``, which claims and fires the timer.
 
+The engine runs diagram code with isolation on, as in production: the script goes to a
+sandbox worker process (engine.sandbox_pool, started before the warm-up), while the
+condition ``size == "big"`` and the service parameter qualify for in-process evaluation
+(engine.safe_expr). ``sandbox_us_per_evaluation`` is the median round trip of the bench's
+script to a worker, measured on its own after the rounds.
+
 An extra contender, ``engine-reload``, is the engine with its live-workflow cache switched
 off (``cache_size=0``): every step deserializes the stored state, as happens when another
 worker process served the previous step.
@@ -46,12 +52,18 @@ import pstats  # noqa: E402
 import statistics  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
+import time  # noqa: E402
 
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer  # noqa: E402
+from SpiffWorkflow.bpmn.specs.mixins.script_task import ScriptTask  # noqa: E402
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG  # noqa: E402
+
+from engine.sandbox_env import SandboxEnvironment  # noqa: E402
+from engine.sandbox_pool import get_pool, start_pool  # noqa: E402
 
 sys.path.append(str(_HERE))  # after the root: engine_contenders, never engine.py itself
 from engine_contenders import (  # noqa: E402
+    START_DATA,
     STEPS,
     Bare,
     EngineRun,
@@ -94,6 +106,23 @@ def profile_engine(contender: EngineRun, n: int, sort_keys=("cumulative", "totti
     return buf.getvalue()
 
 
+def sandbox_round_trip(script: str, n: int = 2000) -> float:
+    """Median microseconds of one evaluation of ``script`` in a sandbox worker."""
+    env = SandboxEnvironment(clock=lambda: None, time_limit=lambda: 2.0)
+    times = []
+    for _ in range(n):
+        data = {**START_DATA, "computed": {"value": 42}}
+        t = time.perf_counter()
+        env.execute(script, data)
+        times.append(time.perf_counter() - t)
+    return statistics.median(times) * 1e6
+
+
+def bench_script(bare) -> str:
+    [spec] = [t for t in bare.spec.task_specs.values() if isinstance(t, ScriptTask)]
+    return spec.script
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     ap.add_argument("--n", type=int, default=300, help="measured instances per contender")
@@ -112,6 +141,7 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
 
     registry = make_registry()
+    start_pool()
     with tempfile.TemporaryDirectory(prefix="slm-bench-") as tmp:
         bare = Bare(registry)
         eng = EngineRun("engine", registry, tmp, batch_timers=args.batch_timers)
@@ -134,8 +164,12 @@ def main(argv=None) -> int:
                 run_round(c, k, times[c.name])
             done += k
             r += 1
+        evaluations = get_pool().evaluations
         for c in contenders[1:]:  # statements and commits, off the clock
             c.count(args.count_n)
+        per_instance = ((get_pool().evaluations - evaluations)
+                        / (args.count_n * len(contenders[1:])))
+        sandbox_us = sandbox_round_trip(bench_script(bare))
 
         summary = {name: summarize(t, 0) for name, t in times.items()}
         cpu = {name: summarize(t, 1) for name, t in times.items()}
@@ -144,7 +178,8 @@ def main(argv=None) -> int:
         spiff_full = len(BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
                          .serialize_json(bare.last).encode())
 
-        report = render(args, summary, cpu, contenders, states, by_step, spiff_full, r)
+        report = render(args, summary, cpu, contenders, states, by_step, spiff_full, r,
+                        sandbox_us, per_instance)
         print(report)
 
         e, b = summary["engine"]["median"], summary["bare"]["median"]
@@ -156,6 +191,8 @@ def main(argv=None) -> int:
             "engine_ms_per_instance": ms(e),
             "bare_ms_per_instance": ms(b),
             "ratio": round(e / b, 2),
+            "sandbox_us_per_evaluation": round(sandbox_us, 1),
+            "sandbox_evaluations_per_instance": round(per_instance, 2),
             "engine_steps_ms": {s: ms(v) for s, v in summary["engine"]["steps"].items()},
             "engine_cpu_ms_per_instance": ms(cpu["engine"]["median"]),
             "bare_cpu_ms_per_instance": ms(cpu["bare"]["median"]),
@@ -182,7 +219,8 @@ def main(argv=None) -> int:
     return 0
 
 
-def render(args, summary, cpu, contenders, states, by_step, spiff_full, rounds) -> str:
+def render(args, summary, cpu, contenders, states, by_step, spiff_full, rounds,
+           sandbox_us, per_instance) -> str:
     lines = [
         f"Engine benchmark: {args.n} instances per contender in {rounds} alternating rounds "
         f"(warm-up {args.warmup}); timers fired "
@@ -228,6 +266,8 @@ def render(args, summary, cpu, contenders, states, by_step, spiff_full, rounds) 
             f"{k} {v}" for k, v in by_step.items()),
         f"Spiff's own serializer (spec included), completed bare workflow: {spiff_full} bytes",
         "",
+        f"sandbox: {sandbox_us:.1f} us per evaluation in a worker, "
+        f"{per_instance:.2f} evaluations per instance",
         f"targets: ratio <= 3.0 -> {summary['engine']['median'] / b:.2f}; "
         f"state <= 8192 B -> {states['engine']['avg']:.0f}",
     ]

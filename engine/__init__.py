@@ -24,6 +24,7 @@ PUBLIC_MODULES = frozenset({
     "registry",   # the handler registry type
     "runner",     # due-work runners (timers)
     "runtime",    # the Engine
+    "sandbox_pool",  # the sandbox worker processes (started with the web app and runners)
     "schema",     # migrations of the database schema
     "sealer",     # seals appended audit events into the hash chain
     "tasks",      # claim, assign and complete human tasks

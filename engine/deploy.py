@@ -12,12 +12,19 @@ from sqlalchemy.orm import Session
 
 from .audit import AuditTrail
 from .clock import as_utc
+from .diagram_limits import check_shape, parse_deep
 from .errors import DeployError, Problem
 from .models import ProcessVersion
 from .registry import HandlerRegistry
 from .serialization import dumps_spec
 from .timer_events import use_engine_timers
-from .validation import FormLoader, check_document, check_specs, parse_problem
+from .validation import (
+    FormLoader,
+    check_document,
+    check_specs,
+    parse_problem,
+    xml_code_problems,
+)
 from .xmlsafe import DEFAULT_MAX_BYTES, parse_xml
 
 #: the longest change note stored with a version
@@ -52,11 +59,25 @@ def check_diagram(data: bytes, name: str, *, registry: HandlerRegistry, known_la
     problems = check_document(root, name)
     if problems and problems[0].element_id == name:
         raise DeployError(problems)
+    problems.extend(check_shape(root, name))
+    if any(p.element_id == name for p in problems):  # too large to hand to the parser
+        raise DeployError(_unique(problems))
+    checked = parse_deep(lambda: _parse(root, name, problems, registry, known_lanes,
+                                        form_loader))
+    if problems:
+        raise DeployError(_unique(problems))
+    return checked
+
+
+def _parse(root, name, problems, registry, known_lanes, form_loader) -> list[CheckedProcess]:
+    """SpiffWorkflow's parser and the checks on its specs; adds to ``problems``."""
     parser = SpiffBpmnParser()
     try:
         parser.add_bpmn_xml(root, filename=name)
     except Exception as exc:  # Spiff raises a variety of errors on broken models
-        raise DeployError(problems + [parse_problem(exc, name)]) from None
+        problems.append(parse_problem(exc, name))
+        problems.extend(xml_code_problems(root))
+        return []
     checked = []
     for pid in parser.get_process_ids():
         try:
@@ -64,6 +85,7 @@ def check_diagram(data: bytes, name: str, *, registry: HandlerRegistry, known_la
             subs = parser.get_subprocess_specs(pid)
         except Exception as exc:
             problems.append(parse_problem(exc, pid))
+            problems.extend(xml_code_problems(root))
             continue
         missing = [k for k, v in subs.items() if v is None]
         problems.extend(Problem(pid, f"called process {k!r} is not in this file") for k in missing)
@@ -72,8 +94,6 @@ def check_diagram(data: bytes, name: str, *, registry: HandlerRegistry, known_la
                                     known_lanes=known_lanes, form_loader=form_loader,
                                     forms_out=forms))
         checked.append(CheckedProcess(pid, spec.description or pid, spec, subs, forms))
-    if problems:
-        raise DeployError(_unique(problems))
     return checked
 
 

@@ -5,14 +5,19 @@ import math
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
+from referencing.exceptions import Unresolvable
 
 from .errors import FormValidationError
+from .form_rules import form_validator, rule_problems
 
 
 def schema_problems(schema) -> list[str]:
     """Why ``schema`` is not a usable form schema (empty list when it is)."""
     if not isinstance(schema, dict):
         return ["a form schema must be a JSON object"]
+    broken = rule_problems(schema)
+    if any("nested more than" in p for p in broken):
+        return broken  # too deep to check against the meta-schema
     try:
         Draft202012Validator.check_schema(schema)
     except SchemaError as exc:
@@ -20,7 +25,7 @@ def schema_problems(schema) -> list[str]:
         return [f"invalid JSON Schema at {where}: {exc.message}"]
     if schema.get("type", "object") != "object":
         return ["a form schema must describe an object (type: object)"]
-    return []
+    return broken
 
 
 def resolve_schema(schema: dict | None, data: dict) -> dict | None:
@@ -73,7 +78,13 @@ def validate_form(schema: dict | None, data, validator=None) -> None:
     if validator is None:
         validator = _validator(schema)
     errors: dict[str, list[str]] = {}
-    for err in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.path))):
+    try:
+        found = sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.path)))
+    except Unresolvable:  # a form deployed before references were checked
+        raise FormValidationError({"": [
+            "this form refers to a schema outside itself, which is never fetched; ask the "
+            "process owner to deploy a corrected form"]}) from None
+    for err in found:
         errors.setdefault(field_path(err), []).append(err.message)
     if errors:
         raise FormValidationError(errors)
@@ -92,8 +103,8 @@ def non_finite_fields(data, path: str = "") -> list[str]:
     return [found for sub, value in items for found in non_finite_fields(value, sub)]
 
 
-def _validator(schema: dict) -> Draft202012Validator:
-    return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+def _validator(schema: dict):
+    return form_validator(schema)
 
 
 def _is_dynamic(node) -> bool:

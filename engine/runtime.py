@@ -32,8 +32,10 @@ from .db import is_sqlite
 from .errors import ConflictError, NotFoundError
 from .models import Incident, ProcessVersion
 from .registry import HandlerRegistry
+from .sandbox_pool import SandboxLimitError
 from .scripting import EngineScriptEngine
 from .serialization import SERIALIZER_VERSION, dumps_state, loads_spec, loads_state
+from .step_limits import StepGuard, check_state_size
 from .task_index import scan, sync_human_tasks
 from .timer_events import waiting_timers
 
@@ -202,7 +204,9 @@ class Engine:
         sync_human_tasks(session, loaded, ready, completed_task_ids)
         self._sync_timers(session, loaded)
         status = "error" if errored else ("completed" if wf.is_completed() else "running")
-        values = dict(v_state=dumps_state(wf), v_revision=loaded.revision + 1, v_status=status,
+        state = dumps_state(wf)
+        check_state_size(state, loaded.id)
+        values = dict(v_state=state, v_revision=loaded.revision + 1, v_status=status,
                       v_updated_at=now, v_timers=json.dumps(loaded.timers),
                       v_serializer_version=SERIALIZER_VERSION, iid=loaded.id,
                       rev=loaded.revision)
@@ -249,6 +253,7 @@ class Engine:
         everything that succeeded. Returns False when an incident was raised.
         """
         current: dict = {}
+        guard = StepGuard()
 
         def will(task):
             spec = task.task_spec
@@ -257,8 +262,11 @@ class Engine:
             # Only tasks that run diagram code can change data; snapshot just those.
             current.update(task=task, data=copy.deepcopy(task.data) if runs_code else None,
                            sp=session.begin_nested() if isinstance(spec, ServiceTask) else None)
+            guard.before(task)
 
         def did(task):
+            if current.get("data") is not None:
+                guard.after(task)
             sp = current.get("sp")
             if sp is not None:
                 sp.commit()
@@ -305,7 +313,7 @@ class Engine:
                 "condition" if getattr(spec, "cond_task_specs", None) else
                 "script" if getattr(spec, "prescript", None) or getattr(spec, "postscript", None)
                 else "expression")
-        message = f"{kind} failed at {task.task_spec.bpmn_id}: {type(cause).__name__}: {cause}"
+        message = f"{kind} failed at {task.task_spec.bpmn_id}: {_reason(cause, kind)}"
         tb = "".join(traceback.format_exception(exc))
         session.add(Incident(instance_id=loaded.id, task_id=str(task.id),
                              element_id=task.task_spec.bpmn_id or task.task_spec.name,
@@ -314,6 +322,15 @@ class Engine:
                          instance_id=loaded.id, process_id=loaded.version.process_id,
                          version=loaded.version.version, task_id=str(task.id),
                          element_id=task.task_spec.bpmn_id, data={"message": message})
+
+
+def _reason(cause: Exception, kind: str) -> str:
+    """What went wrong, in words for a process owner."""
+    if isinstance(cause, SandboxLimitError):
+        return cause.describe(kind)
+    if getattr(cause, "plain", False):  # written for a process owner already
+        return str(cause)
+    return f"{getattr(cause, 'type_name', type(cause).__name__)}: {cause}"
 
 
 def _after_commit(session):

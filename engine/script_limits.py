@@ -21,6 +21,14 @@ class ScriptSandboxError(Exception):
     """A script or expression tried something the sandbox does not allow."""
 
 
+class TimeLimitError(ScriptSandboxError):
+    """Diagram code ran longer than its time limit."""
+
+
+class MemoryLimitError(ScriptSandboxError):
+    """Diagram code needed more memory than it may use."""
+
+
 #: longest str/bytes/list/tuple that ``*`` may build
 MAX_SEQUENCE_LENGTH = 1_000_000
 #: largest int (in bits) that ``*``, ``**``, ``pow`` and ``<<`` may build (~30,000 digits)
@@ -43,7 +51,7 @@ def make_guard(limit: float, what: str):
 
     def guard():
         if now() > deadline:
-            raise ScriptSandboxError(
+            raise TimeLimitError(
                 f"{what} ran longer than {limit:g} s (a loop that does not end?)")
         return True
 

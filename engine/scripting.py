@@ -37,9 +37,12 @@ from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScript
 
 from .clock import aware
 from .registry import HandlerContext, HandlerRegistry
+from .sandbox_env import SandboxEnvironment
+from .sandbox_pool import max_state_bytes
 from .script_limits import (
     GUARD_NAME,
     GuardingTransformer,
+    MemoryLimitError,
     ScriptSandboxError,
     guarded_lshift,
     guarded_mul,
@@ -48,6 +51,7 @@ from .script_limits import (
     make_guard,
     make_range,
 )
+from .step_limits import StepLimitError
 
 FORBIDDEN_NAMES = {
     "open", "eval", "exec", "compile", "__import__", "globals", "locals", "vars",
@@ -146,7 +150,7 @@ def _explain(exc: Exception) -> Exception:
     if isinstance(exc, ImportError) and "__import__" in str(exc):
         return ScriptSandboxError("import statements are not allowed in scripts")
     if isinstance(exc, MemoryError):  # e.g. list(range(10**12)) sizes the list first
-        return ScriptSandboxError("out of memory: the code builds a value far too large")
+        return MemoryLimitError("out of memory: the code builds a value far too large")
     return exc
 
 
@@ -263,12 +267,16 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
 class EngineScriptEngine(PythonScriptEngine):
     """The script engine set on every loaded workflow.
 
+    Diagram code runs in the sandbox workers (engine.sandbox_env); RestrictedEnvironment
+    above is what each worker runs it with.
+
     It carries the current step's context (session, clock, actor, instance) so that
     timers read the engine's clock and service tasks reach the handler registry.
     """
 
     def __init__(self, registry: HandlerRegistry):
-        super().__init__(environment=RestrictedEnvironment(clock=lambda: self.now))
+        super().__init__(environment=SandboxEnvironment(
+            clock=lambda: self.now, time_limit=lambda: SCRIPT_TIME_LIMIT))
         self.registry = registry
         self.session = None
         self.now: datetime | None = None
@@ -295,6 +303,10 @@ class EngineScriptEngine(PythonScriptEngine):
             kind = type(result).__name__
             raise TypeError(f"handler {operation_name!r} returned {kind}, not a dict")
         text = json.dumps(result, default=_json_default)
+        limit = max_state_bytes()
+        if len(text) > limit:
+            raise StepLimitError(f"the task data written here would take more than {limit:,} "
+                                 "bytes (SLM_MAX_STATE_BYTES); nothing of it was stored")
         if self.on_handler_run is not None:
             self.on_handler_run(task, operation_name, params, json.loads(text))
         return text

@@ -14,8 +14,10 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     TimeDateEventDefinition,
     TimerEventDefinition,
 )
+from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
 from SpiffWorkflow.util.task import TaskState
 
+from . import timer_policy
 from .clock import as_utc, aware
 
 
@@ -24,22 +26,28 @@ def engine_now(task) -> datetime:
     return aware(now) if now is not None else datetime.now(UTC)
 
 
-def parse_cycle(expression: str, now: datetime):
-    """(cycles, first due, interval) of an ISO 8601 repeating interval, relative to ``now``."""
-    parts = expression.upper().replace("--", "/").strip("R").split("/")
-    if len(parts) == 2 and parts[1].startswith("P"):
-        cycles = int(parts[0]) if parts[0] else -1
-        duration = TimerEventDefinition.get_timedelta_from_start(
-            TimerEventDefinition.parse_iso_duration(parts[1]), now)
-        return cycles, now + duration, duration
-    return TimerEventDefinition.parse_iso_recurring_interval(expression)
+def _on(task, fn, *args):
+    """``fn(*args)``; a TimerPolicyError names ``task`` (the incident is the timer's)."""
+    try:
+        return fn(*args)
+    except timer_policy.TimerPolicyError as exc:
+        exc.task = task
+        raise
+
+
+def parse_cycle(expression: str, now: datetime, boundary: bool = False):
+    """(cycles, first due, interval) of an ISO 8601 repeating interval, relative to ``now``
+    (engine.timer_policy refuses what the engine does not run)."""
+    return timer_policy.cycle(expression, now, boundary)
 
 
 class EngineTimeDate(TimeDateEventDefinition):
     def has_fired(self, my_task):
         value = my_task._get_internal_data("event_value")
         if value is None:
-            value = my_task.workflow.script_engine.evaluate(my_task, self.expression)
+            value = _on(my_task, timer_policy.text_of,
+                        my_task.workflow.script_engine.evaluate(my_task, self.expression))
+            _on(my_task, timer_policy.date_or_duration, value, engine_now(my_task))
             my_task._set_internal_data(event_value=value)
         if TimerEventDefinition.parse_time_or_duration(value) <= engine_now(my_task):
             my_task._set_internal_data(event_fired=True)
@@ -51,9 +59,9 @@ class EngineDuration(DurationTimerEventDefinition):
         value = my_task._get_internal_data("event_value")
         now = engine_now(my_task)
         if value is None:
-            expression = my_task.workflow.script_engine.evaluate(my_task, self.expression)
-            parsed = TimerEventDefinition.parse_iso_duration(expression)
-            value = (now + TimerEventDefinition.get_timedelta_from_start(parsed, now)).isoformat()
+            expression = _on(my_task, timer_policy.text_of,
+                             my_task.workflow.script_engine.evaluate(my_task, self.expression))
+            value = (now + _on(my_task, timer_policy.duration, expression, now)).isoformat()
             my_task._set_internal_data(event_value=value)
         if TimerEventDefinition.get_datetime(value) <= now:
             my_task._set_internal_data(event_fired=True)
@@ -61,19 +69,26 @@ class EngineDuration(DurationTimerEventDefinition):
 
 
 class EngineCycle(CycleTimerEventDefinition):
+    """A cycle timer on the engine's clock. A late timer fires once and then waits for its
+    next occurrence after ``now``: the occurrences it missed are skipped, not fired."""
+
     def cycle_complete(self, my_task):
         value = my_task._get_internal_data("event_value")
         now = engine_now(my_task)
         if value is None:
-            expression = my_task.workflow.script_engine.evaluate(my_task, self.expression)
-            cycles, start, duration = parse_cycle(expression, now)
+            expression = _on(my_task, timer_policy.text_of,
+                             my_task.workflow.script_engine.evaluate(my_task, self.expression))
+            boundary = isinstance(my_task.task_spec, BoundaryEvent)
+            cycles, start, duration = _on(my_task, parse_cycle, expression, now, boundary)
             value = {"cycles": cycles, "next": start.isoformat(),
                      "duration": duration.total_seconds()}
         ready = False
         if value["cycles"] != 0:
             nxt = datetime.fromisoformat(value["next"])
             if nxt <= now:
-                value["next"] = (nxt + timedelta(seconds=value["duration"])).isoformat()
+                step = timedelta(seconds=value["duration"])
+                missed = (now - nxt) // step
+                value["next"] = (nxt + (missed + 1) * step).isoformat()
                 value["cycles"] -= 1
                 ready = True
         else:

@@ -1,10 +1,10 @@
 """Trying a script, condition or timer expression on sample task data, before deploying.
 
 ``try_expression`` is the one function the web layer calls (the modeler's "Try it"). It runs
-the code in the engine's sandbox (engine.scripting.RestrictedEnvironment, the same checks as
-a running step) on a copy of the sample data and answers in words a process owner reads:
-the value, the data after a script, when a timer fires, or what went wrong. When script
-evaluation moves elsewhere (e.g. worker processes), only this function changes.
+the code exactly as a running step does (engine.sandbox_env: the sandbox worker processes,
+under their limits; only trivially safe expressions in this process) on a copy of the sample
+data and answers in words a process owner reads: the value, the data after a script, when a
+timer fires, or what went wrong.
 """
 from __future__ import annotations
 
@@ -15,7 +15,9 @@ from datetime import datetime
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
 from .clock import as_utc
-from .scripting import RestrictedEnvironment, ScriptSandboxError
+from .sandbox_env import SandboxEnvironment
+from .sandbox_pool import DiagramCodeError, SandboxLimitError
+from .scripting import ScriptSandboxError, script_time_limit
 from .timer_events import parse_cycle
 
 KINDS = ("condition", "script", "timer")
@@ -35,8 +37,24 @@ def _json(value) -> str:
     return json.dumps(value, default=str, ensure_ascii=False, sort_keys=True)
 
 
-def _why(exc: Exception) -> str:
+#: what diagram code raised in a worker, by its type's name -> words
+_RAISED = {"ZeroDivisionError": "division by zero",
+           "KeyError": "the task data has no such entry",
+           "NameError": "a name in the code is not in the task data"}
+
+
+def _why(exc: Exception, kind: str = "code") -> str:
     """A failure in words: no exception class names or Python reprs."""
+    if isinstance(exc, SandboxLimitError):
+        return exc.describe(kind)
+    if isinstance(exc, DiagramCodeError):
+        if exc.type_name in ("NameError", "KeyError") and str(exc):
+            return f"{_RAISED[exc.type_name]}: {exc}"
+        if exc.type_name in _RAISED:
+            return _RAISED[exc.type_name]
+        if exc.type_name in ("TypeError", "ValueError", "IndexError", "AttributeError"):
+            return f"the code cannot run on this data: {exc}"
+        return "the code failed on this data"
     if isinstance(exc, KeyError) and exc.args:
         return f"the task data has no entry {exc.args[0]}"
     if isinstance(exc, NameError):
@@ -92,7 +110,7 @@ def try_expression(kind: str, code: str, data: dict, now: datetime) -> TryResult
     if len(code) > MAX_CODE:
         return TryResult(False, error=f"the {kind} is longer than {MAX_CODE} characters")
     now = as_utc(now).replace(tzinfo=None)
-    env = RestrictedEnvironment(clock=lambda: now)
+    env = SandboxEnvironment(clock=lambda: now, time_limit=script_time_limit)
     context = json.loads(json.dumps(data))
     try:
         if kind == "script":
@@ -109,4 +127,4 @@ def try_expression(kind: str, code: str, data: dict, now: datetime) -> TryResult
             return TryResult(False, error=f"{_json(value)} is not an ISO 8601 duration, "
                                           "date or repeating interval")
     except Exception as exc:  # the sandbox raises what the code raises
-        return TryResult(False, error=_why(exc))
+        return TryResult(False, error=_why(exc, kind))

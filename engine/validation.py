@@ -17,15 +17,17 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     DurationTimerEventDefinition,
     TimerEventDefinition,
 )
+from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
 from SpiffWorkflow.bpmn.specs.mixins.script_task import ScriptTask
 from SpiffWorkflow.bpmn.specs.mixins.service_task import ServiceTask
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
+from . import timer_policy
 from .errors import Problem
+from .form_rules import MAX_FORM_BYTES
 from .forms import schema_problems
 from .registry import HandlerRegistry
-from .timer_events import parse_cycle
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 NS = {"bpmn": BPMN_NS}
@@ -102,21 +104,72 @@ def _check_flows(container) -> list[Problem]:
     return problems
 
 
-#: the parser's own wording -> words a process owner reads
-_PLAIN = {
-    "A Service Task must have an operator": "the service task has no handler: choose one "
-                                            "in its Engine properties",
-}
+#: SpiffWorkflow's wording -> what a process owner reads
+_PARSER_WORDS = (
+    ("perhaps a form has the same ID", "a sequence flow from here leads to an element that is "
+                                       "not in this process"),
+    ("Multiple outgoing flows are not supported", "has more than one outgoing flow; only "
+                                                  "gateways may split the flow"),
+    ("No start event found", "the process has no start event"),
+    ("no support implemented for this task type", "this kind of element is not supported"),
+    ("Duplicate process ID", "two processes have the same id"),
+    ("must contain an End event", "the subprocess has no end event"),
+    ("is not executable", "the process is not executable"),
+    ("A Service Task must have an operator", "the service task has no handler: choose one "
+                                              "in its Engine properties"),
+)
+_REPR = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]*(Error|Exception)\((.*)\)\.?\s*$", re.S)
+
+
+def plain_parser_message(text: str) -> str:
+    """SpiffWorkflow's message without its internal wording or Python reprs."""
+    for needle, words in _PARSER_WORDS:
+        if needle.lower() in text.lower():
+            return words
+    match = _REPR.match(text.strip())
+    if match:  # "%r" of an exception the parser did not expect
+        return "this element could not be read by the BPMN parser"
+    return re.sub(r"\s*\((None|'[^']*')\)\s*$", "", text).strip() or "cannot be read"
 
 
 def parse_problem(exc: Exception, fallback: str) -> Problem:
     """A parse failure as a problem at its element, in plain words (no exception names)."""
     if isinstance(exc, ValidationException):
         text = str(exc.args[0]) if exc.args else str(exc)
-        return Problem(exc.id or fallback, _PLAIN.get(text, text))
+        return Problem(exc.id or fallback, plain_parser_message(text))
     if isinstance(exc, SpiffWorkflowException):
-        return Problem(fallback, str(exc))
-    return Problem(fallback, f"the diagram cannot be read here: {exc}")
+        return Problem(fallback, plain_parser_message(str(exc)))
+    return Problem(fallback, "this diagram could not be read by the BPMN parser")
+
+
+SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
+
+
+def xml_code_problems(root) -> list[Problem]:
+    """The code checks of check_specs, read from the XML: used when SpiffWorkflow's parser
+    stops at another problem, so that the author still sees every problem at once."""
+    b, sp = f"{{{BPMN_NS}}}", f"{{{SPIFF_NS}}}"
+    problems: list[Problem] = []
+    for task in root.iter(b + "scriptTask"):
+        script = task.find(b + "script")
+        if script is not None and script.text:
+            problems.extend(_syntax(script.text, "exec", task.get("id"), "script"))
+    for tag, what in (("preScript", "pre-script"), ("postScript", "post-script")):
+        for code in root.iter(sp + tag):
+            owner = code.getparent().getparent() if code.getparent() is not None else None
+            if code.text and owner is not None:
+                problems.extend(_syntax(code.text, "exec", owner.get("id"), what))
+    for flow in root.iter(b + "sequenceFlow"):
+        cond = flow.find(b + "conditionExpression")
+        if cond is not None and cond.text:
+            problems.extend(_syntax(cond.text, "eval", flow.get("sourceRef"), "condition"))
+    for tag in ("timeDuration", "timeDate", "timeCycle"):
+        for expr in root.iter(b + tag):
+            event = expr.getparent().getparent() if expr.getparent() is not None else None
+            if expr.text and event is not None:
+                problems.extend(_syntax(expr.text, "eval", event.get("id"),
+                                        "timer expression"))
+    return problems
 
 
 def check_specs(specs: Iterable, *, registry: HandlerRegistry, known_lanes: Iterable[str],
@@ -133,13 +186,17 @@ def check_specs(specs: Iterable, *, registry: HandlerRegistry, known_lanes: Iter
                 problems.extend(_check_service_task(task_spec, eid, registry))
             elif isinstance(task_spec, ScriptTask):
                 problems.extend(_syntax(task_spec.script or "", "exec", eid, "script"))
+            for attr, what in (("prescript", "pre-script"), ("postscript", "post-script")):
+                code = getattr(task_spec, attr, None)
+                if code:
+                    problems.extend(_syntax(code, "exec", eid, what))
             for cond, _target in getattr(task_spec, "cond_task_specs", None) or []:
                 expr = cond if isinstance(cond, str) else (getattr(cond, "args", None) or [None])[0]
                 if isinstance(expr, str):
                     problems.extend(_syntax(expr, "eval", eid, "condition"))
             ev = getattr(task_spec, "event_definition", None)
             if isinstance(ev, TimerEventDefinition):
-                problems.extend(_check_timer(ev, eid))
+                problems.extend(_check_timer(ev, eid, task_spec))
     return problems
 
 
@@ -159,9 +216,14 @@ def _check_user_task(task_spec, eid, lanes, form_loader, forms_out) -> list[Prob
         raw = form_loader(form)
         if raw is None:
             problems.append(Problem(eid, f"form file {form!r} not found"))
+        elif len(raw) > MAX_FORM_BYTES:
+            problems.append(Problem(eid, f"form file {form!r} is larger than "
+                                         f"{MAX_FORM_BYTES // 1024} KB"))
         else:
             try:
                 schema = json.loads(raw)
+            except RecursionError:
+                problems.append(Problem(eid, f"form file {form!r} is nested too deeply"))
             except (ValueError, UnicodeDecodeError) as exc:
                 problems.append(Problem(eid, f"form file {form!r} is not valid JSON: {exc}"))
             else:
@@ -194,14 +256,36 @@ def _check_service_task(task_spec, eid, registry) -> list[Problem]:
 
 
 def _syntax(source: str, mode: str, eid: str, what: str) -> list[Problem]:
+    """Syntax errors, and code the sandbox would refuse (imports, names and attributes
+    starting with an underscore), each with its line."""
     try:
-        ast.parse(source.strip() if mode == "eval" else source, mode=mode)
+        tree = ast.parse(source.strip() if mode == "eval" else source, mode=mode)
     except SyntaxError as exc:
         return [Problem(eid, f"{what} has a syntax error on line {exc.lineno}: {exc.msg}")]
-    return []
+    except (ValueError, RecursionError, MemoryError):
+        return [Problem(eid, f"{what} cannot be read (too deeply nested or not text)")]
+    problems = []
+    for node in ast.walk(tree):
+        reason = _refused(node)
+        if reason:
+            problems.append(Problem(eid, f"{what}, line {node.lineno}: {reason}"))
+            if len(problems) >= 10:
+                break
+    return problems
 
 
-def _check_timer(ev, eid) -> list[Problem]:
+def _refused(node) -> str | None:
+    if isinstance(node, ast.Import | ast.ImportFrom):
+        return "imports are not allowed in diagram code"
+    name = (node.id if isinstance(node, ast.Name) else node.attr
+            if isinstance(node, ast.Attribute) else node.name
+            if isinstance(node, ast.FunctionDef) else None)
+    if name and name.startswith("_") and name != "_":  # a lone _ is a throwaway name
+        return f"{name!r} starts with an underscore, which diagram code may not use"
+    return None
+
+
+def _check_timer(ev, eid, task_spec=None) -> list[Problem]:
     problems = _syntax(ev.expression or "", "eval", eid, "timer expression")
     if problems:
         return problems
@@ -215,15 +299,18 @@ def _check_timer(ev, eid) -> list[Problem]:
         return []  # computed from task data at run time
     if not isinstance(value, str):
         return [Problem(eid, "timer expression must give an ISO 8601 string")]
+    kind = ("repeating interval" if isinstance(ev, CycleTimerEventDefinition)
+            else "duration" if isinstance(ev, DurationTimerEventDefinition) else "date-time")
+    now = datetime.now(UTC)
     try:
         if isinstance(ev, CycleTimerEventDefinition):
-            parse_cycle(value, datetime.now(UTC))
+            timer_policy.cycle(value, now, boundary=isinstance(task_spec, BoundaryEvent))
         elif isinstance(ev, DurationTimerEventDefinition):
-            TimerEventDefinition.parse_iso_duration(value)
+            timer_policy.duration(value, now)
         else:
-            TimerEventDefinition.parse_time_or_duration(value)
-    except Exception:
-        kind = ("repeating interval" if isinstance(ev, CycleTimerEventDefinition)
-                else "duration" if isinstance(ev, DurationTimerEventDefinition) else "date-time")
-        return [Problem(eid, f"timer value {value!r} is not a valid ISO 8601 {kind}")]
+            timer_policy.date_or_duration(value, now)
+    except timer_policy.TimerPolicyError as exc:
+        if "is not an ISO 8601" in str(exc):
+            return [Problem(eid, f"timer value {value!r} is not a valid ISO 8601 {kind}")]
+        return [Problem(eid, f"timer: {exc}")]
     return []

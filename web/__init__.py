@@ -5,6 +5,8 @@ import os
 
 from flask import Flask, g
 
+from engine.sandbox_pool import get_pool
+
 from .config import Settings
 from .services import ROOT, Services
 
@@ -38,6 +40,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(overrides)
     services = Services(settings)
     app.extensions["slm"] = services
+    get_pool()  # the sandbox workers start with the app (and are reused by every request)
 
     @app.teardown_appcontext
     def close_session(_exc):

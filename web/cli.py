@@ -15,6 +15,7 @@ from engine import schema
 from engine.clock import as_utc, utcnow
 from engine.errors import DeployError, EngineError
 from engine.instances import start_instance
+from engine.sandbox_pool import start_pool
 from engine.sealer import seal_pending
 from handlers.catalogue.ci_import import import_cis_csv
 from handlers.delivery.measurements import import_csv
@@ -114,6 +115,7 @@ def start(process_id, data, actor, organisation):
 def runner(once, now):
     """Fire due timers: once, or every SLM_RUNNER_INTERVAL seconds until stopped."""
     services = _services()
+    start_pool()  # diagram code runs in these sandbox workers, started before any step
     if once:
         fired = services.run_timers(_when(now))
         sealed = seal_pending(services.sessions, services.runner, release_after=True)

@@ -1,0 +1,141 @@
+"""Form schemas are diagram content: what they may contain, and the validator that runs them.
+
+At deploy (``rule_problems``), a form schema is refused when
+* a ``$ref`` or ``$dynamicRef`` points outside the form (anything but ``#...``), or a local
+  pointer leads nowhere; ``$id`` is refused too (it would move the base of every reference);
+* it uses ``patternProperties`` (matched with Python's regular expressions inside
+  jsonschema) or a ``pattern`` that google-re2 cannot compile or longer than MAX_PATTERN;
+* it is nested deeper than MAX_DEPTH or has an ``enum`` of more than MAX_ENUM values
+  (the file size is checked by the caller: MAX_FORM_BYTES).
+
+At completion (``form_validator``), the validator has a reference registry that never
+retrieves anything (no network, no file), runs ``pattern`` with google-re2 (linear time:
+no catastrophic backtracking) and checks the ``regex`` format with google-re2 as well.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import re2
+from jsonschema import Draft202012Validator, FormatChecker, validators
+from jsonschema.exceptions import ValidationError
+from referencing import Registry
+from referencing.exceptions import NoSuchResource
+
+MAX_FORM_BYTES = 256 * 1024
+MAX_DEPTH = 20
+MAX_ENUM = 1000
+MAX_PATTERN = 1000
+_RE2_OPTIONS = re2.Options()
+_RE2_OPTIONS.log_errors = False  # its errors are reported to the author, not to stderr
+
+
+def _never_retrieve(uri: str):
+    raise NoSuchResource(ref=uri)
+
+
+#: resolves nothing outside the schema itself
+REGISTRY = Registry(retrieve=_never_retrieve)
+
+
+@lru_cache(maxsize=512)
+def compiled(pattern: str):
+    return re2.compile(pattern, options=_RE2_OPTIONS)
+
+
+def _pattern(validator, pattern, instance, schema):
+    if validator.is_type(instance, "string") and compiled(pattern).search(instance) is None:
+        yield ValidationError(f"does not match the pattern {pattern}")
+
+
+FORMAT_CHECKER = FormatChecker()
+for _name, _func in Draft202012Validator.FORMAT_CHECKER.checkers.items():
+    if _name != "regex":
+        FORMAT_CHECKER.checkers[_name] = _func
+
+
+@FORMAT_CHECKER.checks("regex", raises=re2.error)
+def _is_regex(instance) -> bool:
+    if isinstance(instance, str):
+        compiled(instance)
+    return True
+
+
+FormValidator = validators.extend(Draft202012Validator, {"pattern": _pattern})
+
+
+def form_validator(schema: dict):
+    """The validator for a form schema (see the module docstring)."""
+    return FormValidator(schema, registry=REGISTRY, format_checker=FORMAT_CHECKER)
+
+
+def _pointer(path) -> str:
+    return "/" + "/".join(str(p) for p in path) if path else "(root)"
+
+
+def _resolves(schema, ref: str) -> bool:
+    if not ref.startswith("#/") and ref != "#":
+        return True  # an anchor: jsonschema reports an unknown one itself
+    node = schema
+    for raw in ref[2:].split("/") if ref != "#" else []:
+        part = raw.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            return False
+    return True
+
+
+def rule_problems(schema) -> list[str]:
+    """What in ``schema`` breaks the rules above (empty when nothing does)."""
+    problems = []
+    stack = [(schema, (), 0)]
+    while stack:
+        node, path, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            problems.append(f"nested more than {MAX_DEPTH} levels deep at {_pointer(path)}")
+            continue
+        if isinstance(node, list):
+            stack.extend((v, (*path, i), depth + 1) for i, v in enumerate(node))
+            continue
+        if not isinstance(node, dict):
+            continue
+        for key in ("$ref", "$dynamicRef"):
+            ref = node.get(key)
+            if isinstance(ref, str) and not ref.startswith("#"):
+                problems.append(f"{key} {ref[:200]!r} at {_pointer(path)} points outside the "
+                                "form; only references inside it (#/...) are allowed")
+            elif isinstance(ref, str) and not _resolves(schema, ref):
+                problems.append(f"{key} {ref[:200]!r} at {_pointer(path)} leads nowhere in "
+                                "the form")
+        if "$id" in node:
+            problems.append(f"$id at {_pointer(path)} is not allowed in a form")
+        if "patternProperties" in node:
+            problems.append(f"patternProperties at {_pointer(path)} is not supported in forms")
+        enum = node.get("enum")
+        if isinstance(enum, list) and len(enum) > MAX_ENUM:
+            problems.append(f"enum at {_pointer(path)} has {len(enum):,} values; at most "
+                            f"{MAX_ENUM:,}")
+        pattern = node.get("pattern")
+        if isinstance(pattern, str):
+            if len(pattern) > MAX_PATTERN:
+                problems.append(f"pattern at {_pointer(path)} is longer than {MAX_PATTERN} "
+                                "characters")
+            else:
+                try:
+                    compiled(pattern)
+                except re2.error as exc:
+                    problems.append(f"pattern at {_pointer(path)} cannot be used: "
+                                    f"{_re2_reason(exc)}")
+        stack.extend((v, (*path, k), depth + 1) for k, v in node.items()
+                     if k not in ("enum", "const", "default", "examples"))
+    return problems
+
+
+def _re2_reason(exc: Exception) -> str:
+    text = exc.args[0] if exc.args else str(exc)
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    return f"{text} (patterns may not use back-references or look-arounds)"
