@@ -52,9 +52,10 @@ def create_app(config: dict | None = None) -> Flask:
     from . import audit as audit_area
     from . import auth as auth_area
     from . import catalogue as catalogue_area
+    from . import conversations as conversations_area
     from . import delivery as delivery_area
     from . import diagrams as diagrams_area
-    from . import errors, home, nav, vendor
+    from . import errors, formatting, home, nav, vendor
     from . import portal as portal_area
     from . import reports as reports_area
     from . import reviews as reviews_area
@@ -64,6 +65,7 @@ def create_app(config: dict | None = None) -> Flask:
     init_access(app)
     errors.register_error_handlers(app)
     nav.init_nav(app)
+    formatting.init_formatting(app)
     app.after_request(_security_headers)
     app.register_blueprint(home.bp)
     app.register_blueprint(auth_area.bp)
@@ -78,6 +80,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(reviews_area.bp)
     app.register_blueprint(reports_area.bp)
     app.register_blueprint(tasks_area.bp)
+    app.register_blueprint(conversations_area.bp)
     app.register_blueprint(diagrams_area.bp)
     app.register_blueprint(audit_area.bp)
 

@@ -155,6 +155,10 @@ MATRIX = {
     ("api.import_measurements", "POST"):      (401, 403, 422, 422, 403, 403),
     ("api.slrs", "GET"):                      (401, 403, 200, 200, 200, 200),
     ("api.submit", "POST"):                   (401, 403, 403, 403, 422, 403),
+    # issue 10: one conversation per subject (an empty comment is refused: back to the page)
+    ("conversations.post", "POST"):           (302, 403, 302, 302, 302, 403),
+    ("conversations.thread", "GET"):          (302, 403, 200, 200, 200, 200),
+    ("conversations.download", "GET"):        (302, 403, 404, 404, 404, 404),
 }
 
 #: values for URL parameters, from the demo world (add records to ``world`` as needed)
@@ -173,6 +177,10 @@ URL_ARGS = {
     "portal.report_pdf": lambda w: {"report_id": w.extra["report_id"]},
     # slas
     "agreements.show": lambda w: {"sla_id": w.extra["sla_id"]},
+    # issue 10: conversations (the attachment does not exist: 404 for who may read)
+    "conversations.post": lambda w: {"subject_type": "sla", "subject_id": w.extra["sla_id"]},
+    "conversations.thread": lambda w: {"subject_type": "sla", "subject_id": w.extra["sla_id"]},
+    "conversations.download": lambda w: {"attachment_id": 987654},
     # catalogue, delivery, reviews, reports (the service level manager's pages)
     "catalogue.service": lambda w: {"service_id": w.extra["service_id"]},
     "catalogue.edit_service": lambda w: {"service_id": w.extra["service_id"]},

@@ -19,6 +19,8 @@ from handlers.reports.models import CustomerReport
 from handlers.requirements.models import ServiceLevelRequirement
 from handlers.reviews.models import Review
 
+from ..conversations.threads import thread_context
+
 #: lists of reports need neither the HTML nor the PDF
 WITHOUT_CONTENT = (defer(CustomerReport.html), defer(CustomerReport.pdf))
 
@@ -92,6 +94,7 @@ def sla_context(session, sla: ServiceLevelAgreement, raw_a=None, raw_b=None) -> 
                                    .order_by(Review.period_start.desc())))
     instance_ids = [slr.instance_id if slr else None, *(r.instance_id for r in reviews)]
     return {
+        "thread": thread_context(session, "sla", sla.id),
         "sla": sla, "terms": current_terms(sla), "versions": list(reversed(versions)),
         "a": a, "b": b, "diff": diff, "slr": slr, "reviews": reviews,
         "tasks": open_tasks(session, instance_ids),

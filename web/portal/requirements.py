@@ -17,6 +17,7 @@ from handlers.requirements.operations import submit_slr
 from .. import db_session
 from ..agreements.queries import STATUS_COLOURS
 from ..auth.access import current_actor, roles_required
+from ..conversations.threads import thread_context
 from . import CUSTOMER, bp, engine, organisation_id, queries, scoped, slr_form
 
 PROCESS = "sla_agreement"
@@ -88,7 +89,8 @@ def requirement(slr_id: int):
                            stage=queries.stage(session, slr, sla),
                            wishes=queries.wishes(slr), assessment=queries.assessment(slr),
                            options=queries.options(slr), colours=STATUS_COLOURS,
-                           metrics=queries.metric_map(session))
+                           metrics=queries.metric_map(session),
+                           thread=thread_context(session, "requirement", slr.id))
 
 
 def _choose_task(slr: ServiceLevelRequirement) -> HumanTask | None:

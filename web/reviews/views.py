@@ -9,6 +9,7 @@ from handlers.reviews.models import Review
 
 from .. import db_session
 from ..auth.access import roles_required
+from ..conversations.threads import thread_context
 from . import PER_PAGE, READERS, bp, queries
 
 
@@ -37,7 +38,8 @@ def detail(review_id: int):
     return render_template("reviews/detail.html", review=review,
                            att=json.loads(review.attainment or "{}"),
                            reports=queries.reports_of(session, review.id),
-                           proposals=queries.proposals_of(session, review.id))
+                           proposals=queries.proposals_of(session, review.id),
+                           thread=thread_context(session, "review", review.id))
 
 
 @bp.get("/improvements")
