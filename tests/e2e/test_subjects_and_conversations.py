@@ -222,3 +222,40 @@ def test_completing_an_unclaimed_task_claims_it_on_the_record(app, demo, world):
     assert kinds.index("task_claimed") == kinds.index("task_completed") - 1
     assert dict(events)["task_claimed"]["implicit"] is True
     assert task.assignee == user.username
+
+
+def test_the_review_discussion_reaches_the_review_page_and_both_sides(app, demo):
+    from engine.instances import start_instance
+    from handlers.reviews.operations import open_review
+
+    from .sla_world import MANAGER, agreed_sla
+    options = build_catalogue(app)
+    user = demo.users["Customer"]
+    made = agreed_sla(app, demo, user, options)
+    services = app.extensions["slm"]
+    with services.sessions() as s:
+        sla = s.get(ServiceLevelAgreement, made["sla_id"])
+        review, _ = open_review(s, sla, utcnow(), lambda pid, data, **kw: start_instance(
+            services.engine, s, pid, actor="system", now=utcnow(), data=data, **kw))
+        s.commit()
+        review_id, iid = review.id, review.instance_id
+    cust, token = signed_in(app, user)
+    task_id = ready_task(app, iid, "discuss_results")
+    page = cust.get(f"/tasks/{task_id}").get_data(as_text=True)
+    assert 'data-view="review"' in page and "targets met" in page
+    cust.post(f"/tasks/{task_id}", data={"csrf_token": token, "agree": "on",
+                                         "notes": "The Monday outage hurt our depots."})
+    manager, mtoken = signed_in(app, demo.users["Service Level Manager"])
+    record = ready_task(app, iid, "record_the_review")
+    page = manager.get(f"/tasks/{record}").get_data(as_text=True)
+    assert "The Monday outage hurt our depots." in page  # what was said so far
+    page = manager.get(f"/reviews/{review_id}").get_data(as_text=True)
+    assert "The Monday outage hurt our depots." in page and "Not discussed yet" not in page
+    # the customer reads the same thread beside the review's service report
+    from handlers.reports.models import CustomerReport
+    with services.sessions() as s:
+        report_id = s.scalar(select(CustomerReport.id).where(
+            CustomerReport.review_id == review_id))
+    page = cust.get(f"/portal/reports/{report_id}").get_data(as_text=True)
+    assert "The Monday outage hurt our depots." in page
+    complete(app, iid, "record_the_review", MANAGER, {"record": "Agreed: monitor Mondays."})
