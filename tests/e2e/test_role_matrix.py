@@ -96,7 +96,7 @@ MATRIX = {
     ("catalogue.edit_ci", "GET"):             (302, 403, 200, 200, 403, 403),
     ("catalogue.edit_ci", "POST"):            (302, 403, 400, 400, 403, 403),
     ("delivery.index", "GET"):                (302, 403, 200, 200, 403, 200),
-    ("delivery.attainment", "GET"):           (302, 403, 200, 200, 403, 200),
+    ("delivery.attainment", "GET"):           (302, 403, 200, 200, 200, 200),
     ("delivery.import_measurements", "GET"):  (302, 403, 200, 200, 403, 403),
     ("delivery.import_measurements", "POST"): (302, 403, 400, 400, 403, 403),
     ("reviews.index", "GET"):                 (302, 403, 200, 200, 403, 200),
@@ -156,6 +156,7 @@ MATRIX = {
     ("api.slrs", "GET"):                      (401, 403, 200, 200, 200, 200),
     ("api.submit", "POST"):                   (401, 403, 403, 403, 422, 403),
     # issue 10: one conversation per subject (an empty comment is refused: back to the page)
+    ("portal.catalogue", "GET"):              (302, 403, 403, 403, 200, 403),
     ("conversations.post", "POST"):           (302, 403, 302, 302, 302, 403),
     ("conversations.thread", "GET"):          (302, 403, 200, 200, 200, 200),
     ("conversations.download", "GET"):        (302, 403, 404, 404, 404, 404),

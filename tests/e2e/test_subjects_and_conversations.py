@@ -259,3 +259,33 @@ def test_the_review_discussion_reaches_the_review_page_and_both_sides(app, demo)
     page = cust.get(f"/portal/reports/{report_id}").get_data(as_text=True)
     assert "The Monday outage hurt our depots." in page
     complete(app, iid, "record_the_review", MANAGER, {"record": "Agreed: monitor Mondays."})
+
+
+def test_customers_see_their_attainment_live_and_no_other(app, demo):
+    from .sla_world import agreed_sla
+    options = build_catalogue(app)
+    made = agreed_sla(app, demo, demo.users["Customer"], options)
+    cust, _ = signed_in(app, demo.users["Customer"])
+    page = cust.get(f"/portal/slas/{made['sla_id']}").get_data(as_text=True)
+    assert 'data-testid="attainment-now"' in page
+    month = utcnow().strftime("%Y-%m")
+    page = cust.get(f"/attainment/{made['sla_id']}?period={month}")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert 'rel="next"' not in text  # no link into the future
+    assert f'href="/portal/slas/{made["sla_id"]}"' in text
+    other, _ = signed_in(app, demo.users["Customer 2"])
+    assert other.get(f"/attainment/{made['sla_id']}").status_code == 404
+
+
+def test_customers_browse_the_catalogue_and_ask_for_a_service(app, demo):
+    build_catalogue(app)
+    cust, _ = signed_in(app, demo.users["Customer"])
+    page = cust.get("/portal/catalogue").get_data(as_text=True)
+    assert "Email" in page and "EUR 1,200.00" in page and "&gt;= 99.9 % per month" in page
+    assert 'href="/portal/requirements/new?service=email"' in page
+    form = cust.get("/portal/requirements/new?service=email").get_data(as_text=True)
+    assert 'value="Email"' in form and "We would like Email." in form
+    # staff keep their own catalogue pages; the portal's is the customers'
+    manager, _ = signed_in(app, demo.users["Service Level Manager"])
+    assert manager.get("/portal/catalogue").status_code == 403

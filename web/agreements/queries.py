@@ -8,6 +8,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import defer
 
+from engine.clock import utcnow
 from engine.models import HumanTask, ProcessInstance
 from handlers.agreements.models import ServiceLevelAgreement
 from handlers.agreements.operations import current_terms, sla_versions, version_diff
@@ -115,6 +116,7 @@ def sla_context(session, sla: ServiceLevelAgreement, raw_a=None, raw_b=None) -> 
     tasks = open_tasks(session, instance_ids)
     return {
         "process_status": process_status(sla, tasks),
+        "current_period": utcnow().strftime("%Y-%m"),
         "thread": thread_context(session, "sla", sla.id),
         "sla": sla, "terms": current_terms(sla), "versions": list(reversed(versions)),
         "a": a, "b": b, "diff": diff, "slr": slr, "reviews": reviews,

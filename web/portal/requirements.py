@@ -10,6 +10,7 @@ from engine.errors import FormValidationError, NotFoundError
 from engine.instances import start_instance
 from engine.models import HumanTask
 from engine.tasks import complete_task
+from handlers.catalogue.models import Service
 from handlers.errors import ValidationError
 from handlers.requirements.models import ServiceLevelRequirement
 from handlers.requirements.operations import submit_slr
@@ -59,11 +60,22 @@ def submit_requirement(title: str, need: str, wishes: list[dict]) -> ServiceLeve
     return slr
 
 
+def _from_service(key: str) -> dict:
+    """An empty form, started from a live catalogue service when ``key`` names one."""
+    values = slr_form.empty_values()
+    service = db_session().scalar(select(Service).where(
+        Service.key == key[:60], Service.status == "live", Service.organisation_id.is_(None)))
+    if service is not None:
+        values["title"] = service.name
+        values["need"] = f"We would like {service.name}. "
+    return values
+
+
 @bp.route("/requirements/new", methods=["GET", "POST"])
 @roles_required(CUSTOMER)
 def new_requirement():
     if request.method == "GET":
-        return _form(slr_form.empty_values(), {})
+        return _form(_from_service(request.args.get("service", "")), {})
     values, wishes, rows = slr_form.read(request.form)
     session = db_session()
     try:
