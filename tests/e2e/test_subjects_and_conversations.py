@@ -289,3 +289,15 @@ def test_customers_browse_the_catalogue_and_ask_for_a_service(app, demo):
     # staff keep their own catalogue pages; the portal's is the customers'
     manager, _ = signed_in(app, demo.users["Service Level Manager"])
     assert manager.get("/portal/catalogue").status_code == 403
+
+
+def test_each_role_lands_where_its_work_is(app, demo, world):
+    manager, _ = signed_in(app, demo.users["Service Level Manager"])
+    page = manager.get("/").get_data(as_text=True)
+    assert 'data-testid="manager-home"' in page and "SLAs with breaches this month" in page
+    owner, _ = signed_in(app, demo.users["Process Owner"])
+    page = owner.get("/").get_data(as_text=True)
+    assert 'data-testid="owner-home"' in page and "SLA agreement" in page
+    auditor, _ = signed_in(app, demo.users["Auditor"])
+    page = auditor.get("/").get_data(as_text=True)
+    assert 'data-testid="auditor-home"' in page and "task completed" in page
