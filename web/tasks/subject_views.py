@@ -17,6 +17,7 @@ from handlers.reports.models import CustomerReport
 from handlers.requirements.models import ServiceLevelRequirement
 from handlers.reviews.models import ImprovementProposal, Review
 
+from ..agreements.queries import STATUS_WORDS
 from ..formatting import cycle, money, number, target
 from ..nav import url_if
 
@@ -88,7 +89,8 @@ def draft(session, data: dict, customer: bool) -> dict:
     endpoint = "portal.sla" if customer else "agreements.show"
     return {"title": f"{sla.reference} · {sla.title}", "reference": sla.reference,
             "version": latest.number, "version_author": latest.author,
-            "version_comment": latest.comment, "status": sla.status,
+            "version_comment": latest.comment,
+            "status": STATUS_WORDS.get(sla.status, sla.status),
             "terms": _terms(terms), "diff": diff, "previous_version":
             None if previous is None else latest.number - 1,
             "link": _link(f"The SLA {sla.reference}", endpoint, sla_id=sla.id)}
