@@ -161,6 +161,24 @@ def test_nonsense_targets_are_refused_at_every_entry_point(app, demo, world, met
                 "targets": [{"metric": metric, "threshold": threshold,
                              "comparator": comparator}]})
         assert f"targets.0.{field}" in refused.value.errors
+    # 6. a customer's wish, on the requirement form and through the API
+    from handlers.requirements.models import ServiceLevelRequirement
+    wish_field = "value" if field == "threshold" else "comparator"
+    response = cust.post("/portal/requirements/new", data={
+        "csrf_token": token, "title": "Nonsense", "need": "A need",
+        "wishes-0-text": "a wish", "wishes-0-metric": metric,
+        "wishes-0-comparator": comparator, "wishes-0-value": str(threshold),
+        "wishes-0-period": "month"})
+    assert response.status_code == 400
+    assert f'id="wishes-0-{wish_field}-error"' in response.get_data(as_text=True)
+    response = app.test_client().post(
+        "/api/v1/slrs", headers={"Authorization": f"Bearer {secret}"},
+        json={"title": "Nonsense", "need": "A need", "wishes": [
+            {"text": "a wish", "metric": metric, "comparator": comparator,
+             "value": threshold, "period": "month"}]})
+    assert response.status_code == 422
+    assert f"wishes.0.{wish_field}" in response.get_json()["errors"]
+    assert count(app, ServiceLevelRequirement) == 1  # the world's own, nothing more
     # nothing stored anywhere: the task still waits, the SLA still has one version
     assert count(app, SLAVersion, SLAVersion.sla_id == sla.id) == 1
     with app.extensions["slm"].sessions() as s:
