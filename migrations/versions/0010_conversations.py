@@ -1,5 +1,6 @@
 """Conversations: comments per subject (requirement, SLA, review, change request) and
-their attachments
+their attachments; when each measurement was imported (stored reports say when their data
+changed)
 
 Revision ID: 0010
 Revises: 0004
@@ -44,9 +45,12 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_attachment'))
     )
     op.create_index(op.f('ix_attachment_comment_id'), 'attachment', ['comment_id'], unique=False)
+    op.add_column('measurement', sa.Column('imported_at', sa.DateTime(), nullable=True))
 
 
 def downgrade():
+    with op.batch_alter_table('measurement') as batch:
+        batch.drop_column('imported_at')
     op.drop_index(op.f('ix_attachment_comment_id'), table_name='attachment')
     op.drop_table('attachment')
     op.drop_index('ix_comment_subject', table_name='comment')

@@ -319,3 +319,31 @@ def test_each_role_lands_where_its_work_is(app, demo, world):
     auditor, _ = signed_in(app, demo.users["Auditor"])
     page = auditor.get("/").get_data(as_text=True)
     assert 'data-testid="auditor-home"' in page and "task completed" in page
+
+
+def test_a_stored_report_says_when_its_data_changed(app, demo):
+    from datetime import timedelta
+
+    from handlers.delivery.measurements import import_rows
+    from handlers.reports.operations import management_report
+
+    from .sla_world import agreed_sla
+    made = agreed_sla(app, demo, demo.users["Customer"], build_catalogue(app))
+    now = utcnow()
+    start = (now - timedelta(days=5)).date()
+    with app.extensions["slm"].sessions() as s:
+        report = management_report(s, start, now.date(), now - timedelta(hours=1))
+        s.commit()
+        report_id = report.id
+    manager, _ = signed_in(app, demo.users["Service Level Manager"])
+    assert 'data-testid="report-outdated"' not in manager.get(
+        f"/management/{report_id}").get_data(as_text=True)
+    with app.extensions["slm"].sessions() as s:
+        reference = s.get(ServiceLevelAgreement, made["sla_id"]).reference
+        result = import_rows(s, [{"sla": reference, "metric": "availability",
+                                  "measured_at": (now - timedelta(days=2)).isoformat(),
+                                  "value": 97.5}], "late import", now)
+        assert result["imported"] == 1, result
+        s.commit()
+    page = manager.get(f"/management/{report_id}").get_data(as_text=True)
+    assert 'data-testid="report-outdated"' in page and "1 measurement imported" in page
