@@ -146,6 +146,9 @@ def complete_task(engine: Engine, session: Session, human_task_id: int, data: di
                   actor: Actor, now: datetime) -> str:
     """Validate ``data`` against the task's form, complete the task and run on.
 
+    An unclaimed task is claimed by ``actor`` first: a ``task_claimed`` event marked
+    ``implicit`` precedes ``task_completed``. A task claimed by someone else cannot be
+    completed by another person (system callers excepted).
     Returns the instance status afterwards. Raises FormValidationError (nothing changed),
     TaskAlreadyCompletedError / ConflictError when someone else was first,
     PermissionDeniedError when the actor may not work the task.
@@ -170,6 +173,12 @@ def complete_task(engine: Engine, session: Session, human_task_id: int, data: di
     if changed != 1:
         raise ConflictError(f"task '{task.name}' was completed by someone else in the meantime")
     spiff_task.data.update(data)
+    if task.assignee is None:  # completing an unclaimed task claims it first, on the record
+        loaded.trail.add("task_claimed", at=now, actor=actor.name,
+                         instance_id=task.instance_id, process_id=task.process_id,
+                         version=loaded.version.version, task_id=task.task_id,
+                         element_id=task.element_id, data={"implicit": True,
+                                                           "reason": "completed unclaimed"})
     loaded.trail.add("task_completed", at=now, actor=actor.name, instance_id=task.instance_id,
                      process_id=task.process_id, version=loaded.version.version,
                      task_id=task.task_id, element_id=task.element_id, data={"form": data})

@@ -55,9 +55,10 @@ def create_app(config: dict | None = None) -> Flask:
     from . import audit as audit_area
     from . import auth as auth_area
     from . import catalogue as catalogue_area
+    from . import conversations as conversations_area
     from . import delivery as delivery_area
     from . import diagrams as diagrams_area
-    from . import errors, home, nav, ops, vendor
+    from . import errors, formatting, home, nav, ops, vendor
     from . import portal as portal_area
     from . import reports as reports_area
     from . import reviews as reviews_area
@@ -71,6 +72,7 @@ def create_app(config: dict | None = None) -> Flask:
     init_throttle(app)
     errors.register_error_handlers(app)
     nav.init_nav(app)
+    formatting.init_formatting(app)
     app.after_request(_security_headers)
     app.register_blueprint(home.bp)
     app.register_blueprint(ops.bp)
@@ -86,6 +88,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(reviews_area.bp)
     app.register_blueprint(reports_area.bp)
     app.register_blueprint(tasks_area.bp)
+    app.register_blueprint(conversations_area.bp)
     app.register_blueprint(diagrams_area.bp)
     app.register_blueprint(audit_area.bp)
 

@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, redirect, render_template, url_for
+from flask_login import current_user
 from sqlalchemy import func, select
 
+from engine.clock import utcnow
 from engine.models import HumanTask, ProcessInstance, ProcessVersion
 
-from . import db_session
+from . import db_session, home_views
 from .auth.access import ALL_ROLES, current_actor, public, roles_required
 
 bp = Blueprint("home", __name__)
@@ -28,7 +30,14 @@ def index():
         "open_tasks": session.execute(select(func.count()).select_from(HumanTask).where(
             HumanTask.status == "ready")).scalar(),
     }
-    return render_template("home/index.html", counts=counts)
+    user, now = current_user._get_current_object(), utcnow()
+    lanes = frozenset(user.roles) & frozenset(current_app.extensions["slm"].engine.known_lanes)
+    return render_template(
+        "home/index.html", counts=counts,
+        manager=home_views.manager_home(session, user.username, lanes, now)
+        if user.has_role(home_views.MANAGER) else None,
+        processes=home_views.owner_home(session) if user.has_role("Process Owner") else None,
+        audit=home_views.auditor_home(session) if user.is_auditor else None, now=now)
 
 
 @bp.get("/healthz")

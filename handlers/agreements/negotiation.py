@@ -14,7 +14,13 @@ from calendar import monthrange
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from handlers.catalogue.operations import default_comparator, is_number, metric_by_key, money
+from handlers.catalogue.operations import (
+    default_comparator,
+    is_number,
+    metric_by_key,
+    money,
+    target_problems,
+)
 from handlers.errors import ValidationError
 
 #: ISO 8601 duration, e.g. P1M, P3M, P2W, P1Y, PT12H
@@ -25,6 +31,9 @@ SCALARS = (("service", "service"), ("level", "level"), ("monthly_cost", "monthly
            ("service_hours", "service hours"), ("timezone", "timezone"),
            ("review_cycle", "review cycle"), ("parties.customer", "customer"),
            ("parties.provider", "provider"), ("validity.months", "validity (months)"))
+#: review cycles in words, for diffs people read
+CYCLE_WORDS = {"P1M": "monthly", "P3M": "quarterly", "P6M": "every six months",
+               "P1Y": "yearly", "P12M": "yearly"}
 
 
 def months_later(start: date, months: int) -> date:
@@ -38,27 +47,34 @@ def _change_target(session, targets: list[dict], change: dict, errors: dict, i: 
     where = f"targets.{i}"
     key = change.get("metric") if isinstance(change, dict) else None
     if not key:
-        errors[where] = ["each target change names its metric"]
+        errors[f"{where}.metric"] = ["each target change names its metric"]
         return
     current = next((t for t in targets if t["metric"] == key), None)
     if change.get("remove"):
         targets[:] = [t for t in targets if t["metric"] != key]
         return
+    metric = metric_by_key(session, key)
+    if metric is None:
+        errors[f"{where}.metric"] = [f"unknown metric {key!r}"]
+        return
     if current is None:
-        metric = metric_by_key(session, key)
-        if metric is None:
-            errors[where] = [f"unknown metric {key!r}"]
-            return
         current = {"metric": key, "name": metric.name, "unit": metric.unit,
-                   "comparator": default_comparator(metric), "threshold": None, "period": None}
+                   "comparator": default_comparator(metric), "threshold": None,
+                   "period": None}
         targets.append(current)
     threshold = change.get("threshold", current["threshold"])
-    if not is_number(threshold):
-        errors[where] = [f"{key}: threshold {threshold!r} is not a number"]
+    comparator = change.get("comparator") or current["comparator"]
+    period = change.get("period") or current["period"]
+    # the same check as every other entry point for a target (catalogue, imports, API)
+    problems = target_problems(metric, comparator, threshold, period, key)
+    for left_to_rule6 in ("metric", "period"):  # no data source, no period: check_targets
+        problems.pop(left_to_rule6, None)
+    for field, messages in problems.items():
+        errors.setdefault(f"{where}.{field}", []).extend(messages)
+    if problems:
         return
-    current["threshold"] = float(threshold)
-    current["comparator"] = change.get("comparator") or current["comparator"]
-    current["period"] = change.get("period") or current["period"]
+    current["threshold"], current["comparator"], current["period"] = (
+        float(threshold), comparator, period)
 
 
 def apply_changes(session, terms: dict, changes: dict) -> dict:
@@ -104,6 +120,29 @@ def apply_changes(session, terms: dict, changes: dict) -> dict:
     return new
 
 
+def change_problems(session, terms: dict, changes: dict) -> dict[str, list[str]]:
+    """What is wrong with the counter-proposal ``changes`` to ``terms``, by field (paths as in
+    ``changes``, e.g. "targets.0.threshold"); empty when ``apply_changes`` would accept it.
+    For checking a form before its task completes, so nothing is stored."""
+    try:
+        new = apply_changes(session, terms, changes)
+    except ValidationError as exc:
+        return exc.errors
+    errors, periods = {}, {t["metric"]: t.get("period") for t in new["targets"]}
+    for i, change in enumerate(changes.get("targets") or []):
+        metric = metric_by_key(session, change["metric"])
+        if not change.get("remove") and periods.get(change["metric"]) in (None, ""):
+            errors[f"targets.{i}.period"] = [
+                f"{metric.name} is not among the SLA's targets yet: a new target needs a "
+                "period (month or quarter), which this form cannot give; ask for it in "
+                "your comment"]
+        elif not change.get("remove") and not metric.data_source:
+            errors[f"targets.{i}.metric"] = [
+                f"{metric.name} has no data source: it cannot be measured, so no target "
+                "may use it"]
+    return errors
+
+
 def _number(value) -> str:
     return format(float(value), ".10g") if is_number(value) else str(value)
 
@@ -145,6 +184,8 @@ def diff_terms(old: dict, new: dict) -> list[dict]:
     for path, label in SCALARS:
         b, a = _get(old, path), _get(new, path)
         if b != a:
+            if path == "review_cycle":
+                b, a = CYCLE_WORDS.get(b, b), CYCLE_WORDS.get(a, a)
             was = "(none)" if b is None else str(b)
             now = "(none)" if a is None else str(a)
             diff.append({"field": path, "before": None if b is None else str(b),

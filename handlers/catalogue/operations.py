@@ -31,6 +31,7 @@ from .supporting import (  # noqa: F401  (rule 5 is part of the catalogue's inte
     undefine_supporting_process,
 )
 from .supporting import register as register_supporting
+from .units import value_problems
 
 COMPARATORS = (">=", "<=")
 PERIODS = ("month", "quarter")
@@ -224,7 +225,12 @@ def update_option(session, option: ServiceLevelOption, **fields) -> ServiceLevel
 # -- targets (mission rule 6) ------------------------------------------------------------
 def target_problems(metric: Metric | None, comparator, threshold, period,
                     metric_label: str = "") -> dict[str, list[str]]:
-    """Why a target cannot be measured, by field; empty when it can (mission rule 6)."""
+    """Why a target cannot be measured or makes no sense, by field; empty when it is sound.
+
+    Rule 6 (a registered metric with a data source, a numeric threshold, a period) and
+    ``units.value_problems`` (the number suits the metric's unit, the comparator its
+    direction). Every entry point for a target goes through here.
+    """
     errors: dict[str, list[str]] = {}
     if metric is None:
         what = f"unknown metric {metric_label!r}" if metric_label else "metric is missing"
@@ -237,6 +243,9 @@ def target_problems(metric: Metric | None, comparator, threshold, period,
         errors["threshold"] = ["threshold is missing: a target needs a numeric threshold"]
     elif not is_number(threshold):
         errors["threshold"] = [f"threshold {threshold!r} is not a number"]
+    elif metric is not None:
+        for field, messages in value_problems(metric, comparator, threshold).items():
+            errors.setdefault(field, []).extend(messages)
     if period in (None, ""):
         errors["period"] = ["period is missing: a target needs a period (month or quarter)"]
     elif period not in PERIODS:

@@ -89,7 +89,7 @@ def _import(session, numbered: list[tuple[int, dict]], source: str, now) -> dict
             duplicates += 1
             continue
         seen.add(key)
-        accepted.append({**values, "source": source[:200]})
+        accepted.append({**values, "source": source[:200], "imported_at": now})
     imported = _insert(session, accepted)
     return {"imported": imported, "duplicates": duplicates + len(accepted) - imported,
             "rejected": rejected, "total": len(numbered)}

@@ -37,6 +37,8 @@ class Measurement(Base):
     value: Mapped[float] = mapped_column(Float)
     #: where the row came from: "csv:<file>", "api", ...
     source: Mapped[str] = mapped_column(String(200))
+    #: when it was imported (None: before this was recorded); stored reports compare it
+    imported_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class Observation(Base):

@@ -24,6 +24,7 @@ from handlers.catalogue.operations import (
     metric_by_key,
     money,
 )
+from handlers.catalogue.units import value_problems
 from handlers.errors import DomainError, ValidationError
 from handlers.people.models import Organisation
 
@@ -57,6 +58,7 @@ def submit_slr(session, organisation_id: int, submitted_by: str, title: str, nee
                 errors[f"wishes.{i}.text"] = ["say in words what you wish"]
             check_limits(ServiceLevelRequirement.WISH_LIMITS,
                          {k: wish.get(k) for k in WISH_KEYS}, errors, f"wishes.{i}.")
+            errors.update(_wish_sense(session, wish, i))
     check_bounds(ServiceLevelRequirement, {"title": title or "", "need": need or "",
                                            "submitted_by": submitted_by or "",
                                            "wishes": wishes if isinstance(wishes, list) else []},
@@ -70,6 +72,21 @@ def submit_slr(session, organisation_id: int, submitted_by: str, title: str, nee
     session.add(slr)
     session.flush()
     return slr
+
+
+def _wish_sense(session, wish: dict, i: int) -> dict[str, list[str]]:
+    """A wish's level that makes no sense for its metric (the same check as every target:
+    a percentage over 100, a negative duration, the comparator against the metric's
+    direction), by field. What is merely incomplete is left to the assessment."""
+    metric = metric_by_key(session, wish.get("metric")) if isinstance(
+        wish.get("metric"), str) and wish.get("metric") else None
+    value = None if wish.get("value") in (None, "") else _value(wish["value"])
+    comparator = wish.get("comparator") or None
+    if metric is None or value is None or comparator not in (None, *COMPARATORS):
+        return {}
+    fields = {"threshold": "value", "comparator": "comparator"}
+    return {f"wishes.{i}.{fields[field]}": messages
+            for field, messages in value_problems(metric, comparator, value).items()}
 
 
 def _value(raw):

@@ -321,7 +321,7 @@ def test_level_form_checks_cost_rank_and_service_hours(app, client, demo, option
         "csrf_token": token, "name": "Platinum", "monthly_cost": "2500", "rank": "4",
         "service_hours": "24x7", "timezone": "Europe/London"})
     assert response.status_code == 302 and "/targets" in response.headers["Location"]
-    assert "Platinum 2,500.00" in re.sub(r"<[^>]+>", "", client.get("/catalogue/").data
+    assert "Platinum EUR 2,500.00" in re.sub(r"<[^>]+>", "", client.get("/catalogue/").data
                                          .decode())
 
 

@@ -99,7 +99,7 @@ MATRIX = {
     ("catalogue.edit_ci", "GET"):             (302, 403, 200, 200, 403, 403),
     ("catalogue.edit_ci", "POST"):            (302, 403, 400, 400, 403, 403),
     ("delivery.index", "GET"):                (302, 403, 200, 200, 403, 200),
-    ("delivery.attainment", "GET"):           (302, 403, 200, 200, 403, 200),
+    ("delivery.attainment", "GET"):           (302, 403, 200, 200, 200, 200),
     ("delivery.import_measurements", "GET"):  (302, 403, 200, 200, 403, 403),
     ("delivery.import_measurements", "POST"): (302, 403, 400, 400, 403, 403),
     ("reviews.index", "GET"):                 (302, 403, 200, 200, 403, 200),
@@ -171,6 +171,11 @@ MATRIX = {
     ("api.import_measurements", "POST"):      (401, 403, 422, 422, 403, 403),
     ("api.slrs", "GET"):                      (401, 403, 200, 200, 200, 200),
     ("api.submit", "POST"):                   (401, 403, 403, 403, 422, 403),
+    # issue 10: one conversation per subject (an empty comment is refused: back to the page)
+    ("portal.catalogue", "GET"):              (302, 403, 403, 403, 200, 403),
+    ("conversations.post", "POST"):           (302, 403, 302, 302, 302, 403),
+    ("conversations.thread", "GET"):          (302, 403, 200, 200, 200, 200),
+    ("conversations.download", "GET"):        (302, 403, 404, 404, 404, 404),
 }
 
 #: values for URL parameters, from the demo world (add records to ``world`` as needed)
@@ -189,6 +194,10 @@ URL_ARGS = {
     "portal.report_pdf": lambda w: {"report_id": w.extra["report_id"]},
     # slas
     "agreements.show": lambda w: {"sla_id": w.extra["sla_id"]},
+    # issue 10: conversations (the attachment does not exist: 404 for who may read)
+    "conversations.post": lambda w: {"subject_type": "sla", "subject_id": w.extra["sla_id"]},
+    "conversations.thread": lambda w: {"subject_type": "sla", "subject_id": w.extra["sla_id"]},
+    "conversations.download": lambda w: {"attachment_id": 987654},
     # catalogue, delivery, reviews, reports (the service level manager's pages)
     "catalogue.service": lambda w: {"service_id": w.extra["service_id"]},
     "catalogue.edit_service": lambda w: {"service_id": w.extra["service_id"]},

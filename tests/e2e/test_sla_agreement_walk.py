@@ -132,7 +132,7 @@ def test_customer_and_managers_agree_an_sla_in_the_browser(app, db_url, demo, br
     cards = customer.get_by_test_id("option")
     expect(cards.first).to_have_attribute("data-key", options["Gold"])
     expect(cards.first).to_contain_text("meets all your requirements")
-    expect(cards.first.get_by_test_id("cost")).to_contain_text("1200.00")
+    expect(cards.first.get_by_test_id("cost")).to_contain_text("EUR 1,200.00")
     expect(customer.locator(f'[data-key="{options["Bronze"]}"]')).to_contain_text("short by")
     shot(customer, "customer-compares-options")
     customer.get_by_label("Comment for the service level manager").fill("Gold: dispatch never "
@@ -145,6 +145,12 @@ def test_customer_and_managers_agree_an_sla_in_the_browser(app, db_url, demo, br
     # -- Carla counter-proposes 3 hours on the draft -------------------------------------------
     customer.get_by_role("link", name="Review the SLA draft").click()
     expect(customer.get_by_role("heading", level=1)).to_have_text("Review the SLA draft")
+    # the draft itself is on the task: its terms in words, with the currency, and its SLA
+    subject = customer.get_by_test_id("subject")
+    expect(subject.get_by_test_id("terms")).to_contain_text("<= 4 hours per month")
+    expect(subject.get_by_test_id("term-cycle")).to_have_text("monthly")
+    expect(subject.get_by_test_id("term-cost")).to_have_text("EUR 1,200.00")
+    expect(subject.get_by_test_id("subject-link")).to_be_visible()
     customer.get_by_role("radio", name="Counter-propose").check()
     customer.locator('[name="requested_changes.targets.0.metric"]').select_option(
         "incident_resolution")
@@ -159,6 +165,12 @@ def test_customer_and_managers_agree_an_sla_in_the_browser(app, db_url, demo, br
     manager.get_by_role("button", name="Claim").click()
     expect(manager.get_by_test_id("assignee")).to_contain_text(mia.display_name)
     expect(manager.locator('[name="changes.targets.0.threshold"]')).to_have_value("3")
+    # the manager reads the customer's comment and the draft being revised on the task
+    expect(manager.get_by_test_id("thread")).to_contain_text(
+        "Dispatch cannot wait 4 hours: we need 3.")
+    expect(manager.get_by_test_id("thread")).to_contain_text("Customer")
+    expect(manager.get_by_test_id("subject").get_by_test_id("terms")).to_contain_text(
+        "<= 4 hours per month")
     manager.locator('[name="comment"]').fill(
         "3 hours at the Gold price: dispatch tickets go to the priority queue.")
     shot(manager, "manager-revises")
@@ -172,8 +184,19 @@ def test_customer_and_managers_agree_an_sla_in_the_browser(app, db_url, demo, br
     expect(diff).to_contain_text("<= 4 hours")
     expect(diff).to_contain_text("<= 3 hours")
     shot(customer, "customer-reads-version-2")
+    # the SLA's page carries the conversation of both sides, in time order
+    thread = customer.get_by_test_id("thread")
+    expect(thread.get_by_test_id("comment-text")).to_have_text([
+        "Dispatch cannot wait 4 hours: we need 3.",
+        "3 hours at the Gold price: dispatch tickets go to the priority queue."])
     customer.get_by_test_id("open-tasks").get_by_role("link", name=re.compile(
         "Review the SLA draft")).click()
+    # the task shows version 2, what changed from version 1, and the manager's answer
+    subject = customer.get_by_test_id("subject")
+    expect(subject.get_by_test_id("draft-diff")).to_contain_text(
+        "Incident resolution time target: <= 4 hours -> <= 3 hours")
+    expect(customer.get_by_test_id("thread")).to_contain_text(
+        "3 hours at the Gold price")
     customer.get_by_role("radio", name="Accept").check()
     shot(customer, "customer-accepts")
     complete(customer)
@@ -182,6 +205,11 @@ def test_customer_and_managers_agree_an_sla_in_the_browser(app, db_url, demo, br
     second = browse(approver)
     open_task(second, "Approve the agreement")
     second.get_by_role("button", name="Claim").click()
+    expect(second.get_by_test_id("subject").get_by_test_id("terms")).to_contain_text(
+        "<= 3 hours per month")
+    expect(second.get_by_test_id("subject").get_by_test_id("draft-diff")).to_contain_text(
+        "<= 3 hours")
+    expect(second.get_by_test_id("thread").get_by_test_id("comment")).to_have_count(2)
     second.get_by_role("radio", name="Approve").check()
     second.locator('[name="comment"]').fill("Targets measurable, cost as listed.")
     shot(second, "second-manager-approves")

@@ -10,6 +10,7 @@ from catalogue_factory import T0, build, ctx, define_all, slr, wish
 from sqlalchemy import func, select
 
 from handlers.agreements.models import ServiceLevelAgreement, SLAVersion
+from handlers.agreements.negotiation import apply_changes
 from handlers.agreements.operations import (
     activate_sla,
     diff_terms,
@@ -133,10 +134,11 @@ def test_counter_proposal_makes_version_2_with_a_readable_diff(factory):
          "text": "Availability target: >= 99.5 % -> >= 99.9 %"},
         {"field": "monthly_cost", "before": "800.00", "after": "950.00",
          "text": "monthly cost: 800.00 -> 950.00"},
-        {"field": "review_cycle", "before": "P1M", "after": "P3M",
-         "text": "review cycle: P1M -> P3M"}]
+        {"field": "review_cycle", "before": "monthly", "after": "quarterly",
+         "text": "review cycle: monthly -> quarterly"}]
     assert result["diff_text"] == ("Availability target: >= 99.5 % -> >= 99.9 %; "
-                                   "monthly cost: 800.00 -> 950.00; review cycle: P1M -> P3M")
+                                   "monthly cost: 800.00 -> 950.00; "
+                                   "review cycle: monthly -> quarterly")
     [v1, v2] = sla_versions_of(factory, sla_id)
     assert (v2["author"], v2["comment"], v2["created_at"]) == ("carol", "we need more",
                                                                T0.isoformat())
@@ -190,9 +192,9 @@ def test_targets_can_be_added_and_removed(factory):
 
 @pytest.mark.parametrize("changes, field", [
     ({"review_cycle": "monthly"}, "review_cycle"),
-    ({"targets": [{"metric": "availability", "threshold": "high"}]}, "targets.0"),
-    ({"targets": [{"threshold": 1}]}, "targets.0"),
-    ({"targets": [{"metric": "nps", "threshold": 1}]}, "targets.0"),
+    ({"targets": [{"metric": "availability", "threshold": "high"}]}, "targets.0.threshold"),
+    ({"targets": [{"threshold": 1}]}, "targets.0.metric"),
+    ({"targets": [{"metric": "nps", "threshold": 1}]}, "targets.0.metric"),
     ({"monthly_cost": -1}, "monthly_cost"),
     ({"service_hours": " "}, "service_hours"),
     ({"price": 5}, "price"),
@@ -331,3 +333,27 @@ def test_customer_specific_path_from_design_to_active_sla(factory):
     assert [(t["metric"], t["threshold"]) for t in v1["terms"]["targets"]] == [
         ("availability", 99.95), ("resolution_hours", 2.0)]
     assert run(factory, activate_sla, {"sla_id": result["sla_id"]})["status"] == "active"
+
+
+TERMS = {
+    "service": "E-mail", "level": "Silver",
+    "targets": [{"metric": "availability", "name": "Availability", "unit": "%",
+                 "comparator": ">=", "threshold": 99.5, "period": "month"}],
+    "service_hours": "24x7", "timezone": "UTC", "monthly_cost": "800.00",
+    "review_cycle": "P1M", "parties": {"customer": "Acme Ltd", "provider": "IT"},
+    "validity": {"months": 12},
+}
+
+
+def test_apply_changes_leaves_the_old_terms_alone_and_diff_reads_well(factory):
+    with factory() as s:
+        build(s)
+        new = apply_changes(s, TERMS, {"targets": [{"metric": "availability",
+                                                    "threshold": 99.9}],
+                                       "validity_months": 24, "timezone": "Europe/Berlin"})
+    assert TERMS["targets"][0]["threshold"] == 99.5
+    assert [d["text"] for d in diff_terms(TERMS, new)] == [
+        "Availability target: >= 99.5 % -> >= 99.9 %",
+        "timezone: UTC -> Europe/Berlin",
+        "validity (months): 12 -> 24"]
+    assert diff_terms(TERMS, TERMS) == []

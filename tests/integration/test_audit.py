@@ -23,13 +23,14 @@ from engine.tasks import Actor, complete_task
 
 SLM = Path(sys.executable).with_name("slm")
 CUSTOMER = Actor("carol", frozenset({"Customer"}), "acme")
+#: completing the unclaimed task claims it first, on the record (task_claimed)
 KINDS = ["version_deployed", "version_deployed", "instance_started", "task_ready",
-         "task_completed", "handler_run", "instance_completed"]
+         "task_claimed", "task_completed", "handler_run", "instance_completed"]
 
 
 @pytest.fixture
 def small_run(deploy_file, factory, engine):
-    """deploy + start + complete: the full diagram's short path, 7 audit events."""
+    """deploy + start + complete: the full diagram's short path, 8 audit events."""
     deploy_file("full.bpmn")
     with factory() as s:
         iid = start_instance(engine, s, "full", actor="carol", now=T0, organisation="acme")

@@ -82,8 +82,10 @@ def test_full_diagram_runs_to_the_end(deploy_file, factory, fresh):
         kinds = [e.kind for e in instance_events(s, iid)]
         assert verify_chain(s).ok
     assert '"total":60' in state and '"waited":true' in state and "escalated" not in state
-    assert kinds == ["instance_started", "task_ready", "task_completed", "handler_run",
-                     "timer_fired", "task_ready", "task_completed", "instance_completed"]
+    # completing an unclaimed task claims it first, on the record
+    assert kinds == ["instance_started", "task_ready", "task_claimed", "task_completed",
+                     "handler_run", "timer_fired", "task_ready", "task_claimed",
+                     "task_completed", "instance_completed"]
 
 
 def test_interrupting_boundary_timer_cancels_the_task(deploy_file, factory, fresh):

@@ -133,8 +133,9 @@ def test_failing_handler_becomes_an_incident(service_registry, fresh, factory, d
     [done] = rows(factory, HumanTask, instance_id=iid)
     assert (done.id, done.status, done.completed_by) == (review.id, "completed", "carol")
     assert send.data == {"amount": 7, "reason": "growth", "recorded": {"ok": True}}
-    assert kinds(factory, iid) == ["instance_started", "task_ready", "task_completed",
-                                   "handler_run", "incident_raised", "instance_error"]
+    assert kinds(factory, iid) == ["instance_started", "task_ready", "task_claimed",
+                                   "task_completed", "handler_run", "incident_raised",
+                                   "instance_error"]
     with factory() as s:
         [raised] = [e for e in instance_events(s, iid) if e.kind == "incident_raised"]
         assert (raised.task_id, raised.element_id) == (str(send.id), "send")
@@ -170,8 +171,9 @@ def test_retry_after_the_handler_is_fixed_completes(service_registry, fresh, fac
         assert open_incidents(s, iid) == []
         assert verify_chain(s).ok
     assert kinds(factory, iid) == [
-        "instance_started", "task_ready", "task_completed", "handler_run", "incident_raised",
-        "instance_error", "instance_retried", "handler_run", "instance_completed"]
+        "instance_started", "task_ready", "task_claimed", "task_completed", "handler_run",
+        "incident_raised", "instance_error", "instance_retried", "handler_run",
+        "instance_completed"]
     assert spiff_task(service_registry, factory, iid, "end").data["notified"] == {"sent": 7}
 
 

@@ -19,7 +19,7 @@ from test_layering import ROOT, imported_names, module_package
 import engine
 
 AREAS = ("people", "catalogue", "requirements", "agreements", "delivery", "reviews",
-         "management", "reports", "outputs", "auditlog", "demo")
+         "management", "reports", "outputs", "auditlog", "conversations", "demo")
 MAX_LINES = 400
 
 

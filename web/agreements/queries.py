@@ -8,6 +8,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import defer
 
+from engine.clock import utcnow
 from engine.models import HumanTask, ProcessInstance
 from handlers.agreements.models import ServiceLevelAgreement
 from handlers.agreements.operations import current_terms, sla_versions, version_diff
@@ -18,6 +19,8 @@ from handlers.people.models import Organisation
 from handlers.reports.models import CustomerReport
 from handlers.requirements.models import ServiceLevelRequirement
 from handlers.reviews.models import Review
+
+from ..conversations.threads import thread_context
 
 #: lists of reports need neither the HTML nor the PDF
 WITHOUT_CONTENT = (defer(CustomerReport.html), defer(CustomerReport.pdf))
@@ -82,6 +85,25 @@ def _version_numbers(raw_a, raw_b, numbers: list[int]) -> tuple[int | None, int 
     return pick(raw_a, numbers[-2]), pick(raw_b, numbers[-1])
 
 
+#: the open user task of an SLA's agreement process -> its status in words
+PROCESS_STATUSES = {
+    "review_draft": "in negotiation: waiting for the customer's review",
+    "revise_sla": "in negotiation: the service level manager is revising it",
+    "approve_agreement": "waiting for approval",
+}
+STATUS_WORDS = {"draft": "draft", "negotiating": "in negotiation", "agreed": "agreed",
+                "active": "active", "expired": "expired", "terminated": "terminated"}
+
+
+def process_status(sla: ServiceLevelAgreement, tasks) -> str:
+    """The SLA's status as the process has it, in words ("waiting for approval")."""
+    if sla.status in ("draft", "negotiating", "agreed"):
+        for task in tasks:
+            if task.element_id in PROCESS_STATUSES:
+                return PROCESS_STATUSES[task.element_id]
+    return STATUS_WORDS.get(sla.status, sla.status)
+
+
 def sla_context(session, sla: ServiceLevelAgreement, raw_a=None, raw_b=None) -> dict:
     """Everything the SLA page shows; ``raw_a``/``raw_b`` choose the versions to compare."""
     versions = sla_versions(session, sla.id)
@@ -91,10 +113,14 @@ def sla_context(session, sla: ServiceLevelAgreement, raw_a=None, raw_b=None) -> 
     reviews = list(session.scalars(select(Review).where(Review.sla_id == sla.id)
                                    .order_by(Review.period_start.desc())))
     instance_ids = [slr.instance_id if slr else None, *(r.instance_id for r in reviews)]
+    tasks = open_tasks(session, instance_ids)
     return {
+        "process_status": process_status(sla, tasks),
+        "current_period": utcnow().strftime("%Y-%m"),
+        "thread": thread_context(session, "sla", sla.id),
         "sla": sla, "terms": current_terms(sla), "versions": list(reversed(versions)),
         "a": a, "b": b, "diff": diff, "slr": slr, "reviews": reviews,
-        "tasks": open_tasks(session, instance_ids),
+        "tasks": tasks,
         "observations": list(session.scalars(select(Observation).where(
             Observation.sla_id == sla.id).order_by(Observation.observed_at.desc()))),
         "reports": list(session.scalars(select(CustomerReport).options(*WITHOUT_CONTENT).where(

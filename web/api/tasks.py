@@ -16,14 +16,18 @@ from engine.clock import utcnow
 from engine.errors import FormValidationError, PermissionDeniedError
 from engine.forms import resolve_schema
 from engine.tasks import claim_task, complete_task, task_data, task_form, unclaim_task
+from handlers.conversations import operations as conversations
 
 from .. import db_session
 from ..auth.access import current_actor, roles_required
+from ..conversations.threads import author, comment_json
 from ..errors import error_response
 from ..tasks import queries
 from ..tasks.access import READERS, WORKERS, task_actions, task_viewer, visible_task
 from ..tasks.context import instance_context
 from ..tasks.listing import list_args
+from ..tasks.subjects import conversation_of, task_subject
+from ..tasks.submission import check_submission, post_form_comments
 from . import V1, bp, invalid, iso, json_object, ok, paging
 
 
@@ -51,7 +55,12 @@ def task_detail(task) -> dict:
     fields = (schema or {}).get("properties") or {}
     context = asdict(instance_context(session, task, data, "options" in fields))
     context["started_at"] = iso(context["started_at"])
+    conversation = conversation_of(task.element_id, data)
+    thread = [] if conversation is None else [
+        comment_json(c) for c in conversations.thread(session, *conversation)]
     return {**task_summary(task), "element_id": task.element_id, "status": task.status,
+            "subject": task_subject(session, task.element_id, data, current_user.is_customer),
+            "thread": thread,
             "instructions": task.instructions, "completed_at": iso(task.completed_at),
             "completed_by": task.completed_by, "form": schema,
             "values": {k: data[k] for k in fields if k in data}, "context": context}
@@ -96,10 +105,14 @@ def unclaim(task_id: int):
 @bp.post(f"{V1}/tasks/<int:task_id>/complete")
 @roles_required(*WORKERS)
 def complete(task_id: int):
-    task, session = visible_task(task_id), db_session()
+    task, session, now = visible_task(task_id), db_session(), utcnow()
     data = json_object()
     try:
-        status = complete_task(_engine(), session, task.id, data, current_actor(), utcnow())
+        errors, task_values = check_submission(_engine(), session, task, data, now)
+        if errors:
+            raise FormValidationError(errors)
+        status = complete_task(_engine(), session, task.id, data, current_actor(), now)
+        post_form_comments(session, task, data, task_values, author(session), now)
     except FormValidationError as exc:
         session.rollback()
         return invalid(exc.errors)

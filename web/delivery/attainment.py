@@ -12,7 +12,7 @@ from handlers.reports.html import target_chart
 from handlers.reports.text import kind_label, period_labels
 
 from .. import db_session
-from ..auth.access import roles_required
+from ..auth.access import check_organisation, roles_required
 from . import PER_PAGE, READERS, bp, periods, queries
 
 
@@ -24,12 +24,13 @@ def index():
 
 
 @bp.get("/attainment/<int:sla_id>")
-@roles_required(*READERS)
+@roles_required(*READERS, "Customer")  # customers: their organisation's SLAs, live
 def attainment(sla_id: int):
     session = db_session()
     sla = session.get(ServiceLevelAgreement, sla_id)
     if sla is None:
         abort(404)
+    check_organisation(sla.organisation_id)
     raw = request.args.get("period", "")
     try:
         start, end = periods.parse_period(raw, utcnow())
@@ -41,6 +42,8 @@ def attainment(sla_id: int):
     # report_html escapes every text it puts in the SVG
     charts = {t["metric"]: Markup(target_chart(t, labels)) for t in att["targets"]}
     before, after = periods.neighbours(start, end)
+    if periods.parse_period(after, utcnow())[0] > utcnow().date():
+        after = None  # no link into the future
     kinds = [kind_label(kind, n) for kind, n in att["observations_by_kind"].items()]
     return render_template("delivery/attainment.html", sla=sla, att=att, charts=charts,
                            labels=labels, period=periods.label(start, end), before=before,

@@ -53,4 +53,4 @@ def index():
         slas=queries.slas(session, org, RECENT), reports=queries.reports(session, org, RECENT))
 
 
-from . import agreements, reports, requirements  # noqa: E402,F401  (views on bp)
+from . import agreements, catalogue, reports, requirements  # noqa: E402,F401  (views on bp)

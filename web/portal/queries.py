@@ -8,7 +8,8 @@ from sqlalchemy import select
 
 from engine.models import HumanTask
 from handlers.agreements.models import ServiceLevelAgreement
-from handlers.catalogue.models import Metric
+from handlers.catalogue.models import Metric, Service
+from handlers.catalogue.operations import readiness
 from handlers.reports.models import CustomerReport
 from handlers.requirements.models import ServiceLevelRequirement
 
@@ -18,7 +19,7 @@ from ..agreements.queries import WITHOUT_CONTENT, instance_status, open_tasks
 STAGES = {
     "choose_option": ("Choose a service level option", "you",
                       "Your options are ready: compare them and choose the one you need."),
-    "define_supporting": ("Preparing the service", "us",
+    "define_supporting": ("Waiting for supporting processes", "us",
                           "We are defining the supporting processes the service needs "
                           "before any target can be agreed."),
     "review_draft": ("Review the SLA draft", "you",
@@ -87,6 +88,9 @@ def stage(session, slr: ServiceLevelRequirement, sla: ServiceLevelAgreement | No
     for task in tasks:
         if task.element_id in STAGES:
             label, who, text = STAGES[task.element_id]
+            if task.element_id == "define_supporting" and (missing := _missing(session, slr)):
+                text = (f"{text} Still to be defined for {missing[0]}: "
+                        f"{', '.join(missing[1])}.")
             return Stage(label, who, text, tasks)
     if sla is not None and sla.status == "active":
         return Stage("Agreed and active", "", f"{sla.reference} is in force.", tasks)
@@ -96,6 +100,17 @@ def stage(session, slr: ServiceLevelRequirement, sla: ServiceLevelAgreement | No
         return Stage("Withdrawn", "", "This requirement was withdrawn.", tasks)
     return Stage("Being assessed", "us",
                  "We are assessing your requirements against the catalogue.", tasks)
+
+
+def _missing(session, slr: ServiceLevelRequirement) -> tuple[str, list[str]] | None:
+    """(service name, supporting processes not defined) of the chosen standard option."""
+    chosen = next((o for o in options(slr) if o.get("chosen")), None)
+    service = session.get(Service, chosen["service_id"]) if chosen and isinstance(
+        chosen.get("service_id"), int) else None
+    if service is None:
+        return None
+    ready, missing = readiness(session, service)
+    return None if ready else (service.name, list(missing))
 
 
 def assessment(slr: ServiceLevelRequirement) -> dict:

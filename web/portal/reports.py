@@ -16,6 +16,7 @@ from handlers.reports.models import CustomerReport
 
 from .. import db_session
 from ..auth.access import check_organisation, roles_required
+from ..conversations.threads import thread_context
 from ..downloads import attachment
 from . import CUSTOMER, bp, organisation_id, queries
 
@@ -50,7 +51,9 @@ def reports():
 @roles_required(CUSTOMER)
 def report(report_id: int):
     report, sla = _report(report_id)
-    return render_template("portal/report.html", report=report, sla=sla)
+    thread = thread_context(db_session(), "review", report.review_id) \
+        if report.review_id else None
+    return render_template("portal/report.html", report=report, sla=sla, thread=thread)
 
 
 @bp.get("/reports/<int:report_id>/document")

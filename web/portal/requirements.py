@@ -11,6 +11,7 @@ from engine.instances import start_instance
 from engine.models import HumanTask
 from engine.tasks import complete_task
 from handlers.auditlog.subjects import instances_of
+from handlers.catalogue.models import Service
 from handlers.errors import ValidationError
 from handlers.requirements.models import ServiceLevelRequirement
 from handlers.requirements.operations import submit_slr
@@ -18,6 +19,7 @@ from handlers.requirements.operations import submit_slr
 from .. import db_session
 from ..agreements.queries import STATUS_COLOURS
 from ..auth.access import current_actor, roles_required
+from ..conversations.threads import thread_context
 from . import CUSTOMER, bp, engine, organisation_id, queries, scoped, slr_form
 
 PROCESS = "sla_agreement"
@@ -59,11 +61,22 @@ def submit_requirement(title: str, need: str, wishes: list[dict]) -> ServiceLeve
     return slr
 
 
+def _from_service(key: str) -> dict:
+    """An empty form, started from a live catalogue service when ``key`` names one."""
+    values = slr_form.empty_values()
+    service = db_session().scalar(select(Service).where(
+        Service.key == key[:60], Service.status == "live", Service.organisation_id.is_(None)))
+    if service is not None:
+        values["title"] = service.name
+        values["need"] = f"We would like {service.name}. "
+    return values
+
+
 @bp.route("/requirements/new", methods=["GET", "POST"])
 @roles_required(CUSTOMER)
 def new_requirement():
     if request.method == "GET":
-        return _form(slr_form.empty_values(), {})
+        return _form(_from_service(request.args.get("service", "")), {})
     values, wishes, rows = slr_form.read(request.form)
     session = db_session()
     try:
@@ -90,7 +103,8 @@ def requirement(slr_id: int):
                            wishes=queries.wishes(slr), assessment=queries.assessment(slr),
                            options=queries.options(slr), colours=STATUS_COLOURS,
                            metrics=queries.metric_map(session),
-                           instances=instances_of(session, slr))
+                           instances=instances_of(session, slr),
+                           thread=thread_context(session, "requirement", slr.id))
 
 
 def _choose_task(slr: ServiceLevelRequirement) -> HumanTask | None:

@@ -11,6 +11,7 @@ from handlers.delivery.periods import period_before
 from handlers.paging import Page
 from handlers.reports.models import ManagementReport
 from handlers.reports.operations import management_report as build_management_report
+from handlers.reports.staleness import changed_since
 
 from .. import db_session
 from ..auth.access import roles_required
@@ -34,6 +35,8 @@ def _render(report: ManagementReport | None, values: dict, errors: dict, status:
         charts=charts.portfolio_charts(content) if content else {},
         page=Page(table, number, PER_PAGE, len(slas)),
         recent=queries.management_reports_page(session, 1, RECENT),
+        changed=changed_since(session, report.period_start, report.period_end,
+                              report.created_at) if report is not None else None,
         values=values, errors=errors), status
 
 

@@ -10,6 +10,7 @@ from handlers.reviews.models import Review
 
 from .. import db_session
 from ..auth.access import roles_required
+from ..conversations.threads import thread_context
 from . import PER_PAGE, READERS, bp, queries
 
 
@@ -39,7 +40,8 @@ def detail(review_id: int):
                            att=json.loads(review.attainment or "{}"),
                            reports=queries.reports_of(session, review.id),
                            proposals=queries.proposals_of(session, review.id),
-                           instances=instances_of(session, review))
+                           instances=instances_of(session, review),
+                           thread=thread_context(session, "review", review.id))
 
 
 @bp.get("/improvements")

@@ -19,6 +19,7 @@ from engine.tasks import assign_task, claim_task, complete_task, task_data, task
 
 from .. import db_session
 from ..auth.access import current_actor, roles_required
+from ..conversations.threads import author, thread_context
 from ..downloads import diagram_download
 from ..errors import error_response
 from ..links import safe_target
@@ -29,6 +30,8 @@ from .diagram_view import viewer_xml
 from .form_data import form_to_data
 from .form_fields import build_form, enum_sources
 from .listing import duration, list_args, list_context, query_args
+from .subjects import conversation_of, task_subject
+from .submission import check_submission, post_form_comments
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
 bp.add_app_template_filter(duration, "task_duration")
@@ -58,10 +61,16 @@ def show(task_id: int):
 @bp.post("/<int:task_id>")
 @roles_required(*WORKERS)
 def complete(task_id: int):
-    task, session = visible_task(task_id), db_session()
+    task, session, now = visible_task(task_id), db_session(), utcnow()
     data = form_to_data(task_form(_engine(), session, task), request.form)
+    unclaimed = task.assignee is None
     try:
-        complete_task(_engine(), session, task.id, data, current_actor(), utcnow())
+        errors, task_values = check_submission(_engine(), session, task, data, now)
+        if errors:
+            raise FormValidationError(errors)
+        subject = task_subject(session, task.element_id, task_values, current_user.is_customer)
+        complete_task(_engine(), session, task.id, data, current_actor(), now)
+        post_form_comments(session, task, data, task_values, author(session), now)
     except FormValidationError as exc:
         session.rollback()
         return _render_task(task, values=data, errors=exc.errors, status=400)
@@ -69,12 +78,14 @@ def complete(task_id: int):
         session.rollback()
         return error_response(409, _taken(task_id))
     session.commit()
+    done = f"“{task.name}” is done{' (you claimed it on completing)' if unclaimed else ''}."
     follow = queries.next_task(session, task.instance_id, task_viewer())
-    if follow is None:
-        flash(f"“{task.name}” is done.", "success")
-        return redirect(url_for("tasks.index"))
-    flash(f"“{task.name}” is done. Next in this process for you: “{follow.name}”.", "success")
-    return redirect(url_for("tasks.show", task_id=follow.id))
+    if follow is not None:
+        flash(f"{done} Next in this process for you: “{follow.name}”.", "success")
+        return redirect(url_for("tasks.show", task_id=follow.id))
+    flash(done, "success")
+    back = (subject or {}).get("link") or {}
+    return redirect(back.get("url") or url_for("tasks.index"))
 
 
 @bp.post("/<int:task_id>/claim")
@@ -135,9 +146,13 @@ def _render_task(task, values=None, errors=None, assign_errors=None, status=200)
     people = [task.assignee, task.completed_by]
     assignees = queries.assignable_users(session, task.lane, task.organisation) \
         if actions.assign else []
+    subject = task_subject(session, task.element_id, data, current_user.is_customer)
+    conversation = conversation_of(task.element_id, data)
+    thread = None if conversation is None else thread_context(
+        session, *conversation, next_url=url_for("tasks.show", task_id=task.id))
     return render_template(
         "tasks/show.html", task=task, form=form, actions=actions, assignees=assignees,
-        assign_errors=assign_errors or {},
+        assign_errors=assign_errors or {}, subject=subject, thread=thread,
         context=instance_context(session, task, data, "options" in enum_sources(schema)),
         names=queries.display_names(session, people), now=utcnow()), status
 

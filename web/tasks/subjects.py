@@ -1,0 +1,85 @@
+"""What each human task is about: the one registry of task subjects.
+
+``SUBJECTS`` maps the element id of every user task of the four diagrams in
+workflows/bpmn to its subject: which record it is about (read from the task data), which
+conversation it belongs to, and how it is shown (``view``, the partial
+templates/tasks/subjects/<view>.html renders it; the API returns the same dict).
+docs/handlers.md lists them. A task whose element is not listed (a diagram deployed by a
+process owner) shows the records its data names, as before (``context.references``).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from . import subject_views as views
+
+
+@dataclass(frozen=True)
+class SubjectKind:
+    #: what the task is about, in words
+    what: str
+    #: how it is shown: a function (session, data, viewer) -> dict, and its partial template
+    view: str
+    #: the conversation it belongs to: (subject type, data key of the subject's id) or None
+    conversation: tuple[str, str] | None = None
+
+
+SUBJECTS: dict[str, SubjectKind] = {
+    # SLA agreement
+    "choose_option": SubjectKind("the customer's requirement and its ranked options",
+                                 "options", ("requirement", "slr_id")),
+    "define_supporting": SubjectKind("the chosen service's missing supporting processes",
+                                     "supporting", ("requirement", "slr_id")),
+    "review_draft": SubjectKind("the SLA draft", "draft", ("sla", "sla_id")),
+    "approve_agreement": SubjectKind("the SLA draft", "draft", ("sla", "sla_id")),
+    "revise_sla": SubjectKind("the SLA draft", "draft", ("sla", "sla_id")),
+    # service performance review
+    "discuss_results": SubjectKind("the review's report", "review", ("review", "review_id")),
+    "record_the_review": SubjectKind("the review's report", "review", ("review", "review_id")),
+    "decide_improvements": SubjectKind("the review's improvement proposals", "proposals",
+                                       ("review", "review_id")),
+    # process definition
+    "plan_process": SubjectKind("the SLM process and its service catalogue", "catalogue"),
+    "maintain_catalogue": SubjectKind("the service catalogue and costs", "catalogue"),
+    "register_supporting": SubjectKind("the services whose supporting processes are missing",
+                                       "catalogue"),
+    "approve_definition": SubjectKind("the process definition: the catalogue's readiness",
+                                      "catalogue"),
+    "improve_process": SubjectKind("the SLM process: its improvement proposals",
+                                   "process_ideas"),
+    # process management
+    "set_priorities_task": SubjectKind("the delivered service levels of every active SLA",
+                                       "levels"),
+    "review_management": SubjectKind("the management report", "management"),
+}
+
+BUILDERS = {"options": views.options, "supporting": views.supporting, "draft": views.draft,
+            "review": views.review, "proposals": views.proposals, "catalogue": views.catalogue,
+            "process_ideas": views.process_ideas, "levels": views.levels,
+            "management": views.management}
+
+
+def conversation_of(element_id: str, data: dict) -> tuple[str, int] | None:
+    """(subject type, id) of the task's conversation, or None."""
+    kind = SUBJECTS.get(element_id)
+    if kind is None or kind.conversation is None:
+        return None
+    subject_type, key = kind.conversation
+    ident = data.get(key)
+    if isinstance(ident, int) and not isinstance(ident, bool):
+        return subject_type, ident
+    return None
+
+
+def task_subject(session, element_id: str, data: dict, customer: bool) -> dict | None:
+    """The subject of a task as a JSON-safe dict ``{what, view, title, link, ...}``, or None
+    for a task not in the registry. ``customer``: the viewer is a customer (links go to the
+    customer's pages)."""
+    kind = SUBJECTS.get(element_id)
+    if kind is None:
+        return None
+    shown = BUILDERS[kind.view](session, data, customer)
+    conversation = conversation_of(element_id, data)
+    return {"what": kind.what, "view": kind.view,
+            "conversation": None if conversation is None else
+            {"type": conversation[0], "id": conversation[1]}, **shown}
