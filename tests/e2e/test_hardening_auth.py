@@ -111,6 +111,19 @@ def test_signing_out_ends_the_session_for_a_copied_cookie_too(app, demo):
         assert s.scalars(select(ApiToken)).all() == []
 
 
+def test_signing_out_ends_every_session_of_that_person(app, demo):
+    manager = demo.users["Service Level Manager"]
+    laptop, phone = app.test_client(), app.test_client()
+    token = client_login(laptop, manager)
+    client_login(phone, manager)
+    other = app.test_client()
+    client_login(other, demo.users["Process Owner"])
+    assert phone.get("/tasks").status_code == 200
+    assert laptop.post("/logout", data={"csrf_token": token}).status_code == 302
+    assert phone.get("/tasks").status_code == 302  # signed out there too
+    assert other.get("/").status_code == 200  # another person's session is untouched
+
+
 def test_a_new_password_ends_every_session_and_revokes_every_token(app, demo):
     manager = demo.users["Service Level Manager"]
     one, two = app.test_client(), app.test_client()

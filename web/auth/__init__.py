@@ -6,7 +6,7 @@ from flask_login import current_user, login_user, logout_user
 
 from engine.clock import utcnow
 from handlers.people.operations import authenticate
-from handlers.people.sessions import end_session, start_session
+from handlers.people.sessions import end_sessions, start_session
 
 from .. import db_session
 from ..links import safe_target
@@ -43,9 +43,10 @@ def login():
 @bp.post("/logout")
 @roles_required(*ALL_ROLES)
 def logout():
-    if current_user.session_id is not None:  # ended on the server: a copied cookie is dead too
-        end_session(db_session(), current_user.session_id, current_user.id, utcnow())
-        db_session().commit()
+    # every session of this person ends on the server (a copied cookie, another browser);
+    # to leave the others open, end just this one on the account's Sessions page
+    end_sessions(db_session(), current_user.id, utcnow())
+    db_session().commit()
     logout_user()
     session.clear()
     flash("You are signed out.", "info")
