@@ -12,6 +12,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from handlers.bounds import check_bounds
 from handlers.errors import DomainError, ValidationError
 
 from .models import SUPPORTING_KINDS, Service, SupportingProcess
@@ -55,6 +56,8 @@ def define_supporting_process(session, service: Service, kind: str, owner: str,
         errors["owner"] = ["owner is required: who runs this process for the service"]
     if not (agreement or "").strip():
         errors["agreement"] = ["agreement is required: the OLA or underpinning contract"]
+    check_bounds(SupportingProcess, {"owner": (owner or "").strip(),
+                                     "agreement": (agreement or "").strip()}, errors)
     if errors:
         raise ValidationError(errors)
     process = register_supporting_process(session, service, kind, required)

@@ -6,7 +6,7 @@ from catalogue_factory import T0, build, ctx, define_all
 from sqlalchemy import select
 
 from handlers.catalogue import operations as catalogue
-from handlers.catalogue.models import Service, ServiceLevelOption, Target
+from handlers.catalogue.models import Service, ServiceLevelOption, SupportingProcess, Target
 from handlers.catalogue.supporting import catalogue_readiness, check_supporting_processes
 from handlers.errors import DomainError, ValidationError
 from handlers.registry import build_registry
@@ -167,6 +167,18 @@ def test_define_supporting_process_needs_owner_and_agreement(factory):
         with pytest.raises(ValidationError) as err:
             catalogue.define_supporting_process(s, made["email"], "magic", "x", "y", T0)
         assert set(err.value.errors) == {"kind"}
+
+
+def test_supporting_process_owner_and_agreement_are_bounded(factory):
+    with factory() as s:
+        made = build(s, ready=False)
+        with pytest.raises(ValidationError) as err:
+            catalogue.define_supporting_process(s, made["email"], "incident", "o" * 121,
+                                                "a" * 10_000_000, T0)
+        assert set(err.value.errors) == {"owner", "agreement"}
+        s.flush()  # nothing half-done was added to the session
+        assert s.scalar(select(SupportingProcess).where(
+            SupportingProcess.owner == "o" * 121)) is None
 
 
 def test_catalogue_readiness_handler(factory):
