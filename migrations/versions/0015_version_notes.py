@@ -20,5 +20,9 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table('process_version') as batch:
-        batch.drop_column('note')
+    # SQLite drops the column in place (3.35+): a batch copy would drop process_version,
+    # which the instances' foreign keys refuse once there is data
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute("ALTER TABLE process_version DROP COLUMN note")
+    else:
+        op.drop_column('process_version', 'note')

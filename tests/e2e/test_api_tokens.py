@@ -21,11 +21,13 @@ from handlers.people.models import ApiToken
 from web.cli import main
 
 from .api_support import Api, token_for
-from .support import client_login, csrf_token
+from .support import client_login, csrf_token, seal_all
 
 
 def token_events(app) -> list[tuple[str, str, dict]]:
-    """(actor, kind, data) of the API token events; the audit chain verifies."""
+    """(actor, kind, data) of the API token events in chain order (after sealing what is
+    committed, as the runners' sealer would); the audit chain verifies."""
+    seal_all(app.extensions["slm"].sessions)
     with app.extensions["slm"].sessions() as s:
         assert verify_chain(s).ok
         rows = s.scalars(select(AuditEvent).where(AuditEvent.kind.like("api_token_%"))
