@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 from bounds_diagrams import calls, chain, endless_loop, fan_out, late_cycle, timers
 from conftest import T0, load_form
+from sandbox_support import instance, script_diagram, start, task_data, the_incident
 from sqlalchemy import func, select
-from test_sandbox import instance, script_diagram, start, task_data, the_incident
 
 from engine.deploy import deploy
 from engine.errors import DeployError
@@ -102,7 +102,7 @@ def test_a_script_writing_too_much_data_is_an_incident_and_nothing_is_stored(
 
 def test_a_handler_writing_too_much_data_is_an_incident(deploy_file, factory, engine, registry,
                                                         monkeypatch):
-    from test_sandbox import service_diagram
+    from sandbox_support import service_diagram
 
     monkeypatch.setenv("SLM_MAX_STATE_BYTES", "100000")
     registry.replace("score", lambda params, ctx: {"blob": "y" * 150000},

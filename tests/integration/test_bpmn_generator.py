@@ -5,9 +5,9 @@ inconsistent descriptions, and the committed files in workflows/bpmn are its cur
 from __future__ import annotations
 
 import pytest
+from diagram_support import BPMN_DIR, FLOW_NODES, NS, layout
 from lxml import etree
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
-from test_diagrams import BPMN_DIR, FLOW_NODES, NS, layout
 
 
 def small() -> object:

@@ -20,8 +20,8 @@ from xml.sax.saxutils import escape
 
 import pytest
 from conftest import T0
+from sandbox_support import HEADER, gateway_diagram, instance, script_diagram, start, the_incident
 from sqlalchemy import func, select
-from test_sandbox import HEADER, gateway_diagram, instance, script_diagram, start, the_incident
 
 from engine import scripting
 from engine.audit import verify_chain
