@@ -17,7 +17,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import sql
+from . import observers, sql
 from .models import AuditEvent, AuditHead
 
 GENESIS = "0" * 64
@@ -60,6 +60,7 @@ class AuditTrail:
         """Append the collected events to the chain (caller commits). Returns how many."""
         if not self.events:
             return 0
+        observers.notify(session, self.events)  # before the head lock: observers may query
         conn = session.connection()
         head = sql.AUDIT_HEAD_LOCKED.first(conn)
         if head is None:  # the migration creates it; a bare create_all does not

@@ -19,7 +19,8 @@ from test_layering import ROOT, imported_names, module_package
 import engine
 
 AREAS = ("people", "catalogue", "requirements", "agreements", "delivery", "reviews",
-         "management", "reports", "outputs", "demo")
+         "management", "reports", "outputs", "demo",
+         "notifications")
 MAX_LINES = 400
 
 

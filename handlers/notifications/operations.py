@@ -1,0 +1,136 @@
+"""Writing notifications (and their mails) and reading the notification centre.
+
+Everything here only flushes: the caller's transaction is the step that caused the
+notification, so a rolled-back step leaves no notification and no mail behind.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from engine.errors import NotFoundError
+from handlers.errors import ValidationError
+from handlers.paging import Page
+from handlers.people.models import User
+
+from .kinds import DEFAULT_CHANNEL, KINDS
+from .models import CHANNELS, MailMessage, Notification, NotificationPreference
+
+MAX_TITLE = 300
+
+
+def channels_of(session: Session, user_ids: Iterable[int], kind: str) -> dict[int, str]:
+    """user id -> channel for ``kind`` (the default where the person chose nothing)."""
+    ids = list(user_ids)
+    chosen = dict(session.execute(select(NotificationPreference.user_id,
+                                         NotificationPreference.channel).where(
+        NotificationPreference.kind == kind, NotificationPreference.user_id.in_(ids))).all())
+    return {uid: chosen.get(uid, DEFAULT_CHANNEL) for uid in ids}
+
+
+def notify(session: Session, users: Iterable[User], kind: str, title: str, *, now: datetime,
+           link: str = "", body: str = "") -> list[Notification]:
+    """Tell each of ``users`` (once each) about ``kind``: a notification in their centre and,
+    by their preference, a mail in the outbox now or in their daily digest."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown notification kind {kind!r}")
+    people = {u.id: u for u in users if u.active}
+    if not people:
+        return []
+    channels = channels_of(session, people, kind)
+    title = title[:MAX_TITLE]
+    made = [Notification(user_id=uid, kind=kind, title=title, body=body, link=link,
+                         created_at=now, channel=channels[uid])
+            for uid in sorted(people) if channels[uid] != "off"]
+    session.add_all(made)
+    session.flush()
+    mails = [MailMessage(user_id=n.user_id, notification_id=n.id, kind=kind,
+                         to_addr=people[n.user_id].email, subject=title,
+                         body=body or title, link=link, status="pending", attempts=0,
+                         next_attempt_at=now, created_at=now)
+             for n in made if n.channel == "email" and people[n.user_id].email]
+    if mails:
+        session.add_all(mails)
+        session.flush()
+    return made
+
+
+def queue_mail(session: Session, user: User, kind: str, subject: str, body: str, *,
+               now: datetime, link: str = "", may_unsubscribe: bool = False) -> MailMessage:
+    """One mail to ``user`` in the outbox, outside the preferences (account mails)."""
+    mail = MailMessage(user_id=user.id, kind=kind, to_addr=user.email, subject=subject[:300],
+                       body=body, link=link, status="pending", attempts=0,
+                       next_attempt_at=now, created_at=now, may_unsubscribe=may_unsubscribe)
+    session.add(mail)
+    session.flush()
+    return mail
+
+
+# -- the notification centre ---------------------------------------------------------------
+def unread_count(session: Session, user_id: int) -> int:
+    return session.scalar(select(func.count()).select_from(Notification).where(
+        Notification.user_id == user_id, Notification.read_at.is_(None))) or 0
+
+
+def list_notifications(session: Session, user_id: int, page: int = 1,
+                       per_page: int = 25) -> Page:
+    """The person's notifications, newest first."""
+    where = Notification.user_id == user_id
+    total = session.scalar(select(func.count()).select_from(Notification).where(where)) or 0
+    items = list(session.scalars(select(Notification).where(where).order_by(
+        Notification.created_at.desc(), Notification.id.desc())
+        .offset((page - 1) * per_page).limit(per_page)))
+    return Page(items=items, page=page, per_page=per_page, total=total)
+
+
+def get_notification(session: Session, user_id: int, notification_id: int) -> Notification:
+    """The person's own notification; NotFoundError for anyone else's."""
+    n = session.get(Notification, notification_id)
+    if n is None or n.user_id != user_id:
+        raise NotFoundError(f"notification {notification_id} does not exist")
+    return n
+
+
+def mark_read(session: Session, user_id: int, notification_id: int,
+              now: datetime) -> Notification:
+    n = get_notification(session, user_id, notification_id)
+    if n.read_at is None:
+        n.read_at = now
+        session.flush()
+    return n
+
+
+def mark_all_read(session: Session, user_id: int, now: datetime) -> int:
+    result = session.execute(update(Notification).where(
+        Notification.user_id == user_id, Notification.read_at.is_(None)).values(read_at=now))
+    return result.rowcount
+
+
+# -- preferences ---------------------------------------------------------------------------
+def preferences(session: Session, user_id: int) -> dict[str, str]:
+    """kind -> channel for every kind (defaults filled in)."""
+    chosen = dict(session.execute(select(NotificationPreference.kind,
+                                         NotificationPreference.channel).where(
+        NotificationPreference.user_id == user_id)).all())
+    return {kind: chosen.get(kind, DEFAULT_CHANNEL) for kind in KINDS}
+
+
+def set_preference(session: Session, user_id: int, kind: str, channel: str) -> None:
+    """Raises ValidationError for an unknown kind or channel."""
+    errors = {}
+    if kind not in KINDS:
+        errors["kind"] = [f"unknown kind {kind!r}"]
+    if channel not in CHANNELS:
+        errors[kind if kind in KINDS else "channel"] = [
+            f"choose one of {', '.join(CHANNELS)} (not {channel!r})"]
+    if errors:
+        raise ValidationError(errors)
+    row = session.get(NotificationPreference, (user_id, kind))
+    if row is None:
+        session.add(NotificationPreference(user_id=user_id, kind=kind, channel=channel))
+    else:
+        row.channel = channel
+    session.flush()
