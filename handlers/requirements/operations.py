@@ -3,8 +3,8 @@
 ``assess_requirements`` turns the customer's wishes into measurable requirements and flags,
 with the reason, every wish that cannot be measured yet (mission rule 6): flagged wishes are
 kept, never dropped. ``match_catalogue`` ranks every option of every live standard service
-against them (``handlers.requirements.matching`` has the ranking and the cost model) and always answers
-with a list (mission rules 3 and 4). ``record_choice`` records the customer's pick.
+against them (``handlers.requirements.matching`` has the ranking and the cost model) and
+always answers with a list (mission rules 3 and 4). ``record_choice`` records the customer's pick.
 """
 from __future__ import annotations
 
