@@ -11,7 +11,8 @@ A central ``before_request`` hook then, for every request:
 
 ``/api/`` is reserved for the token-authenticated JSON API: the session cookie does not
 authenticate there (so skipping CSRF is safe). The API authenticates by token: set
-``app.extensions["slm_api_auth"]`` to a function ``(request) -> handlers.people.models.User | None``.
+``app.extensions["slm_api_auth"]`` to a function
+``(request) -> handlers.people.models.User | None``.
 """
 from __future__ import annotations
 
