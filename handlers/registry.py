@@ -8,7 +8,6 @@ from handlers.agreements import operations as agreements
 from handlers.catalogue import operations as catalogue
 from handlers.delivery import attainment, measurements
 from handlers.management import operations as management
-from handlers.notifications import events as notification_events
 from handlers.outputs import changes, design
 from handlers.reports import operations as reports
 from handlers.requirements import operations as requirements
@@ -34,5 +33,4 @@ _REGISTRARS: list = [
     catalogue.register, requirements.register, design.register, agreements.register,
     changes.register, management.register,
     measurements.register, attainment.register, reports.register, reviews.register,
-    notification_events.register,
 ]

@@ -110,11 +110,13 @@ def start(process_id, data, actor, organisation):
 @click.option("--once", is_flag=True, help="Fire what is due now and exit.")
 @click.option("--now", default=None, help="Clock for --once (ISO 8601, UTC); default: now.")
 def runner(once, now):
-    """Fire due timers: once, or every SLM_RUNNER_INTERVAL seconds until stopped."""
+    """Fire due timers and deliver notifications: once, or every SLM_RUNNER_INTERVAL seconds
+    until stopped."""
     services = _services()
     if once:
-        fired = services.run_timers(_when(now))
-        click.echo(f"{fired} timers fired")
+        fired, mail = services.run_due_work(_when(now))
+        click.echo(f"{fired} timers fired; {mail.sent} mails sent, {mail.retried} to retry, "
+                   f"{mail.failed} failed")
         return
     click.echo(f"runner {services.runner} started; interval {services.settings.runner_interval}s")
     services.start_scheduler(blocking=True)

@@ -129,6 +129,6 @@ def on_engine_events(session: Session, events: list[dict]) -> None:
             route(session, ev)
 
 
-def register(_registry=None) -> None:
-    """Subscribe to the engine's steps (called where the handler registry is built)."""
+def register() -> None:
+    """Subscribe to the engine's steps (the application's wiring calls this once)."""
     observers.subscribe(on_engine_events)

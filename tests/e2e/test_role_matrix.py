@@ -155,6 +155,18 @@ MATRIX = {
     ("api.import_measurements", "POST"):      (401, 403, 422, 422, 403, 403),
     ("api.slrs", "GET"):                      (401, 403, 200, 200, 200, 200),
     ("api.submit", "POST"):                   (401, 403, 403, 403, 422, 403),
+    # issue 13: notifications, the mail outbox, accounts by e-mail
+    ("notifications.index", "GET"):           (302, 200, 200, 200, 200, 200),
+    ("notifications.open_one", "POST"):       (302, 404, 404, 404, 404, 403),
+    ("notifications.read_all", "POST"):       (302, 302, 302, 302, 302, 403),
+    ("notifications.preferences", "GET"):     (302, 200, 200, 200, 200, 200),
+    ("notifications.preferences", "POST"):    (302, 302, 302, 302, 302, 403),
+    ("notifications.unsubscribe", "GET"):     (400, 400, 400, 400, 400, 400),
+    ("notifications.unsubscribe", "POST"):    (400, 400, 400, 400, 400, 403),
+    ("admin.outbox", "GET"):                  (302, 200, 403, 403, 403, 403),
+    ("admin.mail", "GET"):                    (302, 404, 403, 403, 403, 403),
+    ("api.notifications", "GET"):             (401, 200, 200, 200, 200, 200),
+    ("api.read_notification", "POST"):        (401, 404, 404, 404, 404, 403),
 }
 
 #: values for URL parameters, from the demo world (add records to ``world`` as needed)
@@ -220,6 +232,11 @@ URL_ARGS = {
     "api.claim": lambda w: {"task_id": BAD_ID},
     "api.unclaim": lambda w: {"task_id": BAD_ID},
     "api.instance": lambda w: {"instance_id": w.extra["instance_id"]},
+    # issue 13: nobody's notification or mail, a forged unsubscribe token
+    "notifications.open_one": lambda w: {"notification_id": BAD_ID},
+    "notifications.unsubscribe": lambda w: {"token": "forged"},
+    "admin.mail": lambda w: {"mail_id": BAD_ID},
+    "api.read_notification": lambda w: {"notification_id": BAD_ID},
 }
 BAD_ID = 999_999
 

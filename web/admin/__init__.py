@@ -125,3 +125,4 @@ def organisations():
                            organisations=people.list_organisations(session),
                            user_counts=people.organisation_user_counts(session),
                            kind_options=KIND_OPTIONS), status
+from . import outbox  # noqa: E402,F401  (views on bp)

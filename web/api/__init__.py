@@ -76,4 +76,12 @@ def ok(body, status: int = 200):
     return jsonify(body), status
 
 
-from . import instances, me, measurements, openapi, slrs, tasks  # noqa: E402,F401 (views on bp)
+from . import (  # noqa: E402,F401 (views on bp)
+    instances,
+    me,
+    measurements,
+    notifications,
+    openapi,
+    slrs,
+    tasks,
+)
