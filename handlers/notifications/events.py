@@ -25,7 +25,6 @@ PROVIDER_ROLES = ("Process Owner", "Service Level Manager")
 #: a user task that is more than "a task is ready": element id -> kind
 TASK_KINDS = {
     "review_draft": "draft_ready",
-    "approve_agreement": "draft_ready",
     "discuss_results": "review_discussion",
     "revise_sla": "counter_proposal",
     "define_supporting": "clarification",

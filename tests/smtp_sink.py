@@ -1,0 +1,86 @@
+"""A real SMTP server on loopback (aiosmtpd) that keeps what arrives, for the tests and
+the notification benchmark.
+
+``hold`` makes the server stall the next DATA until released and then refuse it (451),
+as a server does that never got to accept a message: the client may die meanwhile.
+"""
+from __future__ import annotations
+
+import asyncio
+import email
+import socket
+import threading
+import time
+from email.message import EmailMessage
+from email.policy import default
+
+from aiosmtpd.controller import Controller
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class _Handler:
+    def __init__(self, sink: SmtpSink):
+        self.sink = sink
+
+    async def handle_DATA(self, server, session, envelope):
+        sink = self.sink
+        if sink.hold_next:
+            sink.hold_next = False
+            sink.holding.set()
+            while not sink.release.is_set():
+                await asyncio.sleep(0.02)
+            return "451 try again later"
+        if sink.parse:
+            msg = email.message_from_bytes(envelope.content, policy=default)
+        else:
+            msg = envelope.content
+        with sink.lock:
+            sink.messages.append((list(envelope.rcpt_tos), msg))
+        return "250 OK"
+
+
+class SmtpSink:
+    """``with SmtpSink() as sink:`` a server on 127.0.0.1:``sink.port``."""
+
+    def __init__(self, port: int | None = None, parse: bool = True):
+        self.port = port or free_port()
+        self.parse = parse
+        self.messages: list[tuple[list[str], EmailMessage]] = []
+        self.lock = threading.Lock()
+        self.hold_next = False
+        self.holding = threading.Event()
+        self.release = threading.Event()
+        self.controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port)
+
+    @property
+    def url(self) -> str:
+        return f"smtp://127.0.0.1:{self.port}"
+
+    def __enter__(self) -> SmtpSink:
+        self.controller.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.release.set()
+        self.controller.stop()
+
+    def to(self, address: str) -> list[EmailMessage]:
+        with self.lock:
+            return [m for rcpts, m in self.messages if address in rcpts]
+
+    def recipients(self) -> list[str]:
+        with self.lock:
+            return sorted(r for rcpts, _ in self.messages for r in rcpts)
+
+    def wait_for(self, count: int, timeout: float = 10.0) -> None:
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            with self.lock:
+                if len(self.messages) >= count:
+                    return
+            time.sleep(0.02)
