@@ -84,3 +84,32 @@ class SmtpSink:
                 if len(self.messages) >= count:
                     return
             time.sleep(0.02)
+
+
+def serve_ids(port: int, out_path: str) -> None:
+    """Serve until killed, appending each message's X-SLM-Mail-Id to ``out_path`` (one a
+    line): the benchmark runs the server in a process of its own, as a real one would be."""
+    import re
+    import signal
+
+    pattern = re.compile(rb"^X-SLM-Mail-Id: (\d+)", re.MULTILINE)
+    out = open(out_path, "ab", buffering=0)  # noqa: SIM115 (lives as long as the server)
+
+    class Ids:
+        async def handle_DATA(self, server, session, envelope):
+            found = pattern.search(envelope.content)
+            out.write((found.group(1) if found else b"?") + b"\n")
+            return "250 OK"
+
+    controller = Controller(Ids(), hostname="127.0.0.1", port=port)
+    controller.start()
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    stop.wait()
+    controller.stop()
+
+
+if __name__ == "__main__":
+    import sys
+
+    serve_ids(int(sys.argv[1]), sys.argv[2])

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from types import SimpleNamespace
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, bindparam, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.audit import AuditTrail
@@ -143,19 +143,28 @@ def _deliver_batch(session: Session, config: SmtpConfig | None, settings: MailSe
     return True
 
 
+#: one row per mail (executemany): sent, while the claim is still this runner's
+_MARK_SENT = (MM.update().where(MM.c.id == bindparam("mid"), MM.c.claimed_by == bindparam("runner"))
+              .values(status="sent", sent_at=bindparam("now"), transport=bindparam("via"),
+                      attempts=MM.c.attempts + 1, claimed_by=None, claim_expires_at=None,
+                      last_error=""))
+_STILL_MINE = select(MM.c.id).where(MM.c.id.in_(bindparam("ids", expanding=True)),
+                                    MM.c.claimed_by == bindparam("runner"))
+
+
 def _mark_sent(session: Session, mails: list, now: datetime, runner: str,
                transport: str, done: Delivered) -> None:
     """Mark ``mails`` sent (those still claimed by ``runner``), audit each, commit."""
     if not mails:
         return
+    mine = set(session.scalars(_STILL_MINE, {"ids": [m.id for m in mails],
+                                             "runner": runner}))
+    mails = [m for m in mails if m.id in mine]
+    if mails:
+        session.execute(_MARK_SENT, [{"mid": m.id, "runner": runner, "now": now,
+                                      "via": transport} for m in mails])
     trail = AuditTrail()
     for mail in mails:
-        result = session.execute(update(MailMessage).where(
-            MailMessage.id == mail.id, MailMessage.claimed_by == runner).values(
-            status="sent", sent_at=now, transport=transport, attempts=MailMessage.attempts + 1,
-            claimed_by=None, claim_expires_at=None, last_error=""))
-        if result.rowcount != 1:
-            continue
         done.sent += 1
         trail.add("notification_sent", at=now, actor="mailer", data={
             "mail_id": mail.id, "notification_id": mail.notification_id, "kind": mail.kind,

@@ -40,7 +40,7 @@ def test_a_customer_task_mails_its_organisation_and_nobody_else(app, demo, clien
     html = msg.get_body(("html",)).get_content()
     assert f"http://127.0.0.1:5000/tasks/{task_id}" in text
     assert f'href="http://127.0.0.1:5000/tasks/{task_id}"' in html
-    unsubscribe = msg["List-Unsubscribe"].strip("<>")
+    unsubscribe = msg["List-Unsubscribe"].strip().strip("<>")
     assert "/notifications/unsubscribe/" in unsubscribe and unsubscribe in text
     # each sent mail is in the audit log, without its content
     with app.extensions["slm"].sessions() as s:
