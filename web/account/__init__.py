@@ -58,3 +58,11 @@ def revoke_token(token_id: int):
     session.commit()
     flash(f"The token “{token.name}” is revoked: it no longer works.", "success")
     return redirect(url_for("account.tokens"))
+
+
+from . import links, passwords  # noqa: E402,F401  (views on bp)
+
+
+@bp.record_once
+def _install_forced_change(state) -> None:
+    state.app.before_request(passwords.force_change)

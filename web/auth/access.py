@@ -33,7 +33,8 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 API_PREFIX = "/api/"
 #: endpoints an auditor may POST to: they change no process or business data (leaving;
 #: managing one's own API tokens, which the read-only API needs)
-AUDITOR_MAY_POST = frozenset({"auth.logout", "account.create_token", "account.revoke_token"})
+AUDITOR_MAY_POST = frozenset({"auth.logout", "account.create_token", "account.revoke_token",
+                              "account.change_password"})
 ALL_ROLES = frozenset(ROLES)
 
 
