@@ -190,3 +190,37 @@ def test_agreement_events_reach_the_customer_organisation_and_the_managers(app, 
     assert address("globex") not in sink.recipients()
     with app.extensions["slm"].sessions() as s:
         assert s.scalar(select(MailMessage).where(MailMessage.status != "sent")) is None
+
+
+def test_an_import_that_puts_a_target_at_risk_notifies_once(app, demo):
+    from handlers.agreements.models import ServiceLevelAgreement
+    from handlers.delivery.measurements import import_rows
+
+    give_addresses(app, demo)
+    world = sla_world.agreed_sla(app, demo, demo.users["Customer"],
+                                 sla_world.build_catalogue(app))
+    day = datetime(2026, 3, 1)
+
+    def load(values, first_day, now):
+        with app.extensions["slm"].sessions() as s:
+            ref = s.get(ServiceLevelAgreement, world["sla_id"]).reference
+            rows = [{"sla": ref, "metric": "availability",
+                     "measured_at": (day + timedelta(days=first_day + i)).isoformat(),
+                     "value": v} for i, v in enumerate(values)]
+            result = import_rows(s, rows, "test", now)
+            s.commit()
+        assert result["imported"] == len(values), result
+
+    load([99.99] * 5, 1, day + timedelta(days=5, hours=1))
+    assert notified(app, "target_at_risk") == []
+    # Gold: availability >= 99.9 %: one day at 99.5 % spends 0.12 h of the 0.744 h budget;
+    # the forecast stays within it, but the last 6 h and 3 days burn faster than 1
+    load([99.5], 6, day + timedelta(days=6, hours=1))
+    told = notified(app, "target_at_risk")
+    assert sorted(set(told)) == ["acme", "acme2", "manager", "manager2"]
+    assert len(told) == 4
+    load([99.6], 7, day + timedelta(days=7, hours=1))  # still at risk: nobody told again
+    assert len(notified(app, "target_at_risk")) == 4
+    load([90.0], 8, day + timedelta(days=8, hours=1))  # the budget is spent: breached
+    assert sorted(notified(app, "target_breached")) == ["acme", "acme2", "manager",
+                                                        "manager2"]
