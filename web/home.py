@@ -2,14 +2,19 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, redirect, render_template, url_for
+from flask_login import current_user
 from sqlalchemy import func, select, text
 
+from engine.clock import utcnow
 from engine.models import HumanTask, ProcessInstance, ProcessVersion
+from handlers.delivery.health import active_slas, health_of
 
 from . import db_session
 from .auth.access import ALL_ROLES, current_actor, public, roles_required
 
 bp = Blueprint("home", __name__)
+#: who sees the SLA health table on the start page
+HEALTH_ROLES = ("Service Level Manager", "Process Owner", "Auditor")
 
 
 @bp.get("/")
@@ -28,7 +33,9 @@ def index():
         "open_tasks": session.execute(select(func.count()).select_from(HumanTask).where(
             HumanTask.status == "ready")).scalar(),
     }
-    return render_template("home/index.html", counts=counts)
+    slas = active_slas(session) if current_user.has_role(*HEALTH_ROLES) else []
+    return render_template("home/index.html", counts=counts, slas=slas,
+                           healths=health_of(session, slas, utcnow()))
 
 
 @bp.get("/healthz")

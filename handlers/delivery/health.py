@@ -22,6 +22,7 @@ the service hours; health is the early warning).
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -157,3 +158,21 @@ def overall(healths: list[TargetHealth]) -> str:
     """The worst status of an SLA's targets ("no_data" when none has data)."""
     statuses = {h.status for h in healths}
     return next((s for s in STATUS_ORDER if s in statuses), "no_data")
+
+
+def health_of(session, slas, now: datetime, limit: int = 200) -> dict[int, dict]:
+    """sla id -> {"status", "targets"} for the active ones of ``slas`` (at most ``limit``)."""
+    out = {}
+    for sla in [s for s in slas if s.status == "active"][:limit]:
+        terms = json.loads(sla.versions[-1].terms) if sla.versions else {}
+        targets = sla_health(session, sla, terms, now)
+        out[sla.id] = {"status": overall(targets), "targets": targets}
+    return out
+
+
+def active_slas(session, organisation_id: int | None = None, limit: int = 50) -> list:
+    """Active SLAs (of one organisation when given), by reference."""
+    query = select(ServiceLevelAgreement).where(ServiceLevelAgreement.status == "active")
+    if organisation_id is not None:
+        query = query.where(ServiceLevelAgreement.organisation_id == organisation_id)
+    return list(session.scalars(query.order_by(ServiceLevelAgreement.reference).limit(limit)))

@@ -192,7 +192,7 @@ def test_agreement_events_reach_the_customer_organisation_and_the_managers(app, 
         assert s.scalar(select(MailMessage).where(MailMessage.status != "sent")) is None
 
 
-def test_an_import_that_puts_a_target_at_risk_notifies_once(app, demo):
+def test_an_import_that_puts_a_target_at_risk_notifies_once(app, demo, client):
     from handlers.agreements.models import ServiceLevelAgreement
     from handlers.delivery.measurements import import_rows
 
@@ -224,3 +224,31 @@ def test_an_import_that_puts_a_target_at_risk_notifies_once(app, demo):
     load([90.0], 8, day + timedelta(days=8, hours=1))  # the budget is spent: breached
     assert sorted(notified(app, "target_breached")) == ["acme", "acme2", "manager",
                                                         "manager2"]
+
+
+def _health_on(client, demo, who: str, url: str) -> str:
+    client_login(client, demo.users[who])
+    page = client.get(url, follow_redirects=True).get_data(as_text=True)
+    client.post("/logout", data={"csrf_token": csrf_token(page)})
+    return page
+
+
+def test_sla_health_shows_on_the_sla_list_and_the_home_pages(app, demo, client):
+    from handlers.agreements.models import ServiceLevelAgreement
+    from handlers.delivery.measurements import import_rows
+
+    world = sla_world.agreed_sla(app, demo, demo.users["Customer"],
+                                 sla_world.build_catalogue(app))
+    now = utcnow()
+    with app.extensions["slm"].sessions() as s:
+        ref = s.get(ServiceLevelAgreement, world["sla_id"]).reference
+        import_rows(s, [{"sla": ref, "metric": "availability", "value": 50.0,
+                         "measured_at": (now - timedelta(minutes=5)).isoformat()}],
+                    "test", now)
+        s.commit()
+    for who, url in (("Service Level Manager", "/slas"), ("Service Level Manager", "/"),
+                     ("Customer", "/portal")):
+        page = _health_on(client, demo, who, url)
+        assert 'data-health="breached"' in page, (who, url)
+    other = _health_on(client, demo, "Customer 2", "/portal")
+    assert ref not in other and 'data-testid="sla-health"' not in other
