@@ -289,7 +289,7 @@ def import_cis_cmd(file):
 
 
 @main.command("export")
-@click.argument("kind", type=click.Choice(KINDS))
+@click.argument("kind", type=click.Choice((*KINDS, "openslo")))
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="csv", show_default=True)
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="File to write (default: standard output).")
@@ -299,7 +299,9 @@ def import_cis_cmd(file):
               help="customer-reports: also write each report's PDF into this directory.")
 def export_cmd(kind, fmt, output, organisation, pdf_dir):
     """Export an output of the process: cost-data, cis, design-specs, customer-reports or
-    change-requests, as CSV or JSON."""
+    change-requests, as CSV or JSON; or the catalogue's targets as OpenSLO v1 YAML."""
+    if kind == "openslo":
+        return export_openslo(output)
     if pdf_dir is not None and kind != "customer-reports":
         raise click.BadParameter("only for customer-reports", param_hint="--pdf-dir")
     with _services().sessions() as session:
@@ -372,9 +374,11 @@ def run(host, port):
     app.run(host=host, port=port, threaded=True, use_reloader=False)
 
 
+from .cli_openslo import export_openslo, import_openslo  # noqa: E402
 from .cli_tokens import api_token  # noqa: E402  (its own module: cli.py is long enough)
 
 main.add_command(api_token)
+main.add_command(import_openslo)
 
 if __name__ == "__main__":
     main()
