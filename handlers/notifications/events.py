@@ -72,9 +72,10 @@ def _task_assigned(session: Session, ev: dict) -> None:
     task = _task(session, ev)
     if task is None or not assignee or assignee == ev["actor"]:
         return
+    # a customer only ever hears of their own organisation's tasks; staff of any
     users = [u for u in people_named(session, [assignee])
-             if task.organisation is None or u.organisation is None
-             or u.organisation.key == task.organisation]
+             if "Customer" not in u.role_set or task.organisation is None
+             or (u.organisation is not None and u.organisation.key == task.organisation)]
     notify(session, users, "task_assigned", f"Assigned to you: {task.name}",
            now=ev["at"], link=f"/tasks/{task.id}",
            body=f"{ev['actor']} assigned the task “{task.name}” to you.")
