@@ -252,3 +252,36 @@ def test_sla_health_shows_on_the_sla_list_and_the_home_pages(app, demo, client):
         assert 'data-health="breached"' in page, (who, url)
     other = _health_on(client, demo, "Customer 2", "/portal")
     assert ref not in other and 'data-testid="sla-health"' not in other
+
+
+def test_the_api_lists_ones_own_notifications_newest_first_and_marks_them_read(app, demo):
+    from .api_support import api_as
+
+    for i in range(3):
+        task_records.start(app, "slm_process_management", "owner", title=f"Run {i}")
+    manager = api_as(app, demo.users["Service Level Manager"])
+    body = manager.get("/api/v1/notifications", per_page=2).get_json()
+    assert (body["total"], body["unread"], len(body["items"])) == (3, 3, 2)
+    ids = [n["id"] for n in body["items"]]
+    assert ids == sorted(ids, reverse=True)  # newest first
+    assert body["items"][0]["link"].startswith("/tasks/")
+    read = manager.post(f"/api/v1/notifications/{ids[0]}/read")
+    assert read.status_code == 200 and read.get_json()["read_at"]
+    assert manager.get("/api/v1/notifications").get_json()["unread"] == 2
+    # nobody reads another person's notification, nor learns that it exists
+    customer = api_as(app, demo.users["Customer"])
+    assert customer.post(f"/api/v1/notifications/{ids[1]}/read").status_code == 404
+    assert customer.get("/api/v1/notifications").get_json()["total"] == 0
+
+
+def test_without_a_mail_server_the_admin_reads_the_mail_in_the_outbox(app, demo, client):
+    give_addresses(app, demo)
+    task_records.start(app, "slm_process_management", "owner")
+    assert deliver(app, None).sent == 2
+    assert {(m.status, m.transport) for m in mails(app)} == {("sent", "outbox")}
+    client_login(client, demo.users["Admin"])
+    listing = client.get("/admin/outbox").get_data(as_text=True)
+    assert "manager2@example.test" in listing and "Set service level priorities" in listing
+    mail_id = mails(app)[0].id
+    shown = client.get(f"/admin/outbox/{mail_id}").get_data(as_text=True)
+    assert "is ready in the Service Level Manager queue" in shown
