@@ -6,7 +6,9 @@ centre and its mail in the outbox, written in transactions of ``--batch`` events
 would), then ``deliver_due`` sends the outbox over SMTP to an aiosmtpd server in this
 process of its own. Timed: from the first event written to the last mail accepted by the server.
 ``duplicates`` counts mails that arrived more than once (by their X-SLM-Mail-Id header);
-``missing`` those that never arrived. The last line of output is a JSON object.
+``missing`` those that never arrived. ``cpu_seconds`` (this process, all threads) and
+``smtp_server_cpu_seconds`` say how much of the wall-clock time was work, and
+``load_average`` how busy the machine was. The last line of output is a JSON object.
 
 Run: ``.venv/bin/python bench/notifications.py [--events 10000] [--people 1000]``.
 """
@@ -22,6 +24,8 @@ for extra in (_ROOT, _ROOT / "tests"):
 
 import argparse  # noqa: E402
 import json  # noqa: E402
+import os  # noqa: E402
+import resource  # noqa: E402
 import subprocess  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
@@ -79,7 +83,7 @@ def main() -> None:
         sink = subprocess.Popen([sys.executable, str(SINK), str(port), str(ids_file)])
         try:
             _wait_listening(port)
-            start = time.perf_counter()
+            start, cpu_start = time.perf_counter(), time.process_time()
             for first in range(0, args.events, args.batch):
                 with factory() as s:
                     for e in range(first, min(first + args.batch, args.events)):
@@ -94,9 +98,12 @@ def main() -> None:
                    and time.monotonic() < deadline):
                 time.sleep(0.01)
             seconds = time.perf_counter() - start
+            cpu = time.process_time() - cpu_start
         finally:
             sink.terminate()
             sink.wait(30)
+        sink_cpu = sum(getattr(resource.getrusage(resource.RUSAGE_CHILDREN), f)
+                       for f in ("ru_utime", "ru_stime"))
         arrived = Counter(ids_file.read_text().split())
         with factory() as s:
             written = s.scalar(select(func.count()).select_from(MailMessage))
@@ -110,6 +117,8 @@ def main() -> None:
               "retried": result.retried, "failed": result.failed,
               "seconds": round(seconds, 3),
               "write_seconds": round(written_at - start, 3),
+              "cpu_seconds": round(cpu, 3), "smtp_server_cpu_seconds": round(sink_cpu, 3),
+              "load_average": round(os.getloadavg()[0], 2),
               "events_per_second": round(args.events / seconds, 1)}
     print(f"{args.events} events for {args.people} people: {seconds:.2f} s, "
           f"{report['events_per_second']} events/s, {report['duplicates']} duplicates, "

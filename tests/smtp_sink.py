@@ -1,8 +1,8 @@
 """A real SMTP server on loopback (aiosmtpd) that keeps what arrives, for the tests and
 the notification benchmark.
 
-``hold`` makes the server stall the next DATA until released and then refuse it (451),
-as a server does that never got to accept a message: the client may die meanwhile.
+``hold`` makes the server stall every DATA until ``unhold()`` and then refuse it (451), as
+a server does that never got to accept a message: the client may die meanwhile.
 """
 from __future__ import annotations
 
@@ -29,8 +29,7 @@ class _Handler:
 
     async def handle_DATA(self, server, session, envelope):
         sink = self.sink
-        if sink.hold_next:
-            sink.hold_next = False
+        if sink.hold:
             sink.holding.set()
             while not sink.release.is_set():
                 await asyncio.sleep(0.02)
@@ -52,7 +51,7 @@ class SmtpSink:
         self.parse = parse
         self.messages: list[tuple[list[str], EmailMessage]] = []
         self.lock = threading.Lock()
-        self.hold_next = False
+        self.hold = False
         self.holding = threading.Event()
         self.release = threading.Event()
         self.controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port)
@@ -65,8 +64,13 @@ class SmtpSink:
         self.controller.start()
         return self
 
-    def __exit__(self, *exc) -> None:
+    def unhold(self) -> None:
+        """Refuse what is held; accept what comes next."""
+        self.hold = False
         self.release.set()
+
+    def __exit__(self, *exc) -> None:
+        self.unhold()
         self.controller.stop()
 
     def to(self, address: str) -> list[EmailMessage]:

@@ -2,8 +2,9 @@
 
 Any number of runners may call :func:`deliver_due` at once. A runner claims a batch of due
 mails with an expiring claim (``FOR UPDATE SKIP LOCKED`` on PostgreSQL; a conditional
-UPDATE on SQLite, which has one writer) and commits the claim; it then sends them over one
-SMTP connection and marks each chunk sent (only while the claim is still its own) with an
+UPDATE on SQLite, which has one writer) and commits the claim; it then sends them over a few
+SMTP connections at once (threads; only the runner's own thread writes the database) and
+marks each chunk sent (only while the claim is still its own) with an
 audit event per mail. A runner that dies leaves claims that expire; another runner then
 sends those mails. An SMTP failure never touches the step that wrote the mail: the mail
 stays pending and is tried again with exponential backoff, then marked failed (the admin
@@ -17,7 +18,9 @@ can tell.
 from __future__ import annotations
 
 import logging
+import queue
 import smtplib
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from types import SimpleNamespace
@@ -51,6 +54,8 @@ class MailSettings:
     base_url: str = "http://127.0.0.1:5000"
     max_attempts: int = MAX_ATTEMPTS
     claim_ttl: timedelta = timedelta(minutes=5)
+    #: SMTP connections used at once (each in a thread: sending mostly waits on the server)
+    connections: int = 4
 
 
 @dataclass
@@ -112,35 +117,61 @@ def _deliver_batch(session: Session, config: SmtpConfig | None, settings: MailSe
         for start in range(0, len(mails), CHUNK * 8):
             _mark_sent(session, mails[start:start + CHUNK * 8], now, runner, "outbox", done)
         return True
+    slices = [mails[k::settings.connections] for k in range(settings.connections)]
+    slices = [part for part in slices if part]
+    out: queue.Queue = queue.Queue()
+    workers = [threading.Thread(target=_send_slice, args=(config, settings, key, part, out),
+                                daemon=True) for part in slices]
+    for worker in workers:
+        worker.start()
+    connected, sent, running = True, [], len(workers)
+    while running:
+        what, items, error = out.get()
+        if what == "sent":
+            sent.append(items)
+            if len(sent) >= CHUNK:
+                _mark_sent(session, sent, now, runner, "smtp", done)
+                sent = []
+        elif what == "done":
+            running -= 1
+        else:  # refused (this mail) or down (the rest of that connection's mails)
+            connected = connected and what != "down"
+            _retry_later(session, items, now, runner, settings, error, done)
+    _mark_sent(session, sent, now, runner, "smtp", done)
+    for worker in workers:
+        worker.join()
+    return connected
+
+
+def _send_slice(config: SmtpConfig, settings: MailSettings, key: str, mails: list,
+                out: queue.Queue) -> None:
+    """One SMTP connection sending ``mails`` in turn; reports each outcome to ``out``
+    (the database is written by the caller's thread only)."""
     try:
         conn = config.connect()
     except (OSError, smtplib.SMTPException) as exc:
-        _retry_later(session, mails, now, runner, settings, f"cannot connect: {exc}", done)
-        return False
+        out.put(("down", mails, f"cannot connect: {exc}"))
+        out.put(("done", None, None))
+        return
     try:
-        sent: list = []
         for i, mail in enumerate(mails):
             msg = build_message(mail, sender=settings.sender, base_url=settings.base_url,
                                 key=key)
             try:
                 conn.send_message(msg)
-                sent.append(mail)
             except smtplib.SMTPRecipientsRefused as exc:
-                _retry_later(session, [mail], now, runner, settings, f"refused: {exc}", done)
+                out.put(("refused", [mail], f"refused: {exc}"))
             except (OSError, smtplib.SMTPException) as exc:
-                _mark_sent(session, sent, now, runner, "smtp", done)
-                _retry_later(session, mails[i:], now, runner, settings, str(exc), done)
-                return False
-            if len(sent) >= CHUNK:
-                _mark_sent(session, sent, now, runner, "smtp", done)
-                sent = []
-        _mark_sent(session, sent, now, runner, "smtp", done)
+                out.put(("down", mails[i:], str(exc) or type(exc).__name__))
+                return
+            else:
+                out.put(("sent", mail, None))
     finally:
         try:
             conn.quit()
         except (OSError, smtplib.SMTPException):
             pass
-    return True
+        out.put(("done", None, None))
 
 
 #: one row per mail (executemany): sent, while the claim is still this runner's

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from engine.errors import NotFoundError
@@ -22,19 +22,24 @@ from .models import CHANNELS, MailMessage, Notification, NotificationPreference
 MAX_TITLE = 300
 
 
+NT, MT, PT = Notification.__table__, MailMessage.__table__, NotificationPreference.__table__
+_CHOSEN = select(PT.c.user_id, PT.c.channel).where(
+    PT.c.kind == bindparam("kind"), PT.c.user_id.in_(bindparam("ids", expanding=True)))
+_INSERT_NOTES = NT.insert().returning(NT.c.id, NT.c.user_id, sort_by_parameter_order=True)
+
+
 def channels_of(session: Session, user_ids: Iterable[int], kind: str) -> dict[int, str]:
     """user id -> channel for ``kind`` (the default where the person chose nothing)."""
     ids = list(user_ids)
-    chosen = dict(session.execute(select(NotificationPreference.user_id,
-                                         NotificationPreference.channel).where(
-        NotificationPreference.kind == kind, NotificationPreference.user_id.in_(ids))).all())
+    chosen = dict(session.execute(_CHOSEN, {"kind": kind, "ids": ids}).all())
     return {uid: chosen.get(uid, DEFAULT_CHANNEL) for uid in ids}
 
 
 def notify(session: Session, users: Iterable[User], kind: str, title: str, *, now: datetime,
-           link: str = "", body: str = "") -> list[Notification]:
+           link: str = "", body: str = "") -> list[int]:
     """Tell each of ``users`` (once each) about ``kind``: a notification in their centre and,
-    by their preference, a mail in the outbox now or in their daily digest."""
+    by their preference, a mail in the outbox now or in their daily digest. Returns the
+    new notifications' ids. (Core statements: a step may tell many people.)"""
     if kind not in KINDS:
         raise ValueError(f"unknown notification kind {kind!r}")
     people = {u.id: u for u in users if u.active}
@@ -42,20 +47,19 @@ def notify(session: Session, users: Iterable[User], kind: str, title: str, *, no
         return []
     channels = channels_of(session, people, kind)
     title = title[:MAX_TITLE]
-    made = [Notification(user_id=uid, kind=kind, title=title, body=body, link=link,
-                         created_at=now, channel=channels[uid])
-            for uid in sorted(people) if channels[uid] != "off"]
-    session.add_all(made)
-    session.flush()
-    mails = [MailMessage(user_id=n.user_id, notification_id=n.id, kind=kind,
-                         to_addr=people[n.user_id].email, subject=title,
-                         body=body or title, link=link, status="pending", attempts=0,
-                         next_attempt_at=now, created_at=now)
-             for n in made if n.channel == "email" and people[n.user_id].email]
+    rows = [dict(user_id=uid, kind=kind, title=title, body=body, link=link, created_at=now,
+                 channel=channels[uid]) for uid in sorted(people) if channels[uid] != "off"]
+    if not rows:
+        return []
+    made = session.execute(_INSERT_NOTES, rows).all()
+    mails = [dict(user_id=uid, notification_id=nid, kind=kind,
+                  to_addr=people[uid].email, subject=title, body=body or title, link=link,
+                  status="pending", attempts=0, next_attempt_at=now, created_at=now,
+                  last_error="", transport="", may_unsubscribe=True)
+             for nid, uid in made if channels[uid] == "email" and people[uid].email]
     if mails:
-        session.add_all(mails)
-        session.flush()
-    return made
+        session.execute(MT.insert(), mails)
+    return [nid for nid, _ in made]
 
 
 def queue_mail(session: Session, user: User, kind: str, subject: str, body: str, *,

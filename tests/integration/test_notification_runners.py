@@ -59,12 +59,12 @@ def test_three_runners_and_a_killed_one_send_every_mail_exactly_once(pg_url):
         total = _people_and_mail(factory)
         assert total == PEOPLE * len(KINDS)
         with SmtpSink() as sink:
-            sink.hold_next = True  # the doomed runner's first DATA stalls, then is refused
+            sink.hold = True  # the doomed runner's messages stall, then are refused
             doomed = _runner(pg_url, sink.url, T0)
             assert sink.holding.wait(120), "the doomed runner never sent"
             doomed.send_signal(signal.SIGKILL)
             doomed.communicate(timeout=30)
-            sink.release.set()
+            sink.unhold()
             with factory() as s:  # it died holding claims
                 held = s.scalar(select(func.count()).select_from(MailMessage).where(
                     MailMessage.claimed_by.is_not(None)))
