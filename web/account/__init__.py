@@ -1,4 +1,6 @@
-"""The signed-in user's own account: their API tokens (create: shown once; revoke)."""
+"""The signed-in user's own account: their API tokens (create: shown once; revoke), their
+password (``passwords``), and the links mailed to people who are not signed in: invitation
+and password reset (``links``)."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
