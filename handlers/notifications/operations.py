@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
@@ -17,7 +18,7 @@ from handlers.paging import Page
 from handlers.people.models import User
 
 from .kinds import DEFAULT_CHANNEL, KINDS
-from .models import CHANNELS, MailMessage, Notification, NotificationPreference
+from .models import CHANNELS, DigestSetting, MailMessage, Notification, NotificationPreference
 
 MAX_TITLE = 300
 
@@ -137,4 +138,35 @@ def set_preference(session: Session, user_id: int, kind: str, channel: str) -> N
         session.add(NotificationPreference(user_id=user_id, kind=kind, channel=channel))
     else:
         row.channel = channel
+    session.flush()
+
+
+def digest_setting(session: Session, user_id: int) -> tuple[str, int]:
+    """(time zone, hour) of the person's daily digest (UTC, 8 when never chosen)."""
+    row = session.get(DigestSetting, user_id)
+    return (row.timezone, row.hour) if row is not None else ("UTC", 8)
+
+
+def set_digest(session: Session, user_id: int, timezone: str, hour) -> None:
+    """When the daily digest goes out: ``hour`` (0-23) in ``timezone`` (IANA name).
+    Raises ValidationError naming the wrong field."""
+    errors = {}
+    timezone = (timezone or "").strip()
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        errors["digest_timezone"] = [f"unknown time zone {timezone[:60]!r} (e.g. Europe/Zurich)"]
+    try:
+        hour = int(hour)
+        if not 0 <= hour <= 23:
+            raise ValueError
+    except (TypeError, ValueError):
+        errors["digest_hour"] = ["an hour from 0 to 23"]
+    if errors:
+        raise ValidationError(errors)
+    row = session.get(DigestSetting, user_id)
+    if row is None:
+        session.add(DigestSetting(user_id=user_id, timezone=timezone, hour=hour))
+    else:
+        row.timezone, row.hour = timezone, hour
     session.flush()

@@ -285,3 +285,30 @@ def test_without_a_mail_server_the_admin_reads_the_mail_in_the_outbox(app, demo,
     mail_id = mails(app)[0].id
     shown = client.get(f"/admin/outbox/{mail_id}").get_data(as_text=True)
     assert "is ready in the Service Level Manager queue" in shown
+
+
+def test_preferences_page_sets_channels_and_the_digest_hour_and_refuses_bad_input(
+        app, demo, client):
+    token = client_login(client, demo.users["Service Level Manager"])
+    page = client.get("/notifications/preferences").get_data(as_text=True)
+    assert 'name="digest_timezone"' in page and 'value="UTC"' in page
+    bad = client.post("/notifications/preferences", data={
+        "csrf_token": token, "task_ready": "digest", "digest_timezone": "Mars/Olympus",
+        "digest_hour": "25"})
+    assert bad.status_code == 400
+    text = bad.get_data(as_text=True)
+    assert "unknown time zone" in text and "an hour from 0 to 23" in text
+    wrong = client.post("/notifications/preferences", data={
+        "csrf_token": token, "task_ready": "loud"})
+    assert wrong.status_code == 400 and "choose one of" in wrong.get_data(as_text=True)
+    with app.extensions["slm"].sessions() as s:
+        uid = s.scalar(select(User.id).where(User.username == "manager"))
+        assert notes.preferences(s, uid)["task_ready"] == "email"  # nothing half-saved
+    ok = client.post("/notifications/preferences", data={
+        "csrf_token": token, "task_ready": "digest", "review_due": "off",
+        "digest_timezone": "Europe/Zurich", "digest_hour": "9"})
+    assert ok.status_code == 302
+    with app.extensions["slm"].sessions() as s:
+        chosen = notes.preferences(s, uid)
+        assert (chosen["task_ready"], chosen["review_due"]) == ("digest", "off")
+        assert notes.digest_setting(s, uid) == ("Europe/Zurich", 9)

@@ -62,6 +62,10 @@ def preferences():
             for kind in KINDS:
                 if kind in request.form:
                     notes.set_preference(session, current_user.id, kind, request.form[kind])
+            if "digest_timezone" in request.form or "digest_hour" in request.form:
+                notes.set_digest(session, current_user.id,
+                                 request.form.get("digest_timezone", "")[:60],
+                                 request.form.get("digest_hour", ""))
         except ValidationError as exc:
             session.rollback()
             errors = exc.errors
@@ -69,7 +73,12 @@ def preferences():
             session.commit()
             flash("Your notification preferences are saved.", "success")
             return redirect(url_for("notifications.preferences"))
-    return render_template("notifications/preferences.html",
+    zone, hour = notes.digest_setting(session, current_user.id)
+    if errors:  # show what was typed
+        zone = request.form.get("digest_timezone", zone)[:60]
+        hour = request.form.get("digest_hour", hour)
+    return render_template("notifications/preferences.html", digest_zone=zone,
+                           digest_hour=hour,
                            chosen=notes.preferences(session, current_user.id), kinds=KINDS,
                            channels=[(c, CHANNEL_LABELS[c]) for c in CHANNELS],
                            errors=errors), 400 if errors else 200
