@@ -21,6 +21,7 @@ PUBLIC_MODULES = frozenset({
     "instances",  # start, retry and inspect process instances
     "migration",  # move instances to a newer version
     "models",     # the engine's tables
+    "observers",  # hear of every step's events, in its transaction (notifications)
     "registry",   # the handler registry type
     "runner",     # due-work runners (timers)
     "runtime",    # the Engine

@@ -19,7 +19,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from . import sql
+from . import observers, sql
 from .db import is_sqlite
 from .models import AuditEvent, AuditHead
 
@@ -63,6 +63,7 @@ class AuditTrail:
         """Append the collected events (caller commits). Returns how many."""
         if not self.events:
             return 0
+        observers.notify(session, self.events)  # before the head lock: observers may query
         conn = session.connection()
         if is_sqlite(conn):
             seal_appending(conn, self.events)

@@ -59,6 +59,7 @@ def create_app(config: dict | None = None) -> Flask:
     from . import delivery as delivery_area
     from . import diagrams as diagrams_area
     from . import errors, formatting, home, nav, ops, vendor
+    from . import notifications as notifications_area
     from . import portal as portal_area
     from . import reports as reports_area
     from . import reviews as reviews_area
@@ -91,6 +92,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(conversations_area.bp)
     app.register_blueprint(diagrams_area.bp)
     app.register_blueprint(audit_area.bp)
+    notifications_area.init_notifications(app)
 
     # Deny by default: a view without @public or @roles_required is a bug, found at start.
     if missing := undeclared_views(app):

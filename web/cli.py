@@ -113,13 +113,15 @@ def start(process_id, data, actor, organisation):
 @click.option("--once", is_flag=True, help="Fire what is due now and exit.")
 @click.option("--now", default=None, help="Clock for --once (ISO 8601, UTC); default: now.")
 def runner(once, now):
-    """Fire due timers: once, or every SLM_RUNNER_INTERVAL seconds until stopped."""
+    """Fire due timers and deliver notifications: once, or every SLM_RUNNER_INTERVAL seconds
+    until stopped."""
     services = _services()
     start_pool()  # diagram code runs in these sandbox workers, started before any step
     if once:
-        fired = services.run_timers(_when(now))
+        fired, mail = services.run_due_work(_when(now))
         sealed = seal_pending(services.sessions, services.runner, release_after=True)
-        click.echo(f"{fired} timers fired")
+        click.echo(f"{fired} timers fired; {mail.sent} mails sent, {mail.retried} to retry, "
+                   f"{mail.failed} failed")
         click.echo(f"{sealed} audit events sealed")
         return
     click.echo(f"runner {services.runner} started; interval {services.settings.runner_interval}s")
@@ -254,7 +256,7 @@ def import_cis_cmd(file):
 
 
 @main.command("export")
-@click.argument("kind", type=click.Choice(KINDS + EVENT_LOGS))
+@click.argument("kind", type=click.Choice((*KINDS, "openslo", *EVENT_LOGS)))
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
               help="csv (default) or json; not for xes and ocel.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
@@ -268,12 +270,15 @@ def import_cis_cmd(file):
 def export_cmd(kind, fmt, output, organisation, pdf_dir, process, version, date_from,
                date_to):
     """Export an output of the process: cost-data, cis, design-specs, customer-reports or
-    change-requests, as CSV or JSON; or the event log of a process for process mining:
+    change-requests, as CSV or JSON; the catalogue's targets as OpenSLO v1 YAML (openslo);
+    or the event log of a process for process mining:
     xes (IEEE 1849) or ocel (OCEL 2.0 JSON), e.g.
     `slm export xes --process sla_agreement --output agreement.xes`.
 
     Event logs are cut at the audit chain head, which they carry and which is printed:
     `slm audit verify --anchor SEQ:HASH` checks later that the log was not rewritten."""
+    if kind == "openslo":
+        return export_openslo(output)
     if kind in EVENT_LOGS:
         log_filters = export_event_log_filters(kind, fmt, pdf_dir, process, version,
                                                date_from, date_to, organisation)
@@ -360,10 +365,12 @@ def run(host, port):
 
 
 from .cli_audit import audit  # noqa: E402  (its own module: cli.py is long enough)
+from .cli_openslo import export_openslo, import_openslo  # noqa: E402
 from .cli_tokens import api_token  # noqa: E402  (its own module: cli.py is long enough)
 
 main.add_command(audit)
 main.add_command(api_token)
+main.add_command(import_openslo)
 
 if __name__ == "__main__":
     main()

@@ -33,6 +33,23 @@ class Settings:
     max_diagram_bytes: int = field(default_factory=lambda: int(os.environ.get(
         "SLM_MAX_DIAGRAM_BYTES", str(2 * 1024 * 1024))))
 
+    #: mail: SMTP server URL (none: the outbox the admin reads in the browser), sender,
+    #: the address links in mails point at
+    smtp_url: str = field(default_factory=lambda: os.environ.get("SLM_SMTP_URL", "").strip())
+    mail_from: str = field(default_factory=lambda: os.environ.get(
+        "SLM_MAIL_FROM", "SLM <slm@localhost>"))
+    base_url: str = field(default_factory=lambda: os.environ.get(
+        "SLM_BASE_URL", "http://127.0.0.1:5000"))
+    #: reminders: a task is "due soon" this many hours before its due time; an overdue task
+    #: goes to the process owner this many hours after it
+    due_soon_hours: float = field(default_factory=lambda: float(os.environ.get(
+        "SLM_DUE_SOON_HOURS", "24")))
+    escalate_after_hours: float = field(default_factory=lambda: float(os.environ.get(
+        "SLM_ESCALATE_AFTER_HOURS", "24")))
+    #: account links (invitation, password reset) expire after this many hours
+    link_hours: float = field(default_factory=lambda: float(os.environ.get(
+        "SLM_LINK_HOURS", "48")))
+
     #: extra modules with ``register(registry)`` adding handlers (comma-separated)
     handler_modules: tuple = field(default_factory=lambda: tuple(
         m.strip() for m in os.environ.get("SLM_HANDLER_MODULES", "").split(",") if m.strip()))

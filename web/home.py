@@ -7,11 +7,14 @@ from sqlalchemy import func, select
 
 from engine.clock import utcnow
 from engine.models import HumanTask, ProcessInstance, ProcessVersion
+from handlers.delivery.health import active_slas, health_of
 
 from . import db_session, home_views
 from .auth.access import ALL_ROLES, current_actor, public, roles_required
 
 bp = Blueprint("home", __name__)
+#: who sees the SLA health table on the start page
+HEALTH_ROLES = ("Service Level Manager", "Process Owner", "Auditor")
 
 
 @bp.get("/")
@@ -32,8 +35,9 @@ def index():
     }
     user, now = current_user._get_current_object(), utcnow()
     lanes = frozenset(user.roles) & frozenset(current_app.extensions["slm"].engine.known_lanes)
+    slas = active_slas(session) if user.has_role(*HEALTH_ROLES) else []
     return render_template(
-        "home/index.html", counts=counts,
+        "home/index.html", counts=counts, slas=slas, healths=health_of(session, slas, now),
         manager=home_views.manager_home(session, user.username, lanes, now)
         if user.has_role(home_views.MANAGER) else None,
         processes=home_views.owner_home(session) if user.has_role("Process Owner") else None,

@@ -1,6 +1,7 @@
 """Wiring shared by the web app and the command line: engine, sessions, runner, deploy."""
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -13,8 +14,12 @@ from engine.heartbeat import beat
 from engine.runner import run_due, runner_id
 from engine.runtime import Engine
 from engine.sealer import run_sealer
+from handlers.notifications import events as notification_events
+from handlers.notifications.delivery import Delivered, MailSettings, deliver_due
+from handlers.notifications.reminders import remind_due_tasks, send_digests
 from handlers.registry import build_registry
 
+log = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parent.parent
 WORKFLOWS = ROOT / "workflows"
 
@@ -31,6 +36,8 @@ class Services:
 
         self.engine.on_step = observe_step
         self.runner = runner_id()
+        # steps of this process notify people (in their own transaction: the outbox)
+        notification_events.register()
 
     def form_loader(self, *dirs: Path):
         search = [*dirs, WORKFLOWS, WORKFLOWS / "forms"]
@@ -71,6 +78,26 @@ class Services:
         return run_sealer(self.sessions, self.runner,
                           ttl=timedelta(seconds=self.settings.sealer_lease))
 
+    def mail_settings(self) -> MailSettings:
+        return MailSettings(smtp_url=self.settings.smtp_url or None,
+                            sender=self.settings.mail_from, base_url=self.settings.base_url,
+                            claim_ttl=timedelta(seconds=self.settings.claim_ttl))
+
+    def run_notifications(self, now: datetime | None = None) -> Delivered:
+        """Reminders and digests that are due (one transaction), then deliver the outbox."""
+        now = now or utcnow()
+        with self.sessions() as session:
+            remind_due_tasks(session, now,
+                             timedelta(hours=self.settings.due_soon_hours),
+                             timedelta(hours=self.settings.escalate_after_hours))
+            send_digests(session, now)
+            session.commit()
+        return deliver_due(self.sessions, self.mail_settings(), now, self.runner)
+
+    def run_due_work(self, now: datetime | None = None) -> tuple[int, Delivered]:
+        """One runner pass: due timers, then notifications."""
+        return self.run_timers(now), self.run_notifications(now)
+
     def start_scheduler(self, blocking: bool = False):
         """Fire due timers every ``runner_interval`` seconds and seal the audit log every
         ``sealer_interval`` seconds (APScheduler)."""
@@ -86,8 +113,17 @@ class Services:
             scheduler.add_job(self.seal_audit, "interval",
                               seconds=self.settings.sealer_interval, id="slm-sealer",
                               max_instances=1, coalesce=True, next_run_time=utcnow_aware())
+        scheduler.add_job(self._notifications_job, "interval",
+                          seconds=self.settings.runner_interval, id="slm-notifications",
+                          max_instances=1, coalesce=True, next_run_time=utcnow_aware())
         scheduler.start()
         return scheduler
+
+    def _notifications_job(self):
+        try:
+            self.run_notifications()
+        except Exception:  # a bad SMTP URL or a database hiccup must not stop the timers
+            log.exception("notification pass failed")
 
 
 def utcnow_aware():

@@ -18,12 +18,14 @@ from sqlalchemy import and_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from engine.clock import utcnow
 from handlers.agreements.models import ServiceLevelAgreement, SLAVersion
 from handlers.bounds import check_bounds
 from handlers.catalogue.models import Metric
 from handlers.csv_rows import read_rows
 from handlers.errors import DomainError, ValidationError
 
+from .health_alerts import alert_after_import
 from .models import Measurement, Observation
 
 COLUMNS = ("sla", "metric", "measured_at", "value")
@@ -91,6 +93,8 @@ def _import(session, numbered: list[tuple[int, dict]], source: str, now) -> dict
         seen.add(key)
         accepted.append({**values, "source": source[:200], "imported_at": now})
     imported = _insert(session, accepted)
+    if imported:  # a target now at risk or breached is told once, in this transaction
+        alert_after_import(session, {r["sla_id"] for r in accepted}, now or utcnow())
     return {"imported": imported, "duplicates": duplicates + len(accepted) - imported,
             "rejected": rejected, "total": len(numbered)}
 

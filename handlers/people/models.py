@@ -9,9 +9,11 @@ from datetime import datetime
 
 from sqlalchemy import (
     Boolean,
+    CheckConstraint,
     DateTime,
     ForeignKey,
     String,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -41,6 +43,9 @@ class User(Base):
     roles: Mapped[str] = mapped_column(String(255))
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: an admin set the password: the person must choose their own at the next sign-in
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                       server_default=false())
     organisation: Mapped[Organisation | None] = relationship(lazy="joined")
 
     @property
@@ -85,3 +90,20 @@ class UserSession(Base):
     #: the browser's User-Agent and address at sign-in, to tell sessions apart on the account page
     client: Mapped[str] = mapped_column(String(200), default="")
     address: Mapped[str] = mapped_column(String(45), default="")
+
+
+class AccountLink(Base):
+    """A single-use link sent by mail: an invitation (set a first password) or a password
+    reset. Only the sha256 digest of its token is stored."""
+
+    __tablename__ = "account_link"
+    __table_args__ = (CheckConstraint("purpose IN ('invite', 'reset')", name="purpose"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
+    #: 'invite' or 'reset'
+    purpose: Mapped[str] = mapped_column(String(10))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    #: set when used (or replaced by a newer link): a used link never works again
+    used_at: Mapped[datetime | None] = mapped_column(DateTime)

@@ -176,6 +176,30 @@ MATRIX = {
     ("conversations.post", "POST"):           (302, 403, 302, 302, 302, 403),
     ("conversations.thread", "GET"):          (302, 403, 200, 200, 200, 200),
     ("conversations.download", "GET"):        (302, 403, 404, 404, 404, 404),
+    # issue 13: notifications, the mail outbox, accounts by e-mail
+    ("notifications.index", "GET"):           (302, 200, 200, 200, 200, 200),
+    ("notifications.open_one", "POST"):       (302, 404, 404, 404, 404, 403),
+    ("notifications.read_all", "POST"):       (302, 302, 302, 302, 302, 403),
+    ("notifications.preferences", "GET"):     (302, 200, 200, 200, 200, 200),
+    ("notifications.preferences", "POST"):    (302, 302, 302, 302, 302, 403),
+    ("notifications.unsubscribe", "GET"):     (400, 400, 400, 400, 400, 400),
+    ("notifications.unsubscribe", "POST"):    (400, 400, 400, 400, 400, 403),
+    ("admin.outbox", "GET"):                  (302, 200, 403, 403, 403, 403),
+    ("admin.mail", "GET"):                    (302, 404, 403, 403, 403, 403),
+    ("api.notifications", "GET"):             (401, 200, 200, 200, 200, 200),
+    ("api.read_notification", "POST"):        (401, 404, 404, 404, 404, 403),
+    ("account.change_password", "GET"):       (302, 200, 200, 200, 200, 200),
+    ("account.change_password", "POST"):      (302, 400, 400, 400, 400, 400),
+    ("account.accept_invitation", "GET"):     (410, 410, 410, 410, 410, 410),
+    ("account.accept_invitation", "POST"):    (410, 410, 410, 410, 410, 403),
+    ("account.reset_password", "GET"):        (410, 410, 410, 410, 410, 410),
+    ("account.reset_password", "POST"):       (410, 410, 410, 410, 410, 403),
+    ("account.request_reset", "GET"):         ALL,
+    ("account.request_reset", "POST"):        (200, 200, 200, 200, 200, 403),
+    ("admin.invite", "GET"):                  (302, 200, 403, 403, 403, 403),
+    ("admin.invite", "POST"):                 (302, 400, 403, 403, 403, 403),
+    ("admin.edit_organisation", "GET"):       (302, 200, 403, 403, 403, 403),
+    ("admin.edit_organisation", "POST"):      (302, 400, 403, 403, 403, 403),
 }
 
 #: values for URL parameters, from the demo world (add records to ``world`` as needed)
@@ -253,6 +277,14 @@ URL_ARGS = {
     "api.claim": lambda w: {"task_id": BAD_ID},
     "api.unclaim": lambda w: {"task_id": BAD_ID},
     "api.instance": lambda w: {"instance_id": w.extra["instance_id"]},
+    # issue 13: nobody's notification or mail, a forged unsubscribe token
+    "notifications.open_one": lambda w: {"notification_id": BAD_ID},
+    "notifications.unsubscribe": lambda w: {"token": "forged"},
+    "admin.mail": lambda w: {"mail_id": BAD_ID},
+    "api.read_notification": lambda w: {"notification_id": BAD_ID},
+    "account.accept_invitation": lambda w: {"token": "forged"},
+    "account.reset_password": lambda w: {"token": "forged"},
+    "admin.edit_organisation": lambda w: {"organisation_id": w.orgs["acme"]},
 }
 BAD_ID = 999_999
 

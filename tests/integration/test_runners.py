@@ -34,7 +34,7 @@ SLM = ROOT / ".venv" / "bin" / "slm"
 HANG = DATA / "claim_and_hang.py"
 DUE = T0 + timedelta(hours=1)  # the diagram's one-hour timer
 TTL = timedelta(minutes=5)
-FIRED = re.compile(r"^(\d+) timers fired$", re.MULTILINE)
+FIRED = re.compile(r"^(\d+) timers fired;", re.MULTILINE)
 
 
 @pytest.fixture

@@ -20,7 +20,8 @@ from test_layering import ROOT, imported_names, module_package
 import engine
 
 AREAS = ("people", "catalogue", "requirements", "agreements", "delivery", "reviews",
-         "management", "reports", "outputs", "auditlog", "conversations", "demo")
+         "management", "reports", "outputs", "auditlog", "conversations", "notifications",
+         "demo")
 MAX_LINES = 400
 LONG_EXCEPTIONS = {
     "tests/e2e/test_role_matrix.py",  # one table of every route and every role

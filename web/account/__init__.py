@@ -1,5 +1,6 @@
-"""The signed-in user's own account: their API tokens (create: shown once; revoke) and their
-signed-in sessions (see them; end one or all others)."""
+"""The signed-in user's own account: their API tokens (create: shown once; revoke), their
+signed-in sessions (see them; end one or all others), their password (``passwords``), and
+the links mailed to people who are not signed in: invitation and password reset (``links``)."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -104,3 +105,11 @@ def end_other_sessions():
     session.commit()
     flash(f"{count} other session{'' if count == 1 else 's'} ended.", "success")
     return redirect(url_for("account.sessions"))
+
+
+from . import links, passwords  # noqa: E402,F401  (views on bp)
+
+
+@bp.record_once
+def _install_forced_change(state) -> None:
+    state.app.before_request(passwords.force_change)

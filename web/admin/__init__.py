@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from engine.clock import utcnow
 from handlers.errors import ValidationError
+from handlers.people import account_links
 from handlers.people import operations as people
 from handlers.people.models import ROLES
 
@@ -58,6 +59,14 @@ def _save(action, values: dict, web_errors: dict):
     return result, {}
 
 
+def _must_change(user, values: dict):
+    """An admin gave ``user`` a password: they must choose their own at the next sign-in
+    (not when admins set their own)."""
+    if values.get("password") and user.id != current_user.id:
+        account_links.require_change(db_session(), user.id)
+    return user
+
+
 def _render_user_form(user, values: dict, errors: dict, status: int = 200):
     options = [(o.id, f"{o.name} ({o.kind})") for o in people.list_organisations(db_session())]
     return render_template("admin/user_form.html", user=user, values=values, errors=errors,
@@ -79,8 +88,8 @@ def new_user():
         return _render_user_form(None, {"active": True, "roles": []}, {})
     values, errors = _user_form()
     values["username"] = request.form.get("username", "")
-    user, errors = _save(lambda: people.create_user(db_session(), **values, **_audited()),
-                           values, errors)
+    user, errors = _save(lambda: _must_change(
+        people.create_user(db_session(), **values, **_audited()), values), values, errors)
     if errors:
         return _render_user_form(None, values, errors, 400)
     flash(f"User {user.username} created.", "success")
@@ -97,9 +106,9 @@ def edit_user(user_id: int):
                   "active": user.active}
         return _render_user_form(user, values, {})
     values, errors = _user_form()
-    _, errors = _save(lambda: people.update_user(db_session(), user_id, **values,
-                                                 acting_user_id=current_user.id, **_audited()),
-                      values, errors)
+    _, errors = _save(lambda: _must_change(people.update_user(
+        db_session(), user_id, **values, acting_user_id=current_user.id, **_audited()),
+        values), values, errors)
     if errors:
         return _render_user_form(user, values, errors, 400)
     flash(f"User {user.username} saved"
@@ -125,3 +134,4 @@ def organisations():
                            organisations=people.list_organisations(session),
                            user_counts=people.organisation_user_counts(session),
                            kind_options=KIND_OPTIONS), status
+from . import invitations, outbox  # noqa: E402,F401  (views on bp)

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request
 
+from engine.clock import utcnow
 from handlers.agreements.models import ServiceLevelAgreement
 from handlers.auditlog.subjects import instances_of_sla
+from handlers.delivery.health import health_of
 
 from .. import db_session
 from ..auth.access import roles_required
@@ -40,7 +42,8 @@ def index():
                                ("organisation", filters["organisation_id"]),
                                ("service", filters["service_id"])) if v}
     return render_template("agreements/index.html", page=page, query=query,
-                           choices=filter_choices(db_session()), colours=STATUS_COLOURS)
+                           choices=filter_choices(db_session()), colours=STATUS_COLOURS,
+                           healths=health_of(db_session(), page.items, utcnow()))
 
 
 @bp.get("/<int:sla_id>")

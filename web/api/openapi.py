@@ -143,6 +143,11 @@ SCHEMAS = {
         "instance_id": {"type": ["integer", "null"]},
         "wishes": {"type": "array", "items": _ref("Wish")},
         "assessment": {"type": "object"}, "options": {"type": "array"}}},
+    "Notification": {"type": "object", "properties": {
+        "id": {"type": "integer"}, "kind": {"type": "string"}, "title": {"type": "string"},
+        "body": {"type": "string"},
+        "link": {"type": "string", "description": "path of its subject in the web app"},
+        "created_at": TIMESTAMP, "read_at": TIMESTAMP}},
 }
 
 TASK_FILTERS = [
@@ -229,6 +234,14 @@ PATHS = {
         "A process's event log as OCEL 2.0 JSON: instances, tasks, requirements, SLAs, "
         "reviews and change requests as objects", "application/json",
         "The OCEL 2.0 document (slm:chainHead: the anchor it was cut at)"),
+    "/api/v1/notifications": {"get": _op(
+        "The caller's notifications, newest first, with the unread count",
+        _json({"allOf": [_page_of("#/components/schemas/Notification"), {"properties": {
+            "unread": {"type": "integer", "minimum": 0}}}]}, "A page of notifications"),
+        params=PAGING, tag="notifications")},
+    "/api/v1/notifications/{notification_id}/read": {"post": _op(
+        "Mark one of the caller's notifications read", _json(_ref("Notification"), "Read"),
+        404, params=[_path_id("notification_id")], tag="notifications")},
 }
 
 DOCUMENT = {

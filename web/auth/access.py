@@ -38,7 +38,8 @@ API_PREFIX = "/api/"
 #: endpoints an auditor may POST to: they change no process or business data (leaving;
 #: managing one's own API tokens, which the read-only API needs)
 AUDITOR_MAY_POST = frozenset({"auth.logout", "account.create_token", "account.revoke_token",
-                              "account.end_session", "account.end_other_sessions"})
+                              "account.end_session", "account.end_other_sessions",
+                              "account.change_password"})
 ALL_ROLES = frozenset(ROLES)
 
 

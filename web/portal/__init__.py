@@ -11,6 +11,9 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, render_template
 from flask_login import current_user
 
+from engine.clock import utcnow
+from handlers.delivery.health import active_slas, health_of
+
 from .. import db_session
 from ..agreements.queries import STATUS_COLOURS
 from ..auth.access import check_organisation, roles_required
@@ -50,7 +53,12 @@ def index():
         "portal/index.html", colours=STATUS_COLOURS,
         tasks=queries.organisation_tasks(session, current_user.organisation_key),
         requirements=queries.requirements(session, org, RECENT),
-        slas=queries.slas(session, org, RECENT), reports=queries.reports(session, org, RECENT))
+        slas=queries.slas(session, org, RECENT), reports=queries.reports(session, org, RECENT),
+        health_slas=active_slas(session, org), healths=_healths(session, org))
+
+
+def _healths(session, org: int) -> dict:
+    return health_of(session, active_slas(session, org), utcnow())
 
 
 from . import agreements, catalogue, reports, requirements  # noqa: E402,F401  (views on bp)

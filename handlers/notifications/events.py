@@ -1,0 +1,134 @@
+"""Who is told about what: engine steps and domain events become notifications.
+
+:func:`on_engine_events` is subscribed to the engine's observer seam
+(:mod:`engine.observers`) by :func:`register`: it runs inside every step's transaction, so
+a notification exists exactly when the step that caused it committed. People are chosen
+by role, organisation and assignment; a customer is only ever told about their own
+organisation's work.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine import observers
+from engine.models import HumanTask, ProcessInstance
+from handlers.people.models import Organisation, User
+
+from .operations import notify
+
+#: roles whose people see every organisation's work
+PROVIDER_ROLES = ("Process Owner", "Service Level Manager")
+#: a user task that is more than "a task is ready": element id -> kind
+TASK_KINDS = {
+    "review_draft": "draft_ready",
+    "discuss_results": "review_discussion",
+    "revise_sla": "counter_proposal",
+    "define_supporting": "clarification",
+}
+
+
+def people_with_role(session: Session, role: str, organisation: str | None = None) -> list[User]:
+    """Active users holding ``role``; customers only of ``organisation`` (a key): a customer
+    task without an organisation reaches nobody rather than every customer."""
+    query = select(User).where(User.active.is_(True), User.roles.contains(role))
+    if role == "Customer" or role not in PROVIDER_ROLES:
+        if not organisation:
+            return []
+        query = query.join(Organisation, User.organisation_id == Organisation.id).where(
+            Organisation.key == organisation)
+    return [u for u in session.scalars(query) if role in u.role_set]
+
+
+def people_named(session: Session, usernames: Iterable[str]) -> list[User]:
+    names = [n for n in usernames if n]
+    if not names:
+        return []
+    return list(session.scalars(select(User).where(User.username.in_(names),
+                                                   User.active.is_(True))))
+
+
+def _task(session: Session, ev: dict) -> HumanTask | None:
+    return session.scalar(select(HumanTask).where(
+        HumanTask.instance_id == ev["instance_id"], HumanTask.task_id == ev["task_id"]))
+
+
+def _task_ready(session: Session, ev: dict) -> None:
+    task = _task(session, ev)
+    if task is None or not task.lane:
+        return
+    kind = TASK_KINDS.get(task.element_id, "task_ready")
+    notify(session, people_with_role(session, task.lane, task.organisation), kind,
+           f"{task.name}", now=ev["at"], link=f"/tasks/{task.id}",
+           body=f"The task “{task.name}” is ready in the {task.lane} queue.")
+
+
+def _task_assigned(session: Session, ev: dict) -> None:
+    data = json.loads(ev["data"])
+    assignee = data.get("assignee")
+    task = _task(session, ev)
+    if task is None or not assignee or assignee == ev["actor"]:
+        return
+    # a customer only ever hears of their own organisation's tasks; staff of any
+    users = [u for u in people_named(session, [assignee])
+             if "Customer" not in u.role_set or task.organisation is None
+             or (u.organisation is not None and u.organisation.key == task.organisation)]
+    notify(session, users, "task_assigned", f"Assigned to you: {task.name}",
+           now=ev["at"], link=f"/tasks/{task.id}",
+           body=f"{ev['actor']} assigned the task “{task.name}” to you.")
+
+
+def _organisation(session: Session, instance_id) -> str | None:
+    if instance_id is None:
+        return None
+    return session.scalar(select(ProcessInstance.organisation).where(
+        ProcessInstance.id == instance_id))
+
+
+def _handler_run(session: Session, ev: dict) -> None:
+    data = json.loads(ev["data"])
+    name, inputs, outputs = data.get("handler"), data.get("inputs") or {}, data.get("outputs")
+    outputs = outputs if isinstance(outputs, dict) else {}
+    org = _organisation(session, ev["instance_id"])
+    at = ev["at"]
+    if name == "activate_sla":
+        sla = inputs.get("sla_id")
+        notify(session, people_with_role(session, "Customer", org), "sla_active",
+               "Your SLA is active", now=at, link=f"/portal/slas/{sla}",
+               body=f"The agreement is in force until {outputs.get('valid_until', '?')}.")
+    elif name == "build_customer_report" and outputs.get("report_id"):
+        notify(session, people_with_role(session, "Customer", org), "report_ready",
+               f"Report ready: {outputs.get('title', '')}", now=at,
+               link=f"/portal/reports/{outputs['report_id']}",
+               body="A new service report is ready to read.")
+    elif name == "review_due" and outputs.get("continue"):
+        notify(session, people_with_role(session, "Service Level Manager"), "review_due",
+               "A service review is due", now=at, link="/reviews",
+               body=f"The review cycle of SLA {inputs.get('sla_id')} has a review due.")
+    elif name == "raise_change_request":
+        for cr in outputs.get("change_requests") or []:
+            people = (people_with_role(session, "Service Level Manager")
+                      + people_with_role(session, "Process Owner"))
+            notify(session, {u.id: u for u in people}.values(), "change_request",
+                   f"Change request {cr.get('reference', '')}: {cr.get('title', '')}",
+                   now=at, link="/change-requests", body="A change request was raised.")
+
+
+_ROUTES = {"task_ready": _task_ready, "task_assigned": _task_assigned,
+           "handler_run": _handler_run}
+
+
+def on_engine_events(session: Session, events: list[dict]) -> None:
+    """The observer: notifications for the step's events, in its transaction."""
+    for ev in events:
+        route = _ROUTES.get(ev["kind"])
+        if route is not None:
+            route(session, ev)
+
+
+def register() -> None:
+    """Subscribe to the engine's steps (the application's wiring calls this once)."""
+    observers.subscribe(on_engine_events)

@@ -1,0 +1,60 @@
+"""Editing an organisation: its name, and its kind while nobody's role depends on it.
+
+The key stays: it is in process data, task rows and links. Records
+``organisation_updated`` with what changed.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from engine.errors import NotFoundError
+from handlers.errors import ValidationError
+
+from .admin_events import record
+from .models import Organisation, User
+from .operations import ORGANISATION_KINDS
+
+
+def get_organisation(session: Session, organisation_id: int) -> Organisation:
+    org = session.get(Organisation, organisation_id)
+    if org is None:
+        raise NotFoundError(f"organisation {organisation_id} does not exist")
+    return org
+
+
+def update_organisation(session: Session, organisation_id: int, name: str, kind: str, *,
+                        actor: str, now: datetime) -> Organisation:
+    """Rename ``organisation_id`` or change its kind. Raises NotFoundError, ValidationError
+    (empty or taken name, unknown kind, a kind its users' roles forbid)."""
+    org = get_organisation(session, organisation_id)
+    name = (name or "").strip()
+    errors: dict[str, list[str]] = {}
+    if not name:
+        errors["name"] = ["a name is required"]
+    elif len(name) > 200:
+        errors["name"] = ["at most 200 characters"]
+    elif session.scalar(select(Organisation.id).where(
+            func.lower(Organisation.name) == name.lower(), Organisation.id != org.id)):
+        errors["name"] = [f"an organisation named {name!r} exists already"]
+    if kind not in ORGANISATION_KINDS:
+        errors["kind"] = [f"one of: {', '.join(ORGANISATION_KINDS)}"]
+    elif kind != org.kind:
+        members = list(session.scalars(select(User).where(User.organisation_id == org.id)))
+        customers = [u for u in members if "Customer" in u.role_set]
+        if kind == "provider" and customers:
+            errors["kind"] = [f"{len(customers)} customer user(s) belong to it"]
+        elif kind == "customer" and len(customers) != len(members):
+            errors["kind"] = ["staff users belong to it; only customers belong to a customer "
+                              "organisation"]
+    if errors:
+        raise ValidationError(errors)
+    changed = {k: v for k, v in (("name", name), ("kind", kind)) if getattr(org, k) != v}
+    org.name, org.kind = name, kind
+    session.flush()
+    if changed:
+        record(session, "organisation_updated", {"organisation_id": org.id, "key": org.key,
+                                                 **changed}, actor=actor, now=now)
+    return org

@@ -1,0 +1,36 @@
+"""The mail outbox, for admins: every mail with its state (failed ones first), and each
+mail as it was written. Without SLM_SMTP_URL this is where mail is read."""
+from __future__ import annotations
+
+from flask import abort, render_template, request
+from sqlalchemy import case, func, select
+
+from handlers.notifications.models import MailMessage
+
+from .. import db_session
+from ..auth.access import roles_required
+from . import PER_PAGE, bp
+
+
+@bp.get("/outbox")
+@roles_required("Admin")
+def outbox():
+    session = db_session()
+    page = max(1, request.args.get("page", 1, type=int))
+    total = session.scalar(select(func.count()).select_from(MailMessage)) or 0
+    failed_first = case((MailMessage.status == "failed", 0), else_=1)
+    mails = list(session.scalars(select(MailMessage).order_by(
+        failed_first, MailMessage.id.desc()).offset((page - 1) * PER_PAGE).limit(PER_PAGE)))
+    failed = session.scalar(select(func.count()).select_from(MailMessage).where(
+        MailMessage.status == "failed")) or 0
+    return render_template("admin/outbox.html", mails=mails, failed=failed, total=total,
+                           page=page, pages=max(1, -(-total // PER_PAGE)))
+
+
+@bp.get("/outbox/<int:mail_id>")
+@roles_required("Admin")
+def mail(mail_id: int):
+    message = db_session().get(MailMessage, mail_id)
+    if message is None:
+        abort(404)
+    return render_template("admin/mail.html", mail=message)

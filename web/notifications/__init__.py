@@ -1,0 +1,114 @@
+"""The notification centre: the bell's list (newest first, paged), open (marks read and
+goes to the subject), mark all read, preferences, and the signed unsubscribe link."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from engine.clock import utcnow
+from engine.errors import NotFoundError
+from handlers.errors import ValidationError
+from handlers.notifications import operations as notes
+from handlers.notifications.kinds import KINDS
+from handlers.notifications.mailer import read_unsubscribe_token, signing_key
+from handlers.notifications.models import CHANNELS
+
+from .. import db_session
+from ..auth.access import ALL_ROLES, public, roles_required
+
+bp = Blueprint("notifications", __name__, url_prefix="/notifications")
+PER_PAGE = 20
+CHANNEL_LABELS = {"in_app": "In the app only", "email": "E-mail at once",
+                  "digest": "Daily digest", "off": "Off"}
+
+
+@bp.get("")
+@roles_required(*ALL_ROLES)
+def index():
+    page = max(1, request.args.get("page", 1, type=int))
+    listing = notes.list_notifications(db_session(), current_user.id, page, PER_PAGE)
+    return render_template("notifications/index.html", page=listing)
+
+
+@bp.post("/<int:notification_id>/open")
+@roles_required(*ALL_ROLES)
+def open_one(notification_id: int):
+    session = db_session()
+    try:
+        n = notes.mark_read(session, current_user.id, notification_id, utcnow())
+    except NotFoundError:
+        abort(404)
+    session.commit()
+    link = n.link if n.link.startswith("/") and not n.link.startswith("//") else ""
+    return redirect(link or url_for("notifications.index"))
+
+
+@bp.post("/read-all")
+@roles_required(*ALL_ROLES)
+def read_all():
+    session = db_session()
+    count = notes.mark_all_read(session, current_user.id, utcnow())
+    session.commit()
+    flash(f"{count} notification{'' if count == 1 else 's'} marked read.", "success")
+    return redirect(url_for("notifications.index"))
+
+
+@bp.route("/preferences", methods=["GET", "POST"])
+@roles_required(*ALL_ROLES)
+def preferences():
+    session, errors = db_session(), {}
+    if request.method == "POST":
+        try:
+            for kind in KINDS:
+                if kind in request.form:
+                    notes.set_preference(session, current_user.id, kind, request.form[kind])
+            if "digest_timezone" in request.form or "digest_hour" in request.form:
+                notes.set_digest(session, current_user.id,
+                                 request.form.get("digest_timezone", "")[:60],
+                                 request.form.get("digest_hour", ""))
+        except ValidationError as exc:
+            session.rollback()
+            errors = exc.errors
+        else:
+            session.commit()
+            flash("Your notification preferences are saved.", "success")
+            return redirect(url_for("notifications.preferences"))
+    zone, hour = notes.digest_setting(session, current_user.id)
+    if errors:  # show what was typed
+        zone = request.form.get("digest_timezone", zone)[:60]
+        hour = request.form.get("digest_hour", hour)
+    return render_template("notifications/preferences.html", digest_zone=zone,
+                           digest_hour=hour,
+                           chosen=notes.preferences(session, current_user.id), kinds=KINDS,
+                           channels=[(c, CHANNEL_LABELS[c]) for c in CHANNELS],
+                           errors=errors), 400 if errors else 200
+
+
+@bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
+@public
+def unsubscribe(token: str):
+    """The link in every notification mail: signed (user, kind); the page asks, POST does."""
+    session = db_session()
+    found = read_unsubscribe_token(signing_key(session), token[:500])
+    if found is None:
+        return render_template("notifications/unsubscribe.html", invalid=True), 400
+    user_id, kind = found
+    done = False
+    if request.method == "POST":
+        notes.set_preference(session, user_id, kind, "in_app")
+        session.commit()
+        done = True
+    return render_template("notifications/unsubscribe.html", invalid=False, done=done,
+                           label=KINDS[kind])
+
+
+def unread_count() -> int:
+    """For the bell on every page (0 when nobody is signed in)."""
+    if not current_user.is_authenticated:
+        return 0
+    return notes.unread_count(db_session(), current_user.id)
+
+
+def init_notifications(app) -> None:
+    app.jinja_env.globals.update(unread_notifications=unread_count)
+    app.register_blueprint(bp)
