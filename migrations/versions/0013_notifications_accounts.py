@@ -110,8 +110,12 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table('app_user', schema=None) as batch_op:
-        batch_op.drop_column('must_change_password')
+    # SQLite drops the column in place (3.35+): a batch copy would drop app_user, which
+    # every table pointing at a user refuses once there is data
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute("ALTER TABLE app_user DROP COLUMN must_change_password")
+    else:
+        op.drop_column('app_user', 'must_change_password')
 
     with op.batch_alter_table('mail_message', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_mail_message_user_id'))

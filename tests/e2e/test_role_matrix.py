@@ -358,6 +358,8 @@ def clients(matrix_app, world):
     cache = {}
 
     def get(actor: str, fresh: bool = False):
+        if fresh:  # signing out ends every session of that person: sign the others in again
+            cache.pop(actor, None)
         if fresh or actor not in cache:
             client = matrix_app.test_client()
             if actor == "anonymous":

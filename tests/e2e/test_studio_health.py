@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from .studio_support import owner as owner  # the fixture
+from .support import seal_all
 
 # -- process health ---------------------------------------------------------------------------
 #: (start offset in days, hours waited at "draft", hours waited at "extra" or None: waits still)
@@ -62,6 +63,7 @@ def timed(app, owner):
                     HumanTask.instance_id == iid, HumanTask.status == "ready")).scalar_one()
                 complete_task(services.engine, s, task, {"decision": "approve"}, system, when)
                 s.commit()
+    seal_all(services.sessions)  # as the runners' sealer would within a second (PostgreSQL)
     return client, int(answer["versions"][0]["url"].rsplit("/", 1)[1])
 
 

@@ -260,7 +260,8 @@ def test_slm_runner_once_seals_what_is_committed(pg):
     done = subprocess.run([str(SLM), "runner", "--once"], env=env, capture_output=True,
                           text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines()[-2:] == ["0 timers fired", "4 audit events sealed"]
+    assert done.stdout.splitlines()[-2:] == ["0 timers fired; 0 mails sent, 0 to retry, 0 failed",
+                                              "4 audit events sealed"]
     assert [r[1] for r in rows(factory)] == [1, 2, 3, 4]
     with factory() as s:  # the one-off runner handed its lease back
         assert s.get(AuditHead, 1).sealer is None

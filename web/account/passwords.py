@@ -9,6 +9,7 @@ from engine.clock import utcnow
 from handlers.errors import ValidationError
 from handlers.people import account_links
 from handlers.people import operations as people
+from handlers.people.sessions import start_session
 
 from .. import db_session
 from ..auth.access import ALL_ROLES, LoginUser, is_api_request, roles_required
@@ -34,9 +35,13 @@ def change_password():
             db.rollback()
             errors, status = exc.errors, 400
         else:
+            # the new password ended every session of this person (others' browsers too):
+            # this browser goes on in a new one
+            row, key = start_session(db, user, utcnow(), request.headers.get("User-Agent", ""),
+                                     request.remote_addr or "")
             db.commit()
-            session.clear()  # the old session ended with the old password: a new one
-            login_user(LoginUser(user))
+            session.clear()
+            login_user(LoginUser(user, key, row.id))
             flash("Your password is changed.", "success")
             return redirect(url_for("home.index"))
     return render_template("account/password.html", errors=errors,
