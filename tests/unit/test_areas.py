@@ -5,8 +5,7 @@ the web layer and the engine meet only through public modules.
   inside that area;
 - the SLM domain and the web layer use the engine only through ``engine.PUBLIC_MODULES``;
 - no module of the engine, the domain or the web layer is part of an import circle;
-- no module of the product or of its tests is over 400 lines (LONG_EXCEPTIONS names the
-  one file let through, and why).
+- no module of the product or of its tests is over 400 lines.
 Imports are read with the same ``ast`` walk as tests/unit/test_layering.py (any depth,
 relative imports resolved).
 """
@@ -23,9 +22,6 @@ AREAS = ("people", "catalogue", "requirements", "agreements", "delivery", "revie
          "management", "reports", "outputs", "auditlog", "conversations", "notifications",
          "demo")
 MAX_LINES = 400
-LONG_EXCEPTIONS = {
-    "tests/e2e/test_role_matrix.py",  # one table of every route and every role
-}
 
 
 def modules(*tops: str, root: Path = ROOT) -> dict[str, Path]:
@@ -147,8 +143,7 @@ def long_modules(root: Path = ROOT) -> list[str]:
     return [f"{p.relative_to(root).as_posix()}: {n} lines"
             for top in ("engine", "handlers", "web", "bench", "tools", "tests")
             for p in sorted((root / top).rglob("*.py"))
-            if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_LINES
-            and p.relative_to(root).as_posix() not in LONG_EXCEPTIONS]
+            if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_LINES]
 
 
 # -- the rules on the product ------------------------------------------------------------
@@ -244,9 +239,9 @@ def test_long_module_is_caught(tmp_path):
     assert long_modules(root) == [f"web/big.py: {MAX_LINES + 1} lines"]
 
 
-def test_long_test_module_is_caught_and_only_the_named_exception_is_let_through(tmp_path):
+def test_long_test_module_is_caught(tmp_path):
     root = _tree(tmp_path, {"tests/unit/test_big.py": "x = 1\n" * (MAX_LINES + 1),
-                            "tests/e2e/test_role_matrix.py": "x = 1\n" * (MAX_LINES + 1)})
+                            "tests/e2e/test_small.py": "x = 1\n" * MAX_LINES})
     assert long_modules(root) == [f"tests/unit/test_big.py: {MAX_LINES + 1} lines"]
 
 
