@@ -46,8 +46,8 @@ sys.path.append(str(_HERE))
 sys.path.append(str(_HERE / "plugins"))
 
 import httpx  # noqa: E402
-import psycopg  # noqa: E402
 from engine_contenders import DIAGRAM, FORM_DATA, PROCESS, START_DATA, T0, load_form  # noqa: E402
+from pg_scratch import create_database, drop_database  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
 from engine.audit import verify_chain  # noqa: E402
@@ -63,24 +63,10 @@ from handlers.people import operations as people  # noqa: E402
 from handlers.people import tokens as api_tokens  # noqa: E402
 from handlers.registry import build_registry  # noqa: E402
 
-PG_ADMIN = os.environ.get("SLM_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 BIN = Path(sys.executable).parent
 #: bench_handlers.py (the diagram's ``compute``), kept apart: bench/ itself must not be on
 #: the servers' path (this file's name would hide the standard library's ``http``)
 PLUGINS = _HERE / "plugins"
-
-
-def create_database() -> tuple[str, str]:
-    name = f"slm_http_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    base = PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
-    return name, f"{base}/{name}"
-
-
-def drop_database(name: str) -> None:
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def tag(i: int) -> str:
@@ -258,7 +244,7 @@ def main() -> None:
     args = ap.parse_args()
     if not (1 <= args.users <= 500 and args.seconds > 0 and args.tasks_per_user >= 1):
         ap.error("--users 1..500, --seconds > 0 and --tasks-per-user >= 1")
-    name, url = create_database()
+    name, url = create_database("slm_http")
     procs = []
     try:
         t = time.perf_counter()

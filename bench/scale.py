@@ -35,10 +35,8 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing as mp
-import os
 import sys
 import time
-import uuid
 from datetime import timedelta
 from pathlib import Path
 
@@ -47,7 +45,6 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
 sys.path.insert(0, str(_HERE.parent))
 sys.path.append(str(_HERE))
 
-import psycopg  # noqa: E402
 from engine_contenders import (  # noqa: E402
     DIAGRAM,
     FORM_DATA,
@@ -59,6 +56,7 @@ from engine_contenders import (  # noqa: E402
     load_form,
     make_registry,
 )
+from pg_scratch import create_database, drop_database  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
 from engine import audit  # noqa: E402
@@ -73,22 +71,8 @@ from engine.schema import upgrade  # noqa: E402
 from engine.sealer import seal_pending  # noqa: E402
 from engine.tasks import complete_task  # noqa: E402
 
-PG_ADMIN = os.environ.get("SLM_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 COUNTS = (1, 2, 4)
 SEAL_EVERY = 0.5
-
-
-def create_database() -> tuple[str, str]:
-    name = f"slm_scale_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    base = PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
-    return name, f"{base}/{name}"
-
-
-def drop_database(name: str) -> None:
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 # -- the audit modes (set in each child process) ----------------------------------------------
@@ -221,7 +205,7 @@ def run_modes(modes: list[str], seconds: float) -> dict:
     """The phases of every mode in turn (W=1 of each mode, then W=2 of each, ...; the order
     of the modes rotates), so that a busy moment on the machine falls on every mode alike."""
     ctx = mp.get_context("fork")
-    dbs = {mode: create_database() for mode in modes}
+    dbs = {mode: create_database("slm_scale") for mode in modes}
     stop = ctx.Event()
     seal_proc = None
     try:
