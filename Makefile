@@ -9,7 +9,7 @@ CHROMIUM := /usr/bin/chromium
 # apt-get needs root: use sudo when we are not root and sudo exists
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || command -v sudo)
 
-.PHONY: run test install lint bench clean system-deps npm
+.PHONY: run test install lint bench clean system-deps npm fonts translations
 
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -29,7 +29,31 @@ BUNDLE  := web/static/build/modeler.js
 $(BUNDLE): node_modules package.json $(wildcard web/frontend/*.js)
 	npm run build
 
-install: $(STAMP) node_modules $(BUNDLE)
+# The gettext catalogues: translations/<language>/LC_MESSAGES/messages.po are committed (the
+# project's own text), their compiled .mo files are built here (git-ignored).
+CATALOGUES := $(wildcard translations/*/LC_MESSAGES/messages.po)
+COMPILED   := $(CATALOGUES:.po=.mo)
+%.mo: %.po $(STAMP)
+	$(BIN)/pybabel compile --statistics -i $< -o $@
+
+install: $(STAMP) node_modules $(BUNDLE) $(COMPILED) fonts
+
+# Extract every marked text (Python and templates) and merge it into both catalogues;
+# then translate what is new (tests/unit/test_translations.py fails until both are complete).
+translations: $(STAMP)
+	$(BIN)/pybabel extract --no-location --sort-output -F babel.cfg -o translations/messages.pot .
+	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete -i translations/messages.pot -d translations
+	$(MAKE) $(COMPILED)
+
+# Reports and PDFs embed DejaVu Sans (Cyrillic glyphs): Debian's fonts-dejavu-core, installed
+# when missing, never committed.
+FONT := /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf
+fonts:
+	@test -f $(FONT) || { \
+	  echo "installing Debian's fonts-dejavu-core"; \
+	  ($(SUDO) apt-get update -qq && \
+	   $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-dejavu-core) \
+	    || echo "warning: could not install fonts-dejavu-core; PDFs cannot show Cyrillic"; }
 
 # Debian packages: Chromium for the browser tests (never a browser download, never
 # `playwright install`), and npm if the machine has none. Only when missing.
@@ -62,4 +86,4 @@ bench: install
 	$(BIN)/python bench/engine.py
 
 clean:
-	rm -rf $(VENV) instance test-output node_modules web/static/build
+	rm -rf $(VENV) instance test-output node_modules web/static/build translations/*/LC_MESSAGES/*.mo

@@ -18,6 +18,7 @@ PUBLIC_MODULES = frozenset({
     "errors",     # the engine's exceptions
     "forms",      # a task's form schema, resolved
     "heartbeat",  # runners' heartbeats (readiness)
+    "i18n",       # translations: the current language, gettext, per-reader languages
     "instances",  # start, retry and inspect process instances
     "migration",  # move instances to a newer version
     "models",     # the engine's tables

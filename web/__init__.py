@@ -58,7 +58,7 @@ def create_app(config: dict | None = None) -> Flask:
     from . import conversations as conversations_area
     from . import delivery as delivery_area
     from . import diagrams as diagrams_area
-    from . import errors, formatting, home, nav, ops, vendor
+    from . import errors, formatting, home, i18n, nav, ops, vendor
     from . import notifications as notifications_area
     from . import portal as portal_area
     from . import reports as reports_area
@@ -73,6 +73,7 @@ def create_app(config: dict | None = None) -> Flask:
     init_throttle(app)
     errors.register_error_handlers(app)
     nav.init_nav(app)
+    i18n.init_i18n(app)
     formatting.init_formatting(app)
     app.after_request(_security_headers)
     app.register_blueprint(home.bp)

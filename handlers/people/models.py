@@ -29,6 +29,8 @@ class Organisation(Base):
     name: Mapped[str] = mapped_column(String(200), unique=True)
     #: 'customer' (agrees SLAs) or 'provider' (the IT organisation itself)
     kind: Mapped[str] = mapped_column(String(20), default="customer")
+    #: the organisation's working language ("en" or "ru"): its reports and PDFs are in it
+    language: Mapped[str] = mapped_column(String(5), default="en", server_default="en")
 
 
 class User(Base):
@@ -46,6 +48,10 @@ class User(Base):
     #: an admin set the password: the person must choose their own at the next sign-in
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False,
                                                        server_default=false())
+    #: the person's language ("en", "ru"); None: the browser's preference
+    language: Mapped[str | None] = mapped_column(String(5))
+    #: the person's IANA time zone (e.g. "Europe/Moscow"); None: the installation's (UTC)
+    time_zone: Mapped[str | None] = mapped_column(String(60))
     organisation: Mapped[Organisation | None] = relationship(lazy="joined")
 
     @property

@@ -55,6 +55,9 @@ class LoginUser(UserMixin):
         self.organisation_id = org.id if org else None
         self.organisation_key = org.key if org else None
         self.organisation_name = org.name if org else None
+        #: the person's language and time zone (None: the browser's / the installation's)
+        self.language = user.language
+        self.time_zone = user.time_zone
         #: the server-side session (handlers.people.sessions) this cookie stands for
         self.session_key, self.session_id = session_key, session_id
 

@@ -1,0 +1,136 @@
+"""Languages in the web layer: who reads in which language, in which time zone.
+
+Flask-Babel chooses the language of a request: the signed-in person's own choice, else the
+browser's ``Accept-Language`` (the JSON API answers in the language its ``Accept-Language``
+asks for). Templates, flash messages and the domain's messages all translate through
+:mod:`engine.i18n`, so a mail or report written for someone else (``use_language``) is in
+their language even inside another person's request.
+
+Dates and times are shown in the person's time zone (``SLM_TIME_ZONE``, default UTC, before
+a person chooses their own), in the manner of their language (Babel).
+"""
+from __future__ import annotations
+
+import os
+from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from babel.dates import format_date, format_datetime
+from flask import has_request_context, request
+from flask_babel import Babel, get_locale
+from flask_login import current_user
+
+from engine.i18n import (
+    CATALOGUES,
+    DEFAULT_LANGUAGE,
+    LANGUAGES,
+    current_language,
+    gettext,
+    ngettext,
+    normalise,
+    set_resolver,
+)
+
+babel = Babel()
+
+
+def select_language() -> str:
+    """The request's language: the API's Accept-Language, else the person's choice, else
+    the browser's preference, else English."""
+    wanted = request.accept_languages.best_match(LANGUAGES)
+    if request.path.startswith("/api/") and wanted:
+        return wanted
+    language = getattr(current_user, "language", None) if current_user else None
+    if language in LANGUAGES:
+        return language
+    return wanted or DEFAULT_LANGUAGE
+
+
+def default_time_zone() -> str:
+    return os.environ.get("SLM_TIME_ZONE", "UTC") or "UTC"
+
+
+def valid_time_zone(name: str | None) -> bool:
+    if not name or len(name) > 60:
+        return False
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def select_time_zone() -> str:
+    chosen = getattr(current_user, "time_zone", None) if current_user else None
+    return chosen if valid_time_zone(chosen) else default_time_zone()
+
+
+def time_zones() -> list[str]:
+    """IANA zone names a person may choose, sorted."""
+    return sorted(z for z in available_timezones() if "/" in z and not z.startswith(
+        ("Etc/", "SystemV/", "US/", "posix/", "right/"))) + ["UTC"]
+
+
+def _zone() -> ZoneInfo:
+    name = select_time_zone() if has_request_context() else default_time_zone()
+    return ZoneInfo(name if valid_time_zone(name) else "UTC")
+
+
+def _aware(value: datetime) -> datetime:
+    # the database keeps naive UTC datetimes
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
+
+
+def when(value: datetime | None, zone: bool = True) -> str:
+    """A moment in the reader's time zone and language: "2026-01-05 10:00 UTC" (English),
+    "05.01.2026, 13:00 MSK" (Russian)."""
+    if value is None:
+        return "—"
+    if not isinstance(value, datetime):
+        return day(value)
+    local = _aware(value).astimezone(_zone())
+    language = current_language()
+    pattern = "yyyy-MM-dd HH:mm" if language == "en" else "short"
+    text = format_datetime(local, pattern, tzinfo=local.tzinfo, locale=language)
+    return f"{text} {local.tzname()}" if zone else text
+
+
+def day(value: date | datetime | None) -> str:
+    """A day in the reader's language: "2026-01-05" (English), "05.01.2026" (Russian)."""
+    if value is None:
+        return "—"
+    if isinstance(value, datetime):
+        value = _aware(value).astimezone(_zone()).date()
+    language = current_language()
+    return format_date(value, "yyyy-MM-dd" if language == "en" else "short", locale=language)
+
+
+def long_day(value: date | datetime | None) -> str:
+    """A day in words: "05 Jan 2026" (English), "5 янв. 2026 г." (Russian)."""
+    if value is None:
+        return "—"
+    if isinstance(value, datetime):
+        value = _aware(value).astimezone(_zone()).date()
+    language = current_language()
+    return format_date(value, "dd MMM yyyy" if language == "en" else "medium", locale=language)
+
+
+def init_i18n(app) -> None:
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LANGUAGE)
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(CATALOGUES))
+    babel.init_app(app, locale_selector=select_language, timezone_selector=select_time_zone)
+    # the domain's messages follow the request's language (Flask-Babel's choice)
+    set_resolver(lambda: str(get_locale()) if has_request_context() else None)
+    # templates translate through engine.i18n too, so use_language() reaches them
+    app.jinja_env.install_gettext_callables(gettext, ngettext, newstyle=True)
+    app.add_template_filter(when, "when")
+    app.add_template_filter(day, "day")
+    app.add_template_filter(long_day, "long_day")
+
+    @app.context_processor
+    def _language():
+        return {"language": current_language()}
+
+
+__all__ = ["init_i18n", "normalise", "select_language", "when", "day", "long_day",
+           "time_zones", "valid_time_zone"]
