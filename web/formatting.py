@@ -57,8 +57,18 @@ def number(value) -> str:
         plain = format(float(value), ".10g")
         if "e" in plain:
             return plain
-        return format_decimal(Decimal(plain), format="0.##########", locale=current_language())
+        return format_decimal(Decimal(plain), format="#,##0.##########", locale=current_language())
     return "—" if value is None else str(value)
+
+
+def fixed(value, digits: int = 2) -> str:
+    """``value`` rounded to ``digits`` decimals, trailing zeros dropped, in the reader's
+    language ("99.95", "99,95")."""
+    if not isinstance(value, int | float | Decimal) or isinstance(value, bool):
+        return "—" if value is None else str(value)
+    pattern = "#,##0." + "#" * max(0, min(int(digits), 10))
+    return format_decimal(round(Decimal(str(value)), digits), format=pattern,
+                          locale=current_language())
 
 
 def target(t: dict) -> str:
@@ -73,3 +83,4 @@ def init_formatting(app) -> None:
     app.add_template_filter(cycle, "cycle")
     app.add_template_filter(target, "target")
     app.add_template_filter(number, "number")
+    app.add_template_filter(fixed, "fixed")

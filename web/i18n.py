@@ -12,7 +12,7 @@ a person chooses their own), in the manner of their language (Babel).
 from __future__ import annotations
 
 import os
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from babel.dates import format_date, format_datetime
@@ -22,6 +22,7 @@ from flask_login import current_user
 
 from engine.i18n import (
     CATALOGUES,
+    N_,
     DEFAULT_LANGUAGE,
     LANGUAGES,
     current_language,
@@ -32,6 +33,34 @@ from engine.i18n import (
 )
 
 babel = Babel()
+
+#: the code words records carry (statuses, kinds, roles, lanes) that pages show: the ``term``
+#: filter shows them in the reader's language; any other value is shown as it is
+TERMS = frozenset({
+    # roles and process lanes
+    N_("Admin"), N_("Process Owner"), N_("Service Level Manager"), N_("Customer"),
+    N_("Auditor"), N_("Provider"),
+    # statuses
+    N_("draft"), N_("negotiating"), N_("agreed"), N_("active"), N_("expired"),
+    N_("terminated"), N_("superseded"), N_("submitted"), N_("assessed"), N_("options"),
+    N_("chosen"), N_("withdrawn"), N_("open"), N_("closed"), N_("completed"), N_("proposed"),
+    N_("accepted"), N_("rejected"), N_("implemented"), N_("undefined"), N_("defined"),
+    N_("operational"), N_("maintenance"), N_("retired"), N_("live"), N_("pending"),
+    N_("sent"), N_("failed"), N_("running"), N_("error"), N_("cancelled"), N_("ready"),
+    N_("met"), N_("breached"), N_("at_risk"), N_("no_data"), N_("healthy"), N_("done"),
+    # kinds
+    N_("customer"), N_("provider"), N_("complaint"), N_("outage"), N_("slow"),
+    N_("praise"), N_("other"), N_("incident"), N_("problem"), N_("change"),
+    N_("capacity"), N_("availability"), N_("continuity"), N_("requirement"), N_("sla"),
+    N_("review"), N_("change_request"), N_("invitation"), N_("password_reset"),
+})
+
+
+def term(value) -> str:
+    """A record's code word (status, kind, role) in the reader's language."""
+    if isinstance(value, str) and value in TERMS:
+        return gettext(value)
+    return "" if value is None else value
 
 
 def select_language() -> str:
@@ -78,7 +107,7 @@ def _zone() -> ZoneInfo:
 
 def _aware(value: datetime) -> datetime:
     # the database keeps naive UTC datetimes
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
 def when(value: datetime | None, zone: bool = True) -> str:
@@ -123,6 +152,7 @@ def init_i18n(app) -> None:
     set_resolver(lambda: str(get_locale()) if has_request_context() else None)
     # templates translate through engine.i18n too, so use_language() reaches them
     app.jinja_env.install_gettext_callables(gettext, ngettext, newstyle=True)
+    app.add_template_filter(term, "term")
     app.add_template_filter(when, "when")
     app.add_template_filter(day, "day")
     app.add_template_filter(long_day, "long_day")
