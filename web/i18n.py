@@ -22,9 +22,9 @@ from flask_login import current_user
 
 from engine.i18n import (
     CATALOGUES,
-    N_,
     DEFAULT_LANGUAGE,
     LANGUAGES,
+    N_,
     current_language,
     gettext,
     ngettext,
