@@ -22,6 +22,8 @@ from jsonschema.exceptions import ValidationError
 from referencing import Registry
 from referencing.exceptions import NoSuchResource
 
+from .i18n import _
+
 MAX_FORM_BYTES = 256 * 1024
 MAX_DEPTH = 20
 MAX_ENUM = 1000
@@ -45,7 +47,7 @@ def compiled(pattern: str):
 
 def _pattern(validator, pattern, instance, schema):
     if validator.is_type(instance, "string") and compiled(pattern).search(instance) is None:
-        yield ValidationError(f"does not match the pattern {pattern}")
+        yield ValidationError(_("does not match the pattern %(pattern)s", pattern=pattern))
 
 
 FORMAT_CHECKER = FormatChecker()
@@ -95,7 +97,9 @@ def rule_problems(schema) -> list[str]:
     while stack:
         node, path, depth = stack.pop()
         if depth > MAX_DEPTH:
-            problems.append(f"nested more than {MAX_DEPTH} levels deep at {_pointer(path)}")
+            problems.append(_("nested more than %(MAX_DEPTH)s levels deep at %(pointer)s",
+                              MAX_DEPTH=MAX_DEPTH,
+                              pointer=_pointer(path)))
             continue
         if isinstance(node, list):
             stack.extend((v, (*path, i), depth + 1) for i, v in enumerate(node))
@@ -105,30 +109,44 @@ def rule_problems(schema) -> list[str]:
         for key in ("$ref", "$dynamicRef"):
             ref = node.get(key)
             if isinstance(ref, str) and not ref.startswith("#"):
-                problems.append(f"{key} {ref[:200]!r} at {_pointer(path)} points outside the "
-                                "form; only references inside it (#/...) are allowed")
+                problems.append(_("%(key)s %(ref)s at %(pointer)s points outside the form; "
+                                  "only references inside it (#/...) are allowed",
+                                  key=key,
+                                  ref=repr(ref[:200]),
+                                  pointer=_pointer(path)))
             elif isinstance(ref, str) and not _resolves(schema, ref):
-                problems.append(f"{key} {ref[:200]!r} at {_pointer(path)} leads nowhere in "
-                                "the form")
+                problems.append(_("%(key)s %(ref)s at %(pointer)s leads nowhere in the form",
+                                  key=key,
+                                  ref=repr(ref[:200]),
+                                  pointer=_pointer(path)))
         if "$id" in node:
-            problems.append(f"$id at {_pointer(path)} is not allowed in a form")
+            problems.append(_("$id at %(pointer)s is not allowed in a form",
+                              pointer=_pointer(path)))
         if "patternProperties" in node:
-            problems.append(f"patternProperties at {_pointer(path)} is not supported in forms")
+            problems.append(_("patternProperties at %(pointer)s is not supported in forms",
+                              pointer=_pointer(path)))
         enum = node.get("enum")
         if isinstance(enum, list) and len(enum) > MAX_ENUM:
-            problems.append(f"enum at {_pointer(path)} has {len(enum):,} values; at most "
-                            f"{MAX_ENUM:,}")
+            problems.append(_("enum at %(pointer)s has %(value)s values; at most "
+                              "%(MAX_ENUM)s",
+                              pointer=_pointer(path),
+                              value=format(len(enum), ','),
+                              MAX_ENUM=format(MAX_ENUM, ',')))
         pattern = node.get("pattern")
         if isinstance(pattern, str):
             if len(pattern) > MAX_PATTERN:
-                problems.append(f"pattern at {_pointer(path)} is longer than {MAX_PATTERN} "
-                                "characters")
+                problems.append(_("pattern at %(pointer)s is longer than %(MAX_PATTERN)s "
+                                  "characters",
+                                  pointer=_pointer(path),
+                                  MAX_PATTERN=MAX_PATTERN))
             else:
                 try:
                     compiled(pattern)
                 except re2.error as exc:
-                    problems.append(f"pattern at {_pointer(path)} cannot be used: "
-                                    f"{_re2_reason(exc)}")
+                    problems.append(_("pattern at %(pointer)s cannot be used: "
+                                      "%(re2_reason)s",
+                                      pointer=_pointer(path),
+                                      re2_reason=_re2_reason(exc)))
         stack.extend((v, (*path, k), depth + 1) for k, v in node.items()
                      if k not in ("enum", "const", "default", "examples"))
     return problems

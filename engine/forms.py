@@ -9,6 +9,7 @@ from referencing.exceptions import Unresolvable
 
 from .errors import FormValidationError
 from .form_rules import form_validator, rule_problems
+from .i18n import _
 
 
 def schema_problems(schema) -> list[str]:
@@ -70,9 +71,9 @@ def validate_form(schema: dict | None, data, validator=None) -> None:
     ``validator``, when given, is a ready validator for ``schema`` (see check_task_form).
     """
     if not isinstance(data, dict):
-        raise FormValidationError({"": ["form data must be a JSON object"]})
+        raise FormValidationError({"": [_("form data must be a JSON object")]})
     if not_finite := non_finite_fields(data):  # JSON Schema counts NaN and Infinity as numbers
-        raise FormValidationError({f: ["NaN and Infinity are not numbers"] for f in not_finite})
+        raise FormValidationError({f: [_("NaN and Infinity are not numbers")] for f in not_finite})
     if not schema:
         return
     if validator is None:
@@ -82,8 +83,8 @@ def validate_form(schema: dict | None, data, validator=None) -> None:
         found = sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.path)))
     except Unresolvable:  # a form deployed before references were checked
         raise FormValidationError({"": [
-            "this form refers to a schema outside itself, which is never fetched; ask the "
-            "process owner to deploy a corrected form"]}) from None
+            _("this form refers to a schema outside itself, which is never fetched; ask the "
+              "process owner to deploy a corrected form")]}) from None
     for err in found:
         errors.setdefault(field_path(err), []).append(err.message)
     if errors:

@@ -8,6 +8,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from .errors import TaskStateError
+from .i18n import _
 from .models import Incident
 from .runtime import Engine
 from .task_index import all_tasks
@@ -30,7 +31,8 @@ def retry_instance(engine: Engine, session: Session, instance_id: int, *, actor:
     loaded = engine.load(session, instance_id, actor=actor, now=now)
     failed = all_tasks(loaded.workflow, state=TaskState.ERROR)
     if not failed:
-        raise TaskStateError(f"process instance {instance_id} has no failed task to retry")
+        raise TaskStateError(_("process instance %(instance_id)s has no failed task to retry",
+                               instance_id=instance_id))
     session.execute(update(Incident).where(
         Incident.instance_id == instance_id, Incident.status == "open",
     ).values(status="resolved", resolved_at=loaded.now, resolved_by=actor))

@@ -18,6 +18,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from .errors import EngineError, NotFoundError
+from .i18n import _
 from .models import ProcessInstance, ProcessVersion
 from .runtime import Engine
 from .serialization import SERIALIZER
@@ -43,8 +44,10 @@ def _blockers(diff) -> list[str]:
     reasons = []
     for task in diff.removed:
         if not task.has_state(_AHEAD):
-            reasons.append(f"element {_element(task)} was removed but the instance "
-                           f"{'waits at' if _waiting(task) else 'has passed'} it")
+            reasons.append(_("element %(element)s was removed but the instance %(waiting)s "
+                             "it",
+                             element=_element(task),
+                             waiting='waits at' if _waiting(task) else 'has passed'))
     for task in diff.changed:
         if task.has_state(_AHEAD) or task in diff.removed:
             continue
@@ -52,11 +55,15 @@ def _blockers(diff) -> list[str]:
         if _waiting(task):
             changes -= _STRUCTURE
             if changes:
-                reasons.append(f"the instance waits at element {_element(task)}, which changed "
-                               f"({_in_words(changes)})")
+                reasons.append(_("the instance waits at element %(element)s, which changed "
+                                 "(%(in_words)s)",
+                                 element=_element(task),
+                                 in_words=_in_words(changes)))
         elif changes:
-            reasons.append(f"the instance has passed element {_element(task)}, which changed "
-                           f"({_in_words(changes)})")
+            reasons.append(_("the instance has passed element %(element)s, which changed "
+                             "(%(in_words)s)",
+                             element=_element(task),
+                             in_words=_in_words(changes)))
     return reasons
 
 
@@ -102,34 +109,46 @@ def migrate_instance(engine: Engine, session: Session, instance_id: int,
     """
     row = session.get(ProcessInstance, instance_id)
     if row is None:
-        raise NotFoundError(f"process instance {instance_id} does not exist")
+        raise NotFoundError(_("process instance %(instance_id)s does not exist",
+                              instance_id=instance_id))
     target = session.get(ProcessVersion, target_version_id)
     if target is None:
-        raise NotFoundError(f"process version {target_version_id} does not exist")
+        raise NotFoundError(_("process version %(target_version_id)s does not exist",
+                              target_version_id=target_version_id))
     if target.process_id != row.process_id:
-        raise MigrationRefused(f"version {target.version} belongs to process "
-                               f"{target.process_id}, not {row.process_id}")
+        raise MigrationRefused(_("version %(version)s belongs to process %(process_id)s, not "
+                                 "%(process_id2)s",
+                                 version=target.version,
+                                 process_id=target.process_id,
+                                 process_id2=row.process_id))
     loaded = engine.load(session, instance_id, actor=actor, now=now)
     old = loaded.version
     if loaded.status != "running":
-        raise MigrationRefused(f"instance {instance_id} is {loaded.status}: only running "
-                               "instances can be moved")
+        raise MigrationRefused(_("instance %(instance_id)s is %(status)s: only running "
+                                 "instances can be moved",
+                                 instance_id=instance_id,
+                                 status=loaded.status))
     if target.version <= old.version:
-        raise MigrationRefused(f"instance {instance_id} is on version {old.version}; it can "
-                               f"only move to a newer version, not {target.version}")
+        raise MigrationRefused(_("instance %(instance_id)s is on version %(version)s; it can "
+                                 "only move to a newer version, not %(version2)s",
+                                 instance_id=instance_id,
+                                 version=old.version,
+                                 version2=target.version))
     new = engine.version_spec(session, target_version_id)
     wf = loaded.workflow
     top, subs = _diff_checked(wf, new)
     reasons = _blockers(top)
     for sp_id, sp_diff in subs.items():
         if sp_diff is None:
-            reasons.append(f"called process {wf.subprocesses[sp_id].spec.name} "
-                           "is missing in the new version")
+            reasons.append(_("called process %(name)s is missing in the new version",
+                             name=wf.subprocesses[sp_id].spec.name))
         else:
             reasons.extend(_blockers(sp_diff))
     if reasons:
-        raise MigrationRefused(f"instance {instance_id} cannot move to version "
-                               f"{target.version}: " + "; ".join(reasons))
+        raise MigrationRefused(_("instance %(instance_id)s cannot move to version "
+                                 "%(version)s: ",
+                                 instance_id=instance_id,
+                                 version=target.version) + "; ".join(reasons))
     # Spiff's diff objects hold the live workflow: migrate in place, then save.
     for sp_id, sp_diff in subs.items():
         sp = wf.subprocesses[sp_id]

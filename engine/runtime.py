@@ -30,6 +30,7 @@ from .audit import AuditTrail
 from .clock import as_utc
 from .db import is_sqlite
 from .errors import ConflictError, NotFoundError
+from .i18n import _
 from .models import Incident, ProcessVersion
 from .registry import HandlerRegistry
 from .sandbox_pool import SandboxLimitError
@@ -91,7 +92,8 @@ class Engine:
         if vs is None:
             row = session.get(ProcessVersion, version_id)
             if row is None:
-                raise NotFoundError(f"process version {version_id} does not exist")
+                raise NotFoundError(_("process version %(version_id)s does not exist",
+                                      version_id=version_id))
             spec, subs = loads_spec(row.spec_json)
             vs = VersionSpec(row.id, row.process_id, row.version, spec, subs,
                              json.loads(row.forms_json))
@@ -101,7 +103,8 @@ class Engine:
     def latest_version(self, session: Session, process_id: str) -> VersionSpec:
         vid = sql.LATEST_VERSION.scalar(session.connection(), {"pid": process_id})
         if vid is None:
-            raise NotFoundError(f"no process {process_id!r} is deployed")
+            raise NotFoundError(_("no process %(process_id)s is deployed",
+                                  process_id=repr(process_id)))
         return self.version_spec(session, vid)
 
     # -- live workflow cache --------------------------------------------------------------
@@ -176,7 +179,8 @@ class Engine:
         stmt = sql.LOAD_INSTANCE_LOCKED if lock and not is_sqlite(conn) else sql.LOAD_INSTANCE
         row = stmt.first(conn, {"iid": instance_id})
         if row is None:
-            raise NotFoundError(f"process instance {instance_id} does not exist")
+            raise NotFoundError(_("process instance %(instance_id)s does not exist",
+                                  instance_id=instance_id))
         vs = self.version_spec(session, row.version_id)
         revision, status, timers = row.revision, row.status, row.timers
         hit = self._take(instance_id, revision)
@@ -186,7 +190,8 @@ class Engine:
             # (read with the columns it goes with: unlocked, the row may have moved on)
             full = sql.INSTANCE_STATE.first(conn, {"iid": instance_id})
             if full is None:
-                raise NotFoundError(f"process instance {instance_id} does not exist")
+                raise NotFoundError(_("process instance %(instance_id)s does not exist",
+                                      instance_id=instance_id))
             revision, status, timers = full.revision, full.status, full.timers
             if full.version_id != vs.version_id:  # migrated in between
                 vs = self.version_spec(session, full.version_id)
@@ -215,8 +220,9 @@ class Engine:
             values["v_completed_at"] = now
             stmt = sql.SAVE_INSTANCE_DONE
         if stmt.execute(session.connection(), values) != 1:
-            raise ConflictError(f"process instance {loaded.id} was changed by someone else "
-                                "in the meantime; reload it and try again")
+            raise ConflictError(_("process instance %(id)s was changed by someone else in "
+                                  "the meantime; reload it and try again",
+                                  id=loaded.id))
         if status != loaded.status and status in ("completed", "error"):
             loaded.trail.add(f"instance_{status}", at=now, actor=loaded.actor,
                              instance_id=loaded.id, process_id=loaded.version.process_id,

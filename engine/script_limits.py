@@ -16,6 +16,8 @@ import time
 
 from RestrictedPython.transformer import RestrictingNodeTransformer, copy_locations
 
+from .i18n import _
+
 
 class ScriptSandboxError(Exception):
     """A script or expression tried something the sandbox does not allow."""
@@ -52,21 +54,27 @@ def make_guard(limit: float, what: str):
     def guard():
         if now() > deadline:
             raise TimeLimitError(
-                f"{what} ran longer than {limit:g} s (a loop that does not end?)")
+                _("%(what)s ran longer than %(limit)s s (a loop that does not end?)",
+                  what=what,
+                  limit=format(limit, 'g')))
         return True
 
     return guard
 
 
 def _too_long(kind: str, length: int):
-    return ScriptSandboxError(f"this would build a {kind} of {length:,} items; scripts may "
-                              f"build at most {MAX_SEQUENCE_LENGTH:,}")
+    return ScriptSandboxError(_("this would build a %(kind)s of %(length)s items; scripts "
+                                "may build at most %(MAX_SEQUENCE_LENGTH)s",
+                                kind=kind,
+                                length=format(length, ','),
+                                MAX_SEQUENCE_LENGTH=format(MAX_SEQUENCE_LENGTH, ',')))
 
 
 def _too_big():
-    return ScriptSandboxError(f"this would build a number of more than {MAX_INT_BITS:,} bits "
-                              f"(about {int(MAX_INT_BITS * math.log10(2)):,} digits), "
-                              "which scripts may not")
+    return ScriptSandboxError(_("this would build a number of more than %(MAX_INT_BITS)s "
+                                "bits (about %(log10)s digits), which scripts may not",
+                                MAX_INT_BITS=format(MAX_INT_BITS, ','),
+                                log10=format(int(MAX_INT_BITS * math.log10(2)), ',')))
 
 
 _REPEATABLE = (str, bytes, list, tuple)

@@ -18,6 +18,7 @@ import os
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import CallActivity
 
 from .errors import EngineError
+from .i18n import _
 from .sandbox_codec import TooLargeError, measure
 from .sandbox_pool import _env_number, max_state_bytes
 
@@ -69,13 +70,15 @@ class StepGuard:
         """Raise StepLimitError if ``task`` must not run."""
         if self._depth(task) > MAX_TASK_DEPTH:
             raise StepLimitError(
-                f"the process went round a loop more often than the engine can follow "
-                f"(more than {MAX_TASK_DEPTH} steps in a row); the instance stops here "
-                "instead of being taken for completed")
+                _("the process went round a loop more often than the engine can follow (more "
+                  "than %(MAX_TASK_DEPTH)s steps in a row); the instance stops here instead "
+                  "of being taken for completed",
+                  MAX_TASK_DEPTH=MAX_TASK_DEPTH))
         if isinstance(task.task_spec, CallActivity) and task.workflow.depth >= self.max_calls:
             raise StepLimitError(
-                f"call activities are nested more than {self.max_calls} deep "
-                "(does a process call itself?)")
+                _("call activities are nested more than %(max_calls)s deep (does a process "
+                  "call itself?)",
+                  max_calls=self.max_calls))
 
     def after(self, task) -> None:
         """Raise StepLimitError if the data ``task`` left is too large to store."""
@@ -83,8 +86,9 @@ class StepGuard:
             measure(task.data, self.max_bytes)
         except TooLargeError:
             raise StepLimitError(
-                f"the task data written here would take more than {self.max_bytes:,} bytes "
-                "(SLM_MAX_STATE_BYTES); nothing of it was stored") from None
+                _("the task data written here would take more than %(max_bytes)s bytes "
+                  "(SLM_MAX_STATE_BYTES); nothing of it was stored",
+                  max_bytes=format(self.max_bytes, ','))) from None
 
 
 def check_state_size(text: str, instance_id: int, max_bytes: int | None = None) -> None:
@@ -92,5 +96,8 @@ def check_state_size(text: str, instance_id: int, max_bytes: int | None = None) 
     limit = max_state_bytes() if max_bytes is None else max_bytes
     if len(text) > limit:
         raise StateTooLargeError(
-            f"the state of process instance {instance_id} would take {len(text):,} bytes, "
-            f"more than SLM_MAX_STATE_BYTES ({limit:,}); nothing was stored")
+            _("the state of process instance %(instance_id)s would take %(value)s bytes, "
+              "more than SLM_MAX_STATE_BYTES (%(limit)s); nothing was stored",
+              instance_id=instance_id,
+              value=format(len(text), ','),
+              limit=format(limit, ',')))

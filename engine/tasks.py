@@ -14,6 +14,7 @@ from .audit import AuditTrail
 from .clock import as_utc
 from .errors import ConflictError, NotFoundError, PermissionDeniedError, TaskStateError
 from .forms import check_task_form
+from .i18n import _
 from .models import HumanTask, ProcessInstance
 from .runtime import Engine
 
@@ -39,7 +40,8 @@ class Actor:
 def get_task(session: Session, human_task_id: int) -> HumanTask:
     task = session.get(HumanTask, human_task_id)
     if task is None:
-        raise NotFoundError(f"task {human_task_id} does not exist")
+        raise NotFoundError(_("task %(human_task_id)s does not exist",
+                              human_task_id=human_task_id))
     return task
 
 
@@ -48,18 +50,25 @@ def check_may_work(task: HumanTask, actor: Actor) -> None:
     if actor.roles is None:
         return
     if task.lane not in actor.roles:
-        raise PermissionDeniedError(f"task {task.id} is for the role {task.lane!r}")
+        raise PermissionDeniedError(_("task %(id)s is for the role %(lane)s",
+                                      id=task.id,
+                                      lane=repr(task.lane)))
     if actor.organisation and task.organisation and actor.organisation != task.organisation:
-        raise PermissionDeniedError(f"task {task.id} belongs to another organisation")
+        raise PermissionDeniedError(_("task %(id)s belongs to another organisation", id=task.id))
 
 
 def _refuse_finished(task: HumanTask) -> None:
     if task.status == "completed":
         raise TaskAlreadyCompletedError(
-            f"task '{task.name}' was already completed by {task.completed_by} "
-            f"at {task.completed_at:%Y-%m-%d %H:%M} UTC")
+            _("task '%(name)s' was already completed by %(completed_by)s at %(completed_at)s "
+              "UTC",
+              name=task.name,
+              completed_by=task.completed_by,
+              completed_at=format(task.completed_at, '%Y-%m-%d %H:%M')))
     if task.status != "ready":
-        raise TaskStateError(f"task '{task.name}' is {task.status}")
+        raise TaskStateError(_("task '%(name)s' is %(status)s",
+                               name=task.name,
+                               status=task.status))
 
 
 def _audit(session, task: HumanTask, kind: str, actor: str, now, data=None) -> None:
@@ -84,7 +93,9 @@ def claim_task(session: Session, human_task_id: int, actor: Actor, now: datetime
         if task.assignee == actor.name:
             return task
         _refuse_finished(task)
-        raise ConflictError(f"task '{task.name}' was already claimed by {task.assignee}")
+        raise ConflictError(_("task '%(name)s' was already claimed by %(assignee)s",
+                              name=task.name,
+                              assignee=task.assignee))
     _audit(session, task, "task_claimed", actor.name, now)
     session.refresh(task)
     return task
@@ -96,9 +107,11 @@ def unclaim_task(session: Session, human_task_id: int, actor: Actor, now: dateti
     task = get_task(session, human_task_id)
     _refuse_finished(task)
     if task.assignee is None:
-        raise TaskStateError(f"task '{task.name}' is not claimed")
+        raise TaskStateError(_("task '%(name)s' is not claimed", name=task.name))
     if task.assignee != actor.name and not actor.is_manager:
-        raise PermissionDeniedError(f"task '{task.name}' is claimed by {task.assignee}")
+        raise PermissionDeniedError(_("task '%(name)s' is claimed by %(assignee)s",
+                                      name=task.name,
+                                      assignee=task.assignee))
     previous = task.assignee
     session.execute(update(HumanTask).where(HumanTask.id == task.id)
                     .values(assignee=None, claimed_at=None))
@@ -112,7 +125,7 @@ def assign_task(session: Session, human_task_id: int, assignee: str, actor: Acto
     """A manager gives the task to ``assignee`` (who must hold the task's role: caller checks)."""
     now = as_utc(now)
     if not actor.is_manager:
-        raise PermissionDeniedError("only a service level manager may assign tasks")
+        raise PermissionDeniedError(_("only a service level manager may assign tasks"))
     task = get_task(session, human_task_id)
     _refuse_finished(task)
     previous = task.assignee
@@ -156,22 +169,27 @@ def complete_task(engine: Engine, session: Session, human_task_id: int, data: di
     now = as_utc(now)
     task = sql.TASK_ROW.first(session.connection(), {"htid": human_task_id})
     if task is None:
-        raise NotFoundError(f"task {human_task_id} does not exist")
+        raise NotFoundError(_("task %(human_task_id)s does not exist",
+                              human_task_id=human_task_id))
     check_may_work(task, actor)
     _refuse_finished(task)
     if task.assignee and task.assignee != actor.name and actor.roles is not None:
-        raise PermissionDeniedError(f"task '{task.name}' is claimed by {task.assignee}")
+        raise PermissionDeniedError(_("task '%(name)s' is claimed by %(assignee)s",
+                                      name=task.name,
+                                      assignee=task.assignee))
     loaded = engine.load(session, task.instance_id, actor=actor.name, now=now)
     spiff_task = loaded.workflow.get_task_from_id(UUID(task.task_id))
     if spiff_task is None or not spiff_task.has_state(TaskState.READY):
-        raise ConflictError(f"task '{task.name}' is no longer waiting; reload the instance")
+        raise ConflictError(_("task '%(name)s' is no longer waiting; reload the instance",
+                              name=task.name))
     schema = loaded.version.forms.get(task.form) if task.form else None
     check_task_form(schema, spiff_task.data, data)
     changed = sql.COMPLETE_TASK.execute(session.connection(), {
         "htid": task.id, "now": now, "actor": actor.name,
         "assignee": task.assignee or actor.name})
     if changed != 1:
-        raise ConflictError(f"task '{task.name}' was completed by someone else in the meantime")
+        raise ConflictError(_("task '%(name)s' was completed by someone else in the meantime",
+                              name=task.name))
     spiff_task.data.update(data)
     if task.assignee is None:  # completing an unclaimed task claims it first, on the record
         loaded.trail.add("task_claimed", at=now, actor=actor.name,

@@ -18,6 +18,8 @@ from datetime import datetime, timedelta
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
+from .i18n import _
+
 MAX_SPAN_DAYS = 50 * 366
 MIN_CYCLE_SECONDS = 1
 MAX_CYCLES = 100_000
@@ -34,10 +36,11 @@ class TimerPolicyError(ValueError):
 def text_of(value) -> str:
     """The ISO 8601 text a timer expression gave; TimerPolicyError if it is not one."""
     if not isinstance(value, str):
-        raise TimerPolicyError(f"the timer expression gave a {type(value).__name__}, not an "
-                               "ISO 8601 text")
+        raise TimerPolicyError(_("the timer expression gave a %(__name__)s, not an ISO 8601 "
+                                 "text",
+                                 __name__=type(value).__name__))
     if len(value) > 200:
-        raise TimerPolicyError("the timer expression gave a text too long for a time")
+        raise TimerPolicyError(_("the timer expression gave a text too long for a time"))
     return value
 
 
@@ -45,7 +48,7 @@ def _parts(text: str) -> dict:
     try:
         return TimerEventDefinition.parse_iso_duration(text)
     except Exception:
-        raise TimerPolicyError(f"{text!r} is not an ISO 8601 duration") from None
+        raise TimerPolicyError(_("%(text)s is not an ISO 8601 duration", text=repr(text))) from None
 
 
 def duration(text: str, now: datetime) -> timedelta:
@@ -53,13 +56,17 @@ def duration(text: str, now: datetime) -> timedelta:
     parts = _parts(text)
     days = sum(float(v) * _DAYS_PER.get(k, 1) for k, v in parts.items())
     if days > MAX_SPAN_DAYS:
-        raise TimerPolicyError(f"duration {text} is longer than {MAX_SPAN_DAYS // 366} years")
+        raise TimerPolicyError(_("duration %(text)s is longer than %(MAX_SPAN_DAYS)s years",
+                                 text=text,
+                                 MAX_SPAN_DAYS=MAX_SPAN_DAYS // 366))
     return TimerEventDefinition.get_timedelta_from_start(parts, now)
 
 
 def check_date(value: datetime, now: datetime, text: str) -> None:
     if abs((value - now).days) > MAX_SPAN_DAYS:
-        raise TimerPolicyError(f"date {text} is more than {MAX_SPAN_DAYS // 366} years away")
+        raise TimerPolicyError(_("date %(text)s is more than %(MAX_SPAN_DAYS)s years away",
+                                 text=text,
+                                 MAX_SPAN_DAYS=MAX_SPAN_DAYS // 366))
 
 
 def date_or_duration(text: str, now: datetime) -> datetime:
@@ -69,7 +76,8 @@ def date_or_duration(text: str, now: datetime) -> datetime:
     try:
         value = TimerEventDefinition.get_datetime(text)
     except Exception:
-        raise TimerPolicyError(f"{text!r} is not an ISO 8601 date-time") from None
+        raise TimerPolicyError(_("%(text)s is not an ISO 8601 date-time",
+                                 text=repr(text))) from None
     if value.tzinfo is None:
         value = value.replace(tzinfo=now.tzinfo)
     check_date(value, now, text)
@@ -80,16 +88,21 @@ def cycle(text: str, now: datetime, boundary: bool = False):
     """(cycles, first due, interval) of ISO 8601 repeating interval ``text`` after ``now``."""
     parts = text.upper().replace("--", "/").strip().split("/")
     if len(parts) < 2 or not parts[0].startswith("R"):
-        raise TimerPolicyError(f"{text!r} is not an ISO 8601 repeating interval (R3/PT1H)")
+        raise TimerPolicyError(_("%(text)s is not an ISO 8601 repeating interval (R3/PT1H)",
+                                 text=repr(text)))
     count = parts[0][1:]
     if count and not count.isdigit():
-        raise TimerPolicyError(f"{text!r}: the repetition count must be a number")
+        raise TimerPolicyError(_("%(text)s: the repetition count must be a number",
+                                 text=repr(text)))
     cycles = int(count) if count else -1
     if cycles == -1 and not boundary:
-        raise TimerPolicyError(f"cycle {text} has no repetition count and would never end; "
-                               "give one (e.g. R12/P1M)")
+        raise TimerPolicyError(_("cycle %(text)s has no repetition count and would never "
+                                 "end; give one (e.g. R12/P1M)",
+                                 text=text))
     if cycles > MAX_CYCLES:
-        raise TimerPolicyError(f"cycle {text} repeats more than {MAX_CYCLES:,} times")
+        raise TimerPolicyError(_("cycle %(text)s repeats more than %(MAX_CYCLES)s times",
+                                 text=text,
+                                 MAX_CYCLES=format(MAX_CYCLES, ',')))
     for part in parts[1:]:  # bounded before Spiff adds it up
         if part.startswith("P"):
             duration(part, now)
@@ -100,12 +113,17 @@ def cycle(text: str, now: datetime, boundary: bool = False):
         try:
             _c, start, interval = TimerEventDefinition.parse_iso_recurring_interval(text)
         except Exception:
-            raise TimerPolicyError(f"{text!r} is not an ISO 8601 repeating interval") from None
+            raise TimerPolicyError(_("%(text)s is not an ISO 8601 repeating interval",
+                                     text=repr(text))) from None
         check_date(start, now, text)
         if interval.days > MAX_SPAN_DAYS:
-            raise TimerPolicyError(f"cycle {text}: interval longer than "
-                                   f"{MAX_SPAN_DAYS // 366} years")
+            raise TimerPolicyError(_("cycle %(text)s: interval longer than %(MAX_SPAN_DAYS)s "
+                                     "years",
+                                     text=text,
+                                     MAX_SPAN_DAYS=MAX_SPAN_DAYS // 366))
     if interval.total_seconds() < MIN_CYCLE_SECONDS:
-        raise TimerPolicyError(f"cycle {text} repeats more often than every "
-                               f"{MIN_CYCLE_SECONDS} s")
+        raise TimerPolicyError(_("cycle %(text)s repeats more often than every "
+                                 "%(MIN_CYCLE_SECONDS)s s",
+                                 text=text,
+                                 MIN_CYCLE_SECONDS=MIN_CYCLE_SECONDS))
     return cycles, start, interval

@@ -15,6 +15,7 @@ from datetime import datetime
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
 from .clock import as_utc
+from .i18n import _
 from .sandbox_env import SandboxEnvironment
 from .sandbox_pool import DiagramCodeError, SandboxLimitError
 from .scripting import ScriptSandboxError, script_time_limit
@@ -85,7 +86,7 @@ def _words(delta) -> str:
 
 def _timer(value, now: datetime) -> str:
     if not isinstance(value, str):
-        raise ValueError("a timer must give an ISO 8601 text, e.g. \"PT4H\"")
+        raise ValueError(_("a timer must give an ISO 8601 text, e.g. \"PT4H\""))
     text = value.strip()
     if text.upper().startswith("R"):
         cycles, first, interval = parse_cycle(text, now)

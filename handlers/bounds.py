@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from engine.i18n import _
+
 #: Text columns without a LIMITS entry: generous, but not megabytes
 DEFAULT_TEXT_LIMIT = 10_000
 
@@ -44,5 +46,8 @@ def check_limits(limits: Mapping, values: Mapping, errors: dict, prefix: str = "
             continue
         unit = "characters" if isinstance(value, str) else "items"
         errors.setdefault(prefix + field, []).append(
-            f"at most {limit} {unit} (got {len(value)})")
+            _("at most %(limit)s %(unit)s (got %(value)s)",
+              limit=limit,
+              unit=unit,
+              value=len(value)))
     return errors

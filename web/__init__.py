@@ -5,6 +5,7 @@ import os
 
 from flask import Flask, g
 
+from engine.i18n import _
 from engine.sandbox_pool import get_pool
 
 from .config import Settings
@@ -97,7 +98,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     # Deny by default: a view without @public or @roles_required is a bug, found at start.
     if missing := undeclared_views(app):
-        raise RuntimeError("views without @public or @roles_required(...): "
+        raise RuntimeError(_("views without @public or @roles_required(...): ")
                            + ", ".join(missing))
     return app
 

@@ -18,6 +18,7 @@ from engine.errors import (
     NotFoundError,
     PermissionDeniedError,
 )
+from engine.i18n import _
 from handlers.errors import DomainError, ValidationError
 
 from .inputs import InputRefused
@@ -71,20 +72,21 @@ def _http_error(exc: HTTPException):
         return error_response(400, exc.description,
                               {exc.field: [exc.description]} if exc.field else None)
     if code == 413 and request.max_content_length:
-        return error_response(413, f"The request is larger than the {request.max_content_length}"
-                                   " bytes this address accepts.")
+        return error_response(413, _("The request is larger than the %(max_content_length)s "
+                                     "bytes this address accepts.",
+                                     max_content_length=request.max_content_length))
     # A refusal reason set by the access hook, else the default text for the code
     # (werkzeug's own descriptions are written for developers).
     return error_response(code, g.pop("slm_refusal", None))
 
 
 def _csrf_error(exc: CSRFError):
-    return error_response(400, "The form has expired or was not sent from this site. "
-                               "Reload the page and send it again.")
+    return error_response(400, _("The form has expired or was not sent from this site. "
+                                 "Reload the page and send it again."))
 
 
 def _validation(exc: ValidationError | FormValidationError):
-    return error_response(400, "Some values are not valid:", exc.errors)
+    return error_response(400, _("Some values are not valid:"), exc.errors)
 
 
 def _unexpected(exc: Exception):

@@ -27,9 +27,9 @@ from engine.i18n import (
     N_,
     current_language,
     gettext,
-    ngettext,
     normalise,
     set_resolver,
+    translations,
 )
 
 babel = Babel()
@@ -46,7 +46,7 @@ TERMS = frozenset({
     N_("chosen"), N_("withdrawn"), N_("open"), N_("closed"), N_("completed"), N_("proposed"),
     N_("accepted"), N_("rejected"), N_("implemented"), N_("undefined"), N_("defined"),
     N_("operational"), N_("maintenance"), N_("retired"), N_("live"), N_("pending"),
-    N_("sent"), N_("failed"), N_("running"), N_("error"), N_("cancelled"), N_("ready"),
+    N_("sent"), N_("failed"), N_("running"), N"error", N_("cancelled"), N_("ready"),
     N_("met"), N_("breached"), N_("at_risk"), N_("no_data"), N_("healthy"), N_("done"),
     # kinds
     N_("customer"), N_("provider"), N_("complaint"), N_("outage"), N_("slow"),
@@ -151,7 +151,12 @@ def init_i18n(app) -> None:
     # the domain's messages follow the request's language (Flask-Babel's choice)
     set_resolver(lambda: str(get_locale()) if has_request_context() else None)
     # templates translate through engine.i18n too, so use_language() reaches them
-    app.jinja_env.install_gettext_callables(gettext, ngettext, newstyle=True)
+    # (Jinja fills the placeholders itself: the callables return the bare translation)
+    app.jinja_env.install_gettext_callables(
+        lambda message: translations(current_language()).ugettext(message),
+        lambda singular, plural, n: translations(current_language()).ungettext(
+            singular, plural, n),
+        newstyle=True)
     app.add_template_filter(term, "term")
     app.add_template_filter(when, "when")
     app.add_template_filter(day, "day")

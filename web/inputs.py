@@ -25,6 +25,8 @@ from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import BadRequest
 from werkzeug.routing import IntegerConverter
 
+from engine.i18n import _
+
 #: the largest id or number a parameter may carry (PostgreSQL ``integer``)
 MAX_INT = 2**31 - 1
 MIN_INT = -(2**31)
@@ -73,7 +75,10 @@ class BoundedMultiDict(ImmutableMultiDict):
     def get(self, key, default=None, type=None):
         value = super().get(key, default, type)
         if type is int and isinstance(value, int) and not MIN_INT <= value <= MAX_INT:
-            refuse(f"{key}: {value} is out of range (at most {MAX_INT})", key)
+            refuse(_("%(key)s: %(value)s is out of range (at most %(MAX_INT)s)",
+                     key=key,
+                     value=value,
+                     MAX_INT=MAX_INT), key)
         return value
 
 
@@ -91,17 +96,18 @@ def _check_parameters() -> None:
     if limit is not None:
         request.max_content_length = limit
     if _CONTROL.search(request.path):
-        refuse("the address contains control characters")
+        refuse(_("the address contains control characters"))
     for key, value in request.args.items(multi=True):
         if _CONTROL.search(key) or _CONTROL.search(value):
-            refuse(f"{_shown(key)}: control characters are not allowed", key)
+            refuse(_("%(shown)s: control characters are not allowed", shown=_shown(key)), key)
     if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
         for key, value in request.form.items(multi=True):
             if _CONTROL.search(key) or _CONTROL_IN_TEXT.search(value):
-                refuse(f"{_shown(key)}: control characters are not allowed", key)
+                refuse(_("%(shown)s: control characters are not allowed", shown=_shown(key)), key)
         for key, file in request.files.items(multi=True):
             if _CONTROL.search(key) or _CONTROL.search(file.filename or ""):
-                refuse(f"{_shown(key)}: control characters in the file name", key)
+                refuse(_("%(field)s: control characters in the file name",
+                         field=_shown(key)), key)
 
 
 def _shown(key: str) -> str:
@@ -137,7 +143,7 @@ class SafeJSONProvider(DefaultJSONProvider):
         try:
             value = orjson.loads(s)
         except orjson.JSONDecodeError as exc:
-            raise ValueError(f"not valid JSON: {exc}") from None
+            raise ValueError(_("not valid JSON: %(exc)s", exc=exc)) from None
         if problem := json_problem(value):
             raise ValueError(problem)
         return value

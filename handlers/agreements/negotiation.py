@@ -14,6 +14,7 @@ from calendar import monthrange
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
+from engine.i18n import _
 from handlers.catalogue.operations import (
     default_comparator,
     is_number,
@@ -47,7 +48,7 @@ def _change_target(session, targets: list[dict], change: dict, errors: dict, i: 
     where = f"targets.{i}"
     key = change.get("metric") if isinstance(change, dict) else None
     if not key:
-        errors[f"{where}.metric"] = ["each target change names its metric"]
+        errors[f"{where}.metric"] = [_("each target change names its metric")]
         return
     current = next((t for t in targets if t["metric"] == key), None)
     if change.get("remove"):
@@ -55,7 +56,7 @@ def _change_target(session, targets: list[dict], change: dict, errors: dict, i: 
         return
     metric = metric_by_key(session, key)
     if metric is None:
-        errors[f"{where}.metric"] = [f"unknown metric {key!r}"]
+        errors[f"{where}.metric"] = [_("unknown metric %(key)s", key=repr(key))]
         return
     if current is None:
         current = {"metric": key, "name": metric.name, "unit": metric.unit,
@@ -88,19 +89,21 @@ def apply_changes(session, terms: dict, changes: dict) -> dict:
     new, errors = copy.deepcopy(terms), {}
     for key in changes:
         if key not in CHANGEABLE:
-            errors[key] = [f"cannot be changed (changeable: {', '.join(CHANGEABLE)})"]
+            errors[key] = [_("cannot be changed (changeable: %(value)s)",
+                             value=', '.join(CHANGEABLE))]
     for i, change in enumerate(changes.get("targets") or []):
         _change_target(session, new["targets"], change, errors, i)
     new["targets"].sort(key=lambda t: t["metric"])
     cycle = changes.get("review_cycle")
     if cycle is not None:
         if not isinstance(cycle, str) or not DURATION.match(cycle):
-            errors["review_cycle"] = [f"{cycle!r} is not an ISO 8601 duration such as P1M"]
+            errors["review_cycle"] = [_("%(cycle)s is not an ISO 8601 duration such as P1M",
+                                        cycle=repr(cycle))]
         new["review_cycle"] = cycle
     for key in ("service_hours", "timezone"):
         if key in changes:
             if not str(changes[key] or "").strip():
-                errors[key] = [f"{key} cannot be blank"]
+                errors[key] = [_("%(key)s cannot be blank", key=key)]
             new[key] = str(changes[key] or "").strip()
     if changes.get("monthly_cost") not in (None, ""):
         try:
@@ -109,11 +112,11 @@ def apply_changes(session, terms: dict, changes: dict) -> dict:
                 raise InvalidOperation
             new["monthly_cost"] = money(cost)
         except (InvalidOperation, ValueError):
-            errors["monthly_cost"] = ["monthly cost must be a number of at least 0"]
+            errors["monthly_cost"] = [_("monthly cost must be a number of at least 0")]
     if changes.get("validity_months") not in (None, ""):
         months = changes["validity_months"]
         if not isinstance(months, int) or isinstance(months, bool) or months < 1:
-            errors["validity_months"] = ["validity must be a whole number of months >= 1"]
+            errors["validity_months"] = [_("validity must be a whole number of months >= 1")]
         new["validity"] = {"months": months}
     if errors:
         raise ValidationError(errors)
@@ -133,13 +136,15 @@ def change_problems(session, terms: dict, changes: dict) -> dict[str, list[str]]
         metric = metric_by_key(session, change["metric"])
         if not change.get("remove") and periods.get(change["metric"]) in (None, ""):
             errors[f"targets.{i}.period"] = [
-                f"{metric.name} is not among the SLA's targets yet: a new target needs a "
-                "period (month or quarter), which this form cannot give; ask for it in "
-                "your comment"]
+                _("%(name)s is not among the SLA's targets yet: a new target needs a period "
+                  "(month or quarter), which this form cannot give; ask for it in your "
+                  "comment",
+                  name=metric.name)]
         elif not change.get("remove") and not metric.data_source:
             errors[f"targets.{i}.metric"] = [
-                f"{metric.name} has no data source: it cannot be measured, so no target "
-                "may use it"]
+                _("%(name)s has no data source: it cannot be measured, so no target may use "
+                  "it",
+                  name=metric.name)]
     return errors
 
 

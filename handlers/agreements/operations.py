@@ -14,6 +14,7 @@ import uuid
 
 from sqlalchemy import select
 
+from engine.i18n import _
 from handlers.catalogue.models import ServiceLevelOption
 from handlers.catalogue.operations import load, metric_by_key, money, target_problems
 from handlers.catalogue.supporting import readiness
@@ -66,7 +67,7 @@ def check_targets(session, service, terms: dict) -> None:
                                                t.get("period"), t["metric"]).items():
             problems += [f"target {t['metric']} {field}: {m}" for m in messages]
     if problems:
-        raise DomainError("targets cannot be measured: " + "; ".join(problems))
+        raise DomainError(_("targets cannot be measured: ") + "; ".join(problems))
 
 
 def _option_for(session, slr: ServiceLevelRequirement, option_key: str) -> ServiceLevelOption:
@@ -80,8 +81,9 @@ def _option_for(session, slr: ServiceLevelRequirement, option_key: str) -> Servi
         select(ServiceLevelOption).where(ServiceLevelOption.service_id == spec.service_id,
                                          ServiceLevelOption.name == "Custom")).scalar_one_or_none()
     if option is None:
-        raise DomainError(f"requirement {slr.id}: the customer-specific service has no design "
-                          "specification yet (run design_specification first)")
+        raise DomainError(_("requirement %(id)s: the customer-specific service has no design "
+                            "specification yet (run design_specification first)",
+                            id=slr.id))
     return option
 
 
@@ -103,7 +105,7 @@ def _first_draft(session, slr_id, option_key, author, comment, now,
                  instance_id=None) -> ServiceLevelAgreement:
     slr = load(session, ServiceLevelRequirement, slr_id, "requirement")
     if slr.status == "withdrawn":
-        raise DomainError(f"requirement {slr.id} was withdrawn")
+        raise DomainError(_("requirement %(id)s was withdrawn", id=slr.id))
     option = _option_for(session, slr, option_key)
     terms = terms_from_option(session, option, slr.organisation)
     check_targets(session, option.service, terms)
@@ -139,8 +141,10 @@ def draft_sla(params: dict, ctx) -> dict:
     else:
         sla = load(s, ServiceLevelAgreement, params["sla_id"], "SLA")
         if sla.status not in ("draft", "negotiating", "agreed"):
-            raise DomainError(f"{sla.reference} is {sla.status}: its terms can no longer be "
-                              "negotiated")
+            raise DomainError(_("%(reference)s is %(status)s: its terms can no longer be "
+                                "negotiated",
+                                reference=sla.reference,
+                                status=sla.status))
         old = current_terms(sla)
         changes = dict(params.get("changes") or {})
         comment = changes.pop("comment", "") or comment
@@ -164,7 +168,9 @@ def activate_sla(params: dict, ctx) -> dict:
     """
     sla = load(ctx.session, ServiceLevelAgreement, params.get("sla_id"), "SLA")
     if sla.status not in ("draft", "negotiating", "agreed"):
-        raise DomainError(f"{sla.reference} is {sla.status} and cannot be activated")
+        raise DomainError(_("%(reference)s is %(status)s and cannot be activated",
+                            reference=sla.reference,
+                            status=sla.status))
     terms = current_terms(sla)
     check_targets(ctx.session, sla.service, terms)
     months = int(params.get("months") or terms.get("validity", {}).get("months")
@@ -214,7 +220,9 @@ def version_diff(session, sla_id: int, before: int, after: int) -> list[dict]:
     versions = {v["number"]: v["terms"] for v in sla_versions(session, sla_id)}
     for number in (before, after):
         if number not in versions:
-            raise DomainError(f"SLA {sla_id} has no version {number}")
+            raise DomainError(_("SLA %(sla_id)s has no version %(number)s",
+                                sla_id=sla_id,
+                                number=number))
     return diff_terms(versions[before], versions[after])
 
 
@@ -222,7 +230,9 @@ def terminate_sla(session, sla: ServiceLevelAgreement, now) -> ServiceLevelAgree
     """End ``sla`` now (status 'terminated'); its review cycle stops at the next
     ``review_due``. Raises DomainError when it already ended."""
     if sla.status in ("expired", "terminated"):
-        raise DomainError(f"{sla.reference} has already ended ({sla.status})")
+        raise DomainError(_("%(reference)s has already ended (%(status)s)",
+                            reference=sla.reference,
+                            status=sla.status))
     sla.status = "terminated"
     if sla.valid_from and now.date() < (sla.valid_until or now.date()):
         sla.valid_until = max(now.date(), sla.valid_from)

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from engine.audit import chain_head
 from engine.errors import DeployError
+from engine.i18n import _
 from engine.models import AuditEvent, ProcessInstance, ProcessVersion
 from engine.xmlsafe import parse_xml
 from handlers.errors import DomainError
@@ -96,20 +97,24 @@ def element_names(bpmn_xml: str) -> dict[str, str]:
 def _check(session: Session, f: LogFilters) -> dict[int, ProcessVersion]:
     """The versions of the process the filters select; DomainError naming a bad filter."""
     if not f.process:
-        raise DomainError("process: name the process whose log to export")
+        raise DomainError(_("process: name the process whose log to export"))
     stmt = select(ProcessVersion).where(ProcessVersion.process_id == f.process)
     versions = {v.id: v for v in session.scalars(stmt.order_by(ProcessVersion.version))}
     if not versions:
-        raise DomainError(f"process: no process {f.process!r} is deployed")
+        raise DomainError(_("process: no process %(process)s is deployed",
+                            process=repr(f.process)))
     if f.version is not None:
         versions = {k: v for k, v in versions.items() if v.version == f.version}
         if not versions:
-            raise DomainError(f"version: {f.process!r} has no version {f.version}")
+            raise DomainError(_("version: %(process)s has no version %(version)s",
+                                process=repr(f.process),
+                                version=f.version))
     if f.date_from and f.date_to and f.date_from >= f.date_to:
-        raise DomainError("from/to: the period ends before it begins")
+        raise DomainError(_("from/to: the period ends before it begins"))
     if f.organisation and session.scalar(select(Organisation.id).where(
             Organisation.key == f.organisation)) is None:
-        raise DomainError(f"organisation: no organisation {f.organisation!r}")
+        raise DomainError(_("organisation: no organisation %(organisation)s",
+                            organisation=repr(f.organisation)))
     return versions
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from engine.i18n import _
 from handlers.csv_rows import read_rows
 from handlers.errors import DomainError
 
@@ -44,12 +45,13 @@ def import_cis_csv(session, path_or_text) -> dict:
     try:
         header, numbered, too_long = read_rows(text)
     except csv.Error as exc:
-        raise DomainError(f"the CSV cannot be read: {exc}") from exc
+        raise DomainError(_("the CSV cannot be read: %(exc)s", exc=exc)) from exc
     header = header or []
     missing = [c for c in REQUIRED if c not in header]
     if missing:
-        raise DomainError(f"the header lacks the column(s) {', '.join(missing)}: expected "
-                          f"{', '.join(COLUMNS)}")
+        raise DomainError(_("the header lacks the column(s) %(value)s: expected %(value2)s",
+                            value=', '.join(missing),
+                            value2=', '.join(COLUMNS)))
     summary = _import(session, numbered)
     summary["rejected"] = sorted(summary["rejected"] + too_long, key=lambda r: r["row"])
     summary["total"] += len(too_long)
@@ -74,8 +76,9 @@ def _import(session, numbered: list[tuple[int, dict]]) -> dict:
         try:
             values = _validate(row, services)
             if values["key"] in seen:
-                raise ValueError(f"key '{values['key']}' appeared already on line "
-                                 f"{seen[values['key']]}")
+                raise ValueError(_("key '%(key)s' appeared already on line %(seen)s",
+                                   key=values['key'],
+                                   seen=seen[values['key']]))
         except ValueError as exc:
             summary["rejected"].append({"row": line, "reason": str(exc)})
             continue
@@ -95,12 +98,14 @@ def _validate(row: dict, services: dict) -> dict:
         if row.get(column) is None and column not in REQUIRED:
             continue  # absent (or a short CSV line): the field stays as it is
         if column not in row:
-            raise ValueError(f"missing column '{column}'")
+            raise ValueError(_("missing column '%(column)s'", column=column))
         text = _text(row[column])
         if column in REQUIRED and not text:
-            raise ValueError(f"missing value in column '{column}'")
+            raise ValueError(_("missing value in column '%(column)s'", column=column))
         if len(text) > LIMITS[column]:
-            raise ValueError(f"{column} is longer than {LIMITS[column]} characters")
+            raise ValueError(_("%(column)s is longer than %(LIMITS)s characters",
+                               column=column,
+                               LIMITS=LIMITS[column]))
         values[column] = text
     if "status" in values and not values["status"]:
         values["status"] = DEFAULT_STATUS
@@ -110,7 +115,8 @@ def _validate(row: dict, services: dict) -> dict:
         keys = list(dict.fromkeys(str(k).strip() for k in keys if str(k).strip()))
         unknown = [k for k in keys if k not in services]
         if unknown:
-            raise ValueError(f"unknown service(s) {', '.join(repr(k) for k in unknown)}")
+            raise ValueError(_("unknown service(s) %(value)s",
+                               value=', '.join(repr(k) for k in unknown)))
         values["services"] = keys
     return values
 

@@ -21,6 +21,7 @@ import re
 import yaml
 from sqlalchemy import select
 
+from engine.i18n import _
 from handlers.errors import ValidationError
 
 from .models import Service, ServiceLevelOption
@@ -104,9 +105,11 @@ def _documents(text: str):
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else "?"
-        raise OpenSLOError([f"line {line}: not valid YAML: {exc.problem or exc}"]) from None
+        raise OpenSLOError([_("line %(line)s: not valid YAML: %(problem)s",
+                              line=line,
+                              problem=exc.problem or exc)]) from None
     except yaml.YAMLError as exc:
-        raise OpenSLOError([f"not valid YAML: {exc}"]) from None
+        raise OpenSLOError([_("not valid YAML: %(exc)s", exc=exc)]) from None
     finally:
         loader.dispose()
 
@@ -213,7 +216,8 @@ def import_yaml(session, text: str) -> int:
     """Create or replace the targets the documents describe; how many. Raises OpenSLOError
     listing every problem by line (the caller rolls back: nothing half-imported)."""
     if len(text.encode()) > MAX_BYTES:
-        raise OpenSLOError([f"the file is larger than {MAX_BYTES // 1024} KiB"])
+        raise OpenSLOError([_("the file is larger than %(MAX_BYTES)s KiB",
+                              MAX_BYTES=MAX_BYTES // 1024)])
     errors: list[str] = []
     found = []
     for node, doc in _documents(text):
@@ -221,7 +225,7 @@ def import_yaml(session, text: str) -> int:
         if checked is not None:
             found.append(checked)
     if not errors and not found:
-        errors.append("line 1: no SLO document found")
+        errors.append(_("line 1: no SLO document found"))
     if errors:
         raise OpenSLOError(errors)
     for option, metric, comparator, threshold, period, line in found:

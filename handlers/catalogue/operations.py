@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import select
 
+from engine.i18n import _
 from handlers.bounds import check_bounds
 from handlers.errors import DomainError, ValidationError
 
@@ -46,7 +47,9 @@ def load(session, model, ident, label: str | None = None):
     except (TypeError, ValueError):
         row = None
     if row is None:
-        raise DomainError(f"{label or model.__tablename__} {ident!r} does not exist")
+        raise DomainError(_("%(__tablename__)s %(ident)s does not exist",
+                            __tablename__=label or model.__tablename__,
+                            ident=repr(ident)))
     return row
 
 
@@ -81,7 +84,7 @@ def _check(errors: dict, model=None, fields: dict | None = None) -> None:
 
 def _apply(session, row, fields: dict, allowed: set, errors: dict):
     """Set ``fields`` on ``row`` unless ``errors`` (or a field not ``allowed``) says no."""
-    errors.update({k: ["cannot be changed"] for k in fields if k not in allowed})
+    errors.update({k: [_("cannot be changed")] for k in fields if k not in allowed})
     _check(errors, type(row), fields)
     for name, value in fields.items():
         setattr(row, name, value)
@@ -92,7 +95,7 @@ def _apply(session, row, fields: dict, allowed: set, errors: dict):
 def _required_text(errors: dict, fields: dict) -> None:
     for name, value in fields.items():
         if not isinstance(value, str) or not value.strip():
-            errors.setdefault(name, []).append(f"{name} is required")
+            errors.setdefault(name, []).append(_("%(name)s is required", name=name))
 
 
 # -- metrics -----------------------------------------------------------------------------
@@ -100,9 +103,10 @@ def _metric_errors(fields: dict) -> dict:
     errors: dict = {}
     _required_text(errors, {k: fields[k] for k in ("key", "name", "unit") if k in fields})
     if "direction" in fields and fields["direction"] not in ("higher", "lower"):
-        errors["direction"] = ["direction must be 'higher' or 'lower'"]
+        errors["direction"] = [_("direction must be 'higher' or 'lower'")]
     if "aggregation" in fields and fields["aggregation"] not in AGGREGATIONS:
-        errors["aggregation"] = [f"aggregation must be one of {', '.join(AGGREGATIONS)}"]
+        errors["aggregation"] = [_("aggregation must be one of %(value)s",
+                                   value=', '.join(AGGREGATIONS))]
     return errors
 
 
@@ -117,7 +121,7 @@ def create_metric(session, key: str, name: str, unit: str, direction: str,
     errors = _metric_errors(dict(key=key, name=name, unit=unit, direction=direction,
                                  aggregation=aggregation))
     if not errors.get("key") and metric_by_key(session, key):
-        errors["key"] = [f"metric {key!r} already exists"]
+        errors["key"] = [_("metric %(key)s already exists", key=repr(key))]
     _check(errors, Metric, dict(key=key, name=name, unit=unit, data_source=data_source or "",
                                 description=description or ""))
     metric = Metric(key=key.strip(), name=name.strip(), unit=unit.strip(), direction=direction,
@@ -149,10 +153,11 @@ def create_service(session, key: str, name: str, owner: str, description: str = 
     errors: dict = {}
     _required_text(errors, {"key": key, "name": name, "owner": owner})
     if status not in SERVICE_STATUSES:
-        errors["status"] = [f"status must be one of {', '.join(SERVICE_STATUSES)}"]
+        errors["status"] = [_("status must be one of %(value)s",
+                              value=', '.join(SERVICE_STATUSES))]
     if not errors.get("key") and session.execute(
             select(Service.id).where(Service.key == key)).first():
-        errors["key"] = [f"service {key!r} already exists"]
+        errors["key"] = [_("service %(key)s already exists", key=repr(key))]
     _check(errors, Service, dict(key=key, name=name, owner=owner,
                                  description=description or ""))
     service = Service(key=key.strip(), name=name.strip(), owner=owner.strip(),
@@ -169,7 +174,8 @@ def update_service(session, service: Service, **fields) -> Service:
     errors: dict = {}
     _required_text(errors, {k: fields[k] for k in ("name", "owner") if k in fields})
     if "status" in fields and fields["status"] not in SERVICE_STATUSES:
-        errors["status"] = [f"status must be one of {', '.join(SERVICE_STATUSES)}"]
+        errors["status"] = [_("status must be one of %(value)s",
+                              value=', '.join(SERVICE_STATUSES))]
     return _apply(session, service, fields, {"name", "owner", "description", "status"}, errors)
 
 
@@ -183,7 +189,7 @@ def _option_errors(fields: dict) -> dict:
             if not cost.is_finite() or cost < 0:
                 raise InvalidOperation
         except (InvalidOperation, ValueError):
-            errors["monthly_cost"] = ["monthly cost must be a number of at least 0"]
+            errors["monthly_cost"] = [_("monthly cost must be a number of at least 0")]
     return errors
 
 
@@ -198,7 +204,9 @@ def create_option(session, service: Service, name: str, monthly_cost, rank: int 
     errors = _option_errors(dict(name=name, monthly_cost=monthly_cost,
                                  service_hours=service_hours, timezone=timezone))
     if not errors.get("name") and any(o.name == name.strip() for o in service.options):
-        errors["name"] = [f"service {service.key!r} already has an option {name!r}"]
+        errors["name"] = [_("service %(key)s already has an option %(name)s",
+                            key=repr(service.key),
+                            name=repr(name))]
     _check(errors, ServiceLevelOption, dict(name=name, service_hours=service_hours,
                                             timezone=timezone, description=description or ""))
     option = ServiceLevelOption(name=name.strip(), rank=rank,
@@ -214,8 +222,9 @@ def update_option(session, option: ServiceLevelOption, **fields) -> ServiceLevel
     """Change name, rank, monthly_cost, service_hours, timezone or description."""
     errors = _option_errors(fields)
     if any(o is not option and o.name == fields.get("name") for o in option.service.options):
-        errors["name"] = [f"service {option.service.key!r} already has an option "
-                          f"{fields['name']!r}"]
+        errors["name"] = [_("service %(key)s already has an option %(name)s",
+                            key=repr(option.service.key),
+                            name=repr(fields['name']))]
     if "monthly_cost" in fields and not errors:
         fields["monthly_cost"] = Decimal(str(fields["monthly_cost"]))
     return _apply(session, option, fields, {"name", "rank", "monthly_cost", "service_hours",
@@ -234,22 +243,26 @@ def target_problems(metric: Metric | None, comparator, threshold, period,
     errors: dict[str, list[str]] = {}
     if metric is None:
         what = f"unknown metric {metric_label!r}" if metric_label else "metric is missing"
-        errors["metric"] = [f"{what}: a target needs a registered metric"]
+        errors["metric"] = [_("%(what)s: a target needs a registered metric", what=what)]
     elif not metric.data_source:
-        errors["metric"] = [f"metric {metric.key!r} has no data source: it cannot be measured"]
+        errors["metric"] = [_("metric %(key)s has no data source: it cannot be measured",
+                              key=repr(metric.key))]
     if comparator is not None and comparator not in COMPARATORS:
-        errors["comparator"] = [f"comparator {comparator!r} must be '>=' or '<='"]
+        errors["comparator"] = [_("comparator %(comparator)s must be '>=' or '<='",
+                                  comparator=repr(comparator))]
     if threshold is None or threshold == "":
-        errors["threshold"] = ["threshold is missing: a target needs a numeric threshold"]
+        errors["threshold"] = [_("threshold is missing: a target needs a numeric threshold")]
     elif not is_number(threshold):
-        errors["threshold"] = [f"threshold {threshold!r} is not a number"]
+        errors["threshold"] = [_("threshold %(threshold)s is not a number",
+                                 threshold=repr(threshold))]
     elif metric is not None:
         for field, messages in value_problems(metric, comparator, threshold).items():
             errors.setdefault(field, []).extend(messages)
     if period in (None, ""):
-        errors["period"] = ["period is missing: a target needs a period (month or quarter)"]
+        errors["period"] = [_("period is missing: a target needs a period (month or quarter)")]
     elif period not in PERIODS:
-        errors["period"] = [f"period {period!r} must be 'month' or 'quarter'"]
+        errors["period"] = [_("period %(period)s must be 'month' or 'quarter'",
+                              period=repr(period))]
     return errors
 
 
@@ -288,7 +301,7 @@ def create_ci(session, key: str, name: str, ci_type: str, status: str = "operati
     _required_text(errors, {"key": key, "name": name, "ci_type": ci_type, "status": status})
     if not errors.get("key") and session.execute(
             select(ConfigurationItem.id).where(ConfigurationItem.key == key)).first():
-        errors["key"] = [f"configuration item {key!r} already exists"]
+        errors["key"] = [_("configuration item %(key)s already exists", key=repr(key))]
     _check(errors, ConfigurationItem, dict(key=key, name=name, ci_type=ci_type, status=status,
                                            location=location or ""))
     ci = ConfigurationItem(key=key.strip(), name=name.strip(), ci_type=ci_type.strip(),

@@ -12,6 +12,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from engine.i18n import _
 from handlers.bounds import check_bounds
 from handlers.errors import DomainError, ValidationError
 
@@ -53,9 +54,9 @@ def define_supporting_process(session, service: Service, kind: str, owner: str,
     """
     errors = _kind_errors(kind)
     if not (owner or "").strip():
-        errors["owner"] = ["owner is required: who runs this process for the service"]
+        errors["owner"] = [_("owner is required: who runs this process for the service")]
     if not (agreement or "").strip():
-        errors["agreement"] = ["agreement is required: the OLA or underpinning contract"]
+        errors["agreement"] = [_("agreement is required: the OLA or underpinning contract")]
     check_bounds(SupportingProcess, {"owner": (owner or "").strip(),
                                      "agreement": (agreement or "").strip()}, errors)
     if errors:
@@ -97,7 +98,7 @@ def readiness_message(service: Service, missing: list[str]) -> str:
 def _service(session, ident) -> Service:
     service = session.get(Service, int(ident)) if ident not in (None, "") else None
     if service is None:
-        raise DomainError(f"service {ident!r} does not exist")
+        raise DomainError(_("service %(ident)s does not exist", ident=repr(ident)))
     return service
 
 

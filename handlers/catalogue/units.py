@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from engine.i18n import _
+
 PERCENT_UNITS = frozenset({"%", "percent", "per cent"})
 DURATION_UNITS = frozenset({
     "ms", "millisecond", "milliseconds", "s", "sec", "second", "seconds", "min", "minute",
@@ -42,22 +44,39 @@ def value_problems(metric, comparator, threshold) -> dict[str, list[str]]:
     value = float(threshold)
     shown = f"{_number(value)} {unit}".strip()
     if kind == "percent" and not 0 <= value <= 100:
-        errors["threshold"] = [f"{metric.name} is a percentage: {shown} is not between "
-                               "0 and 100 %"]
+        errors["threshold"] = [_("%(name)s is a percentage: %(shown)s is not between 0 and "
+                                 "100 %%",
+                                 name=metric.name,
+                                 shown=shown)]
     elif kind == "duration" and value <= 0:
-        errors["threshold"] = [f"{metric.name} is a duration: {shown} must be more than 0 "
-                               f"{unit}"]
+        errors["threshold"] = [_("%(name)s is a duration: %(shown)s must be more than 0 "
+                                 "%(unit)s",
+                                 name=metric.name,
+                                 shown=shown,
+                                 unit=unit)]
     elif kind == "score":
         low, high = (float(x) for x in _SCORE.fullmatch(unit.strip()).groups())
         if not low <= value <= high:
-            errors["threshold"] = [f"{metric.name} is a {unit}: {_number(value)} is not "
-                                   f"between {_number(low)} and {_number(high)}"]
+            errors["threshold"] = [_("%(name)s is a %(unit)s: %(number)s is not between "
+                                     "%(number2)s and %(number3)s",
+                                     name=metric.name,
+                                     unit=unit,
+                                     number=_number(value),
+                                     number2=_number(low),
+                                     number3=_number(high))]
     elif kind == "quantity" and value < 0:
-        errors["threshold"] = [f"{metric.name} cannot be negative: {shown}"]
+        errors["threshold"] = [_("%(name)s cannot be negative: %(shown)s",
+                                 name=metric.name,
+                                 shown=shown)]
     wanted = ">=" if metric.direction == "higher" else "<="
     if comparator in (">=", "<=") and comparator != wanted:
         better = "higher" if metric.direction == "higher" else "lower"
         word = "at least" if wanted == ">=" else "at most"
-        errors["comparator"] = [f"for {metric.name} {better} is better, so its target says "
-                                f"'{wanted}' ({word}), not '{comparator}'"]
+        errors["comparator"] = [_("for %(name)s %(better)s is better, so its target says "
+                                  "'%(wanted)s' (%(word)s), not '%(comparator)s'",
+                                  name=metric.name,
+                                  better=better,
+                                  wanted=wanted,
+                                  word=word,
+                                  comparator=comparator)]
     return errors

@@ -18,6 +18,7 @@ import filetype
 from sqlalchemy import select
 
 from engine.audit import AuditTrail
+from engine.i18n import _
 from handlers.agreements.models import ServiceLevelAgreement
 from handlers.errors import DomainError, ValidationError
 from handlers.outputs.models import ChangeRequest, DesignSpecification
@@ -69,7 +70,9 @@ def _subject(session, subject_type: str, subject_id):
     if model is not None and isinstance(subject_id, int) and not isinstance(subject_id, bool):
         record = session.get(model, subject_id)
     if record is None:
-        raise DomainError(f"{subject_type} {subject_id!r} does not exist")
+        raise DomainError(_("%(subject_type)s %(subject_id)s does not exist",
+                            subject_type=subject_type,
+                            subject_id=repr(subject_id)))
     return record
 
 
@@ -108,19 +111,23 @@ def sniff(content: bytes) -> str | None:
 def _file_errors(files: list[Upload]) -> tuple[dict, list[tuple[Upload, str]]]:
     errors, accepted = {}, []
     if len(files) > MAX_FILES:
-        errors["files"] = [f"attach at most {MAX_FILES} files to one comment"]
+        errors["files"] = [_("attach at most %(MAX_FILES)s files to one comment",
+                             MAX_FILES=MAX_FILES)]
     for upload in files[:MAX_FILES]:
         name = upload.filename or "(no name)"
         if not upload.content:
-            errors.setdefault("files", []).append(f"{name} is empty")
+            errors.setdefault("files", []).append(_("%(name)s is empty", name=name))
         elif len(upload.content) > MAX_FILE_BYTES:
             errors.setdefault("files", []).append(
-                f"{name} is {len(upload.content) / 1048576:.1f} MB: the limit is "
-                f"{MAX_FILE_BYTES // 1048576} MB")
+                _("%(name)s is %(content)s MB: the limit is %(MAX_FILE_BYTES)s MB",
+                  name=name,
+                  content=format(len(upload.content) / 1048576, '.1f'),
+                  MAX_FILE_BYTES=MAX_FILE_BYTES // 1048576))
         elif (kind := sniff(upload.content)) is None:
             errors.setdefault("files", []).append(
-                f"{name} is not a PDF, PNG, JPEG, CSV or plain text file (judged by its "
-                "content)")
+                _("%(name)s is not a PDF, PNG, JPEG, CSV or plain text file (judged by its "
+                  "content)",
+                  name=name))
         else:
             accepted.append((upload, kind))
     return errors, accepted
@@ -140,15 +147,18 @@ def post_comment(session, subject_type: str, subject_id: int, author: Author, te
     transaction (caller commits). Raises ValidationError (text empty without files, too
     long; a file too big, empty or of a type not allowed) or DomainError (no subject)."""
     if subject_type not in SUBJECT_TYPES:
-        raise DomainError(f"{subject_type!r} has no conversation")
+        raise DomainError(_("%(subject_type)s has no conversation",
+                            subject_type=repr(subject_type)))
     organisation_id = subject_organisation(session, subject_type, subject_id)
     text = (text or "").replace("\r\n", "\n").strip()
     files = list(files or [])
     errors, accepted = _file_errors(files)
     if not text and not files:
-        errors["text"] = ["write a comment or attach a file"]
+        errors["text"] = [_("write a comment or attach a file")]
     elif len(text) > MAX_TEXT:
-        errors["text"] = [f"a comment has at most {MAX_TEXT} characters ({len(text)} given)"]
+        errors["text"] = [_("a comment has at most %(MAX_TEXT)s characters (%(value)s given)",
+                            MAX_TEXT=MAX_TEXT,
+                            value=len(text))]
     if errors:
         raise ValidationError(errors)
     comment = Comment(subject_type=subject_type, subject_id=subject_id,
@@ -197,5 +207,6 @@ def attachment(session, attachment_id: int) -> Attachment:
     """The attachment; DomainError when there is none."""
     found = session.get(Attachment, attachment_id)
     if found is None:
-        raise DomainError(f"attachment {attachment_id} does not exist")
+        raise DomainError(_("attachment %(attachment_id)s does not exist",
+                            attachment_id=attachment_id))
     return found

@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import and_, func, select
 
+from engine.i18n import _
 from handlers.agreements.models import ServiceLevelAgreement
 from handlers.agreements.models import SLAVersion as V
 from handlers.catalogue.models import Metric, ServiceLevelOption
@@ -60,7 +61,9 @@ def portfolio_attainment(session, period_start: date, period_end: date) -> list[
 def _compute(session, slas: list, period_start: date, period_end: date,
              list_observations: bool) -> list[dict]:
     if period_end < period_start:
-        raise DomainError(f"period end {period_end} is before its start {period_start}")
+        raise DomainError(_("period end %(period_end)s is before its start %(period_start)s",
+                            period_end=period_end,
+                            period_start=period_start))
     if not slas:
         return []
     terms = _current_terms(session, [s.id for s in slas])
@@ -86,7 +89,9 @@ def _compute(session, slas: list, period_start: date, period_end: date,
 def _calendar(sla, terms: dict | None, periods: list, windows: dict) -> tuple[str, str]:
     """The SLA's calendar key (service hours, timezone), its windows added to ``windows``."""
     if terms is None:
-        raise DomainError(f"SLA {sla.reference} has no terms (version {sla.current_version})")
+        raise DomainError(_("SLA %(reference)s has no terms (version %(current_version)s)",
+                            reference=sla.reference,
+                            current_version=sla.current_version))
     key = (terms.get("service_hours") or "24x7", terms.get("timezone") or "UTC")
     if key not in windows:
         hours = parse_service_hours(*key)
@@ -227,7 +232,8 @@ def compute_attainment(params: dict, ctx) -> dict:
     """
     review = ctx.session.get(Review, int(params["review_id"]))
     if review is None:
-        raise DomainError(f"review {params['review_id']} does not exist")
+        raise DomainError(_("review %(review_id)s does not exist",
+                            review_id=params['review_id']))
     return review_attainment(ctx.session, review)
 
 

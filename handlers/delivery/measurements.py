@@ -19,6 +19,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from engine.clock import utcnow
+from engine.i18n import _
 from handlers.agreements.models import ServiceLevelAgreement, SLAVersion
 from handlers.bounds import check_bounds
 from handlers.catalogue.models import Metric
@@ -58,9 +59,9 @@ def import_csv(session, path_or_text, source: str | None = None, now: datetime |
     else:
         text = str(path_or_text).lstrip("\ufeff")
     try:
-        _, numbered, too_long = read_rows(text)
+        _header, numbered, too_long = read_rows(text)
     except csv.Error as exc:
-        raise DomainError(f"the CSV cannot be read: {exc}") from exc
+        raise DomainError(_("the CSV cannot be read: %(exc)s", exc=exc)) from exc
     summary = _import(session, numbered, source or "csv", now)
     summary["rejected"] = sorted(summary["rejected"] + too_long, key=lambda r: r["row"])
     summary["total"] += len(too_long)
@@ -121,33 +122,40 @@ def _lookups(session, numbered) -> tuple[dict, dict]:
 def _validate(row: dict, slas: dict, metrics: dict, now) -> dict:
     """The measurement's column values, or ValueError with the reason for rejecting it."""
     if not isinstance(row, dict):
-        raise ValueError("not a record with the columns " + ", ".join(COLUMNS))
+        raise ValueError(_("not a record with the columns ") + ", ".join(COLUMNS))
     for column in COLUMNS:
         if column not in row or row[column] is None:
-            raise ValueError(f"missing column '{column}'")
+            raise ValueError(_("missing column '%(column)s'", column=column))
         if str(row[column]).strip() == "":
-            raise ValueError(f"missing value in column '{column}'")
+            raise ValueError(_("missing value in column '%(column)s'", column=column))
     if _has_nul(row):  # no database stores it; PostgreSQL refuses the whole statement
-        raise ValueError("contains a NUL character")
+        raise ValueError(_("contains a NUL character"))
     ref, key = str(row["sla"]).strip(), str(row["metric"]).strip()
     if ref not in slas:
-        raise ValueError(f"unknown SLA '{ref}'")
+        raise ValueError(_("unknown SLA '%(ref)s'", ref=ref))
     sla, agreed_metrics = slas[ref]
     if sla.status in ("draft", "negotiating"):
-        raise ValueError(f"SLA '{ref}' is not agreed yet (status {sla.status})")
+        raise ValueError(_("SLA '%(ref)s' is not agreed yet (status %(status)s)",
+                           ref=ref,
+                           status=sla.status))
     metric = metrics.get(key)
     if metric is None:
-        raise ValueError(f"unknown metric '{key}'")
+        raise ValueError(_("unknown metric '%(key)s'", key=key))
     if key not in agreed_metrics:
-        raise ValueError(f"metric '{key}' is not a target of SLA '{ref}' "
-                         f"(version {sla.current_version})")
+        raise ValueError(_("metric '%(key)s' is not a target of SLA '%(ref)s' (version "
+                           "%(current_version)s)",
+                           key=key,
+                           ref=ref,
+                           current_version=sla.current_version))
     try:
         at = parse_timestamp(row["measured_at"])
     except (TypeError, ValueError):
-        raise ValueError(f"measured_at '{row['measured_at']}' is not an ISO 8601 timestamp") \
+        raise ValueError(_("measured_at '%(measured_at)s' is not an ISO 8601 timestamp",
+                           measured_at=row['measured_at'])) \
             from None
     if now is not None and at > now:
-        raise ValueError(f"measured_at {at.isoformat()} is in the future")
+        raise ValueError(_("measured_at %(isoformat)s is in the future",
+                           isoformat=at.isoformat()))
     value = _number(row["value"])
     _check_range(metric, value)
     return {"sla_id": sla.id, "metric_id": metric.id, "measured_at": at, "value": value}
@@ -163,19 +171,24 @@ def _number(raw) -> float:
             raise ValueError
         value = float(raw) if isinstance(raw, int | float) else float(str(raw).strip())
     except ValueError:
-        raise ValueError(f"value '{raw}' is not a number") from None
+        raise ValueError(_("value '%(raw)s' is not a number", raw=raw)) from None
     if not math.isfinite(value):
-        raise ValueError(f"value '{raw}' is not a finite number")
+        raise ValueError(_("value '%(raw)s' is not a finite number", raw=raw))
     return value
 
 
 def _check_range(metric: Metric, value: float) -> None:
     unit = (metric.unit or "").strip().lower()
     if unit in _PERCENT and not 0 <= value <= 100:
-        raise ValueError(f"value {value:g} is out of range 0..100 for '{metric.key}' (percent)")
+        raise ValueError(_("value %(value)s is out of range 0..100 for '%(key)s' (percent)",
+                           value=format(value, 'g'),
+                           key=metric.key))
     if unit in _NON_NEGATIVE and value < 0:
-        raise ValueError(f"value {value:g} is out of range: '{metric.key}' ({unit}) "
-                         "cannot be negative")
+        raise ValueError(_("value %(value)s is out of range: '%(key)s' (%(unit)s) cannot be "
+                           "negative",
+                           value=format(value, 'g'),
+                           key=metric.key,
+                           unit=unit))
 
 
 def _insert(session, rows: list[dict]) -> int:
@@ -203,19 +216,19 @@ def record_observation(session, sla_id: int, kind: str, description: str,
     unknown SLA.
     """
     if session.get(ServiceLevelAgreement, sla_id) is None:
-        raise DomainError(f"SLA {sla_id} does not exist")
+        raise DomainError(_("SLA %(sla_id)s does not exist", sla_id=sla_id))
     errors: dict[str, list[str]] = {}
     if kind not in OBSERVATION_KINDS:
-        errors["kind"] = [f"must be one of {', '.join(OBSERVATION_KINDS)}"]
+        errors["kind"] = [_("must be one of %(value)s", value=', '.join(OBSERVATION_KINDS))]
     description = str(description or "").replace("\x00", "")  # kept, minus what no DB stores
     if not description.strip():
-        errors["description"] = ["say what the customer observed"]
+        errors["description"] = [_("say what the customer observed")]
     check_bounds(Observation, {"description": description.strip(), "kind": str(kind or ""),
                                "recorded_by": recorded_by or ""}, errors)
     try:
         at = parse_timestamp(observed_at) if observed_at not in (None, "") else now
     except (TypeError, ValueError):
-        errors["observed_at"] = ["not an ISO 8601 timestamp"]
+        errors["observed_at"] = [_("not an ISO 8601 timestamp")]
     minutes = None
     if impact_minutes not in (None, ""):
         try:
@@ -223,7 +236,7 @@ def record_observation(session, sla_id: int, kind: str, description: str,
         except (TypeError, ValueError):
             minutes = -1
         if minutes < 0:
-            errors["impact_minutes"] = ["must be a whole number of minutes, 0 or more"]
+            errors["impact_minutes"] = [_("must be a whole number of minutes, 0 or more")]
     if errors:
         raise ValidationError(errors)
     obs = Observation(sla_id=sla_id, observed_at=at, kind=kind, description=description.strip(),

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, timedelta
 
+from engine.i18n import _
 from handlers.errors import DomainError
 
 #: review cycle words -> ISO 8601 durations
@@ -43,12 +44,14 @@ def review_period(review_cycle, now: datetime | date) -> tuple[date, date]:
                       str(review_cycle or "P1M").strip().upper())
     match = _DURATION.match(text)
     if not match:
-        raise DomainError(f"review cycle {review_cycle!r} is not an ISO 8601 duration "
-                          "such as P1M or P3M")
+        raise DomainError(_("review cycle %(review_cycle)s is not an ISO 8601 duration such "
+                            "as P1M or P3M",
+                            review_cycle=repr(review_cycle)))
     y, m, w, d, hh, mm, ss = (int(x or 0) for x in match.groups())
     if not (w or d or hh or mm or ss):
         if y * 12 + m == 0:
-            raise DomainError(f"review cycle {review_cycle!r} is empty")
+            raise DomainError(_("review cycle %(review_cycle)s is empty",
+                                review_cycle=repr(review_cycle)))
         return period_before(now, y * 12 + m)
     days = max(1, y * 365 + m * 30 + w * 7 + d + (hh * 3600 + mm * 60 + ss) // 86400)
     today = now.date() if isinstance(now, datetime) else now
@@ -99,4 +102,6 @@ def parse_date(value, field: str) -> date:
     try:
         return date.fromisoformat(str(value)[:10])
     except (TypeError, ValueError) as exc:
-        raise DomainError(f"{field} {value!r} is not an ISO date (YYYY-MM-DD)") from exc
+        raise DomainError(_("%(field)s %(value)s is not an ISO date (YYYY-MM-DD)",
+                            field=field,
+                            value=repr(value))) from exc

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from engine.i18n import _
 from handlers.errors import DomainError
 
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -46,7 +47,7 @@ def parse_service_hours(text: str | None, timezone: str | None = "UTC") -> Servi
     try:
         ZoneInfo(tz_name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise DomainError(f"unknown timezone {tz_name!r}") from exc
+        raise DomainError(_("unknown timezone %(tz_name)s", tz_name=repr(tz_name))) from exc
     raw = (text or "24x7").strip()
     norm = raw.lower().replace(" ", "")
     if norm in ("24x7", "24/7", "always"):
@@ -57,7 +58,7 @@ def parse_service_hours(text: str | None, timezone: str | None = "UTC") -> Servi
     for segment in filter(None, (s.strip() for s in raw.split(";"))):
         windows.extend(_segment(segment, raw))
     if not windows:
-        raise DomainError(f"service hours {raw!r} define no window")
+        raise DomainError(_("service hours %(raw)s define no window", raw=repr(raw)))
     return ServiceHours(raw, tz_name, tuple(sorted(set(windows))))
 
 
@@ -68,8 +69,10 @@ def _segment(segment: str, whole: str) -> list[tuple[int, int, int]]:
         if _TIME.match(token):
             spans.append(_span(token, whole))
         elif any(ch.isdigit() for ch in token):
-            raise DomainError(f"service hours {whole!r}: {token!r} is not a valid time window "
-                              "(use HH:MM-HH:MM)")
+            raise DomainError(_("service hours %(whole)s: %(token)s is not a valid time "
+                                "window (use HH:MM-HH:MM)",
+                                whole=repr(whole),
+                                token=repr(token)))
         else:
             for part in filter(None, token.split(",")):
                 days.extend(_days(part, whole))
@@ -82,7 +85,9 @@ def _span(token: str, whole: str) -> tuple[int, int]:
     h1, m1, h2, m2 = (int(x) for x in _TIME.match(token).groups())
     start, end = h1 * 60 + m1, h2 * 60 + m2
     if h1 > 23 or m1 > 59 or m2 > 59 or end > _DAY_MINUTES:
-        raise DomainError(f"service hours {whole!r}: {token!r} is not a valid time window")
+        raise DomainError(_("service hours %(whole)s: %(token)s is not a valid time window",
+                            whole=repr(whole),
+                            token=repr(token)))
     if end <= start:  # overnight: runs into the next day
         end += _DAY_MINUTES
     return start, end
@@ -92,8 +97,10 @@ def _days(part: str, whole: str) -> list[int]:
     match = _DAY.match(part)
     names = match.groups() if match else ()
     if not match or any(n and n not in DAY_NAMES for n in names):
-        raise DomainError(f"service hours {whole!r}: {part!r} is not a day or a day range "
-                          "(use Mon, Tue, ... Sun, e.g. Mon-Fri)")
+        raise DomainError(_("service hours %(whole)s: %(part)s is not a day or a day range "
+                            "(use Mon, Tue, ... Sun, e.g. Mon-Fri)",
+                            whole=repr(whole),
+                            part=repr(part)))
     first = DAY_NAMES.index(names[0])
     last = DAY_NAMES.index(names[1]) if names[1] else first
     return [(first + i) % 7 for i in range((last - first) % 7 + 1)]

@@ -14,6 +14,7 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
 
+from engine.i18n import _
 from engine.instances import open_incidents, start_instance
 from engine.models import HumanTask, ProcessInstance
 from engine.tasks import Actor, complete_task
@@ -109,7 +110,9 @@ class _Steps:
             following = next(scenario, None)
             if following is not None:
                 if following < when:
-                    raise SeedError(f"demo scenario {i} goes back in time at {following}")
+                    raise SeedError(_("demo scenario %(i)s goes back in time at %(following)s",
+                                      i=i,
+                                      following=following))
                 heapq.heappush(queue, (following, i, scenario))
 
     # -- people and catalogue ----------------------------------------------------------------
@@ -123,8 +126,8 @@ class _Steps:
 
     def staff_and_customers(self) -> None:
         if len(self.password or "") < people.MIN_PASSWORD:
-            raise DomainError(f"the demo password needs at least {people.MIN_PASSWORD} "
-                              "characters")
+            raise DomainError(_("the demo password needs at least %(MIN_PASSWORD)s characters",
+                                MIN_PASSWORD=people.MIN_PASSWORD))
         shared_hash = people.hash_password(self.password)  # once: argon2 is slow on purpose
         for username, name, role, org, email in DEMO_USERS:
             created = people.find_user(self.session, username) is None
@@ -201,15 +204,20 @@ class _Steps:
         ready = self.waiting(iid)
         task = next((t for t in ready if t[1] == task_name), None)
         if task is None:
-            raise SeedError(f"instance {iid} is not waiting at {task_name!r} "
-                            f"(waiting: {[t[1] for t in ready]})")
+            raise SeedError(_("instance %(iid)s is not waiting at %(task_name)s (waiting: "
+                              "%(t)s)",
+                              iid=iid,
+                              task_name=repr(task_name),
+                              t=[t[1] for t in ready]))
         complete_task(self.engine, self.session, task[0], data, actor, self.clock)
         self.check(iid)
 
     def check(self, iid: int) -> None:
         incidents = open_incidents(self.session, iid)
         if incidents:
-            raise SeedError(f"demo instance {iid} failed: {incidents[0].message}")
+            raise SeedError(_("demo instance %(iid)s failed: %(message)s",
+                              iid=iid,
+                              message=incidents[0].message))
 
     def slr_id(self, iid: int) -> int:
         return self.session.scalar(select(ServiceLevelRequirement.id).where(

@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from engine.i18n import _
 from handlers.agreements.models import ServiceLevelAgreement
 from handlers.catalogue.models import ServiceLevelOption
 from handlers.catalogue.operations import money
@@ -57,14 +58,17 @@ def _raise_check(sla: ServiceLevelAgreement, delivered: dict, level: ServiceLeve
                         "comparator": t.comparator, "threshold": t.threshold,
                         "delivered": value, "met": met})
         if met is None:
-            reasons.append(f"{t.metric.name} has no delivered value in the period")
+            reasons.append(_("%(name)s has no delivered value in the period",
+                             name=t.metric.name))
         elif not met:
             reasons.append(f"{t.metric.name} {value:g} would miss {t.comparator} "
                            f"{t.threshold:g} {t.metric.unit}".rstrip())
     hours = result.get("service_hours") or "24x7"
     if level.service_hours != hours:
-        reasons.append(f"the higher level covers {level.service_hours} while delivery was "
-                       f"measured within {hours}")
+        reasons.append(_("the higher level covers %(service_hours)s while delivery was "
+                         "measured within %(hours)s",
+                         service_hours=level.service_hours,
+                         hours=hours))
     met = [t["met"] for t in targets]
     would_be_met = False if False in met else (None if None in met or not met else True)
     own = _own_level(sla)
@@ -168,22 +172,24 @@ def set_priorities(params: dict, ctx) -> dict:
     if items is None:
         items = []
     if not isinstance(items, list):
-        raise ValidationError({"priorities": ["must be a list of {sla_reference, priority}"]})
+        raise ValidationError({"priorities": [_("must be a list of {sla_reference, priority}")]})
     errors: dict[str, list[str]] = {}
     wanted: dict[str, int] = {}
     for i, item in enumerate(items):
         where = f"priorities[{i}]"
         if not isinstance(item, dict):
-            errors[where] = ["must be an object with sla_reference and priority"]
+            errors[where] = [_("must be an object with sla_reference and priority")]
             continue
         ref, prio = item.get("sla_reference"), item.get("priority")
         if not isinstance(ref, str) or not ref.strip():
-            errors[f"{where}.sla_reference"] = ["is required"]
+            errors[f"{where}.sla_reference"] = [_("is required")]
         elif ref.strip() in wanted:
-            errors[f"{where}.sla_reference"] = [f"{ref.strip()} is listed more than once"]
+            errors[f"{where}.sla_reference"] = [_("%(value)s is listed more than once",
+                                                  value=ref.strip())]
         if isinstance(prio, bool) or not isinstance(prio, int) or prio not in PRIORITIES:
-            errors[f"{where}.priority"] = [f"must be a whole number from 1 (highest) to 5, "
-                                           f"not {prio!r}"]
+            errors[f"{where}.priority"] = [_("must be a whole number from 1 (highest) to 5, "
+                                             "not %(prio)s",
+                                             prio=repr(prio))]
         if isinstance(ref, str) and ref.strip() and f"{where}.sla_reference" not in errors:
             wanted[ref.strip()] = prio
     slas = {}
@@ -195,7 +201,7 @@ def set_priorities(params: dict, ctx) -> dict:
         key = f"priorities[{i}].sla_reference"
         if isinstance(ref, str) and ref.strip() in wanted and ref.strip() not in slas \
                 and key not in errors:
-            errors[key] = [f"no SLA has the reference {ref.strip()!r}"]
+            errors[key] = [_("no SLA has the reference %(value)s", value=repr(ref.strip()))]
     if errors:
         raise ValidationError(errors)
     updated = []

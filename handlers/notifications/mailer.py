@@ -23,6 +23,8 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.i18n import _
+
 from .kinds import KINDS
 from .models import MailKey
 
@@ -47,16 +49,17 @@ class SmtpConfig:
     def from_url(cls, url: str) -> SmtpConfig:
         parts = urlsplit(url)
         if parts.scheme not in ("smtp", "smtps"):
-            raise MailConfigError(f"SLM_SMTP_URL: scheme must be smtp or smtps, not "
-                                  f"{parts.scheme!r}")
+            raise MailConfigError(_("SLM_SMTP_URL: scheme must be smtp or smtps, not "
+                                    "%(scheme)s",
+                                    scheme=repr(parts.scheme)))
         if not parts.hostname:
-            raise MailConfigError("SLM_SMTP_URL: no host name")
+            raise MailConfigError(_("SLM_SMTP_URL: no host name"))
         query = parse_qs(parts.query)
         starttls = query.get("starttls", ["0"])[0].lower() in ("1", "true", "yes")
         try:
             port = parts.port or (465 if parts.scheme == "smtps" else 25)
         except ValueError as exc:
-            raise MailConfigError(f"SLM_SMTP_URL: {exc}") from None
+            raise MailConfigError(_("SLM_SMTP_URL: %(exc)s", exc=exc)) from None
         return cls(parts.hostname, port, parts.scheme == "smtps", starttls,
                    unquote(parts.username) if parts.username else None,
                    unquote(parts.password) if parts.password else None,

@@ -13,6 +13,7 @@ from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from engine.errors import NotFoundError
+from engine.i18n import _
 from handlers.errors import ValidationError
 from handlers.paging import Page
 from handlers.people.models import User
@@ -42,7 +43,7 @@ def notify(session: Session, users: Iterable[User], kind: str, title: str, *, no
     by their preference, a mail in the outbox now or in their daily digest. Returns the
     new notifications' ids. (Core statements: a step may tell many people.)"""
     if kind not in KINDS:
-        raise ValueError(f"unknown notification kind {kind!r}")
+        raise ValueError(_("unknown notification kind %(kind)s", kind=repr(kind)))
     people = {u.id: u for u in users if u.active}
     if not people:
         return []
@@ -95,7 +96,8 @@ def get_notification(session: Session, user_id: int, notification_id: int) -> No
     """The person's own notification; NotFoundError for anyone else's."""
     n = session.get(Notification, notification_id)
     if n is None or n.user_id != user_id:
-        raise NotFoundError(f"notification {notification_id} does not exist")
+        raise NotFoundError(_("notification %(notification_id)s does not exist",
+                              notification_id=notification_id))
     return n
 
 
@@ -127,10 +129,12 @@ def set_preference(session: Session, user_id: int, kind: str, channel: str) -> N
     """Raises ValidationError for an unknown kind or channel."""
     errors = {}
     if kind not in KINDS:
-        errors["kind"] = [f"unknown kind {kind!r}"]
+        errors["kind"] = [_("unknown kind %(kind)s", kind=repr(kind))]
     if channel not in CHANNELS:
         errors[kind if kind in KINDS else "channel"] = [
-            f"choose one of {', '.join(CHANNELS)} (not {channel!r})"]
+            _("choose one of %(value)s (not %(channel)s)",
+              value=', '.join(CHANNELS),
+              channel=repr(channel))]
     if errors:
         raise ValidationError(errors)
     row = session.get(NotificationPreference, (user_id, kind))
@@ -155,13 +159,14 @@ def set_digest(session: Session, user_id: int, timezone: str, hour) -> None:
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
-        errors["digest_timezone"] = [f"unknown time zone {timezone[:60]!r} (e.g. Europe/Zurich)"]
+        errors["digest_timezone"] = [_("unknown time zone %(timezone)s (e.g. Europe/Zurich)",
+                                       timezone=repr(timezone[:60]))]
     try:
         hour = int(hour)
         if not 0 <= hour <= 23:
             raise ValueError
     except (TypeError, ValueError):
-        errors["digest_hour"] = ["an hour from 0 to 23"]
+        errors["digest_hour"] = [_("an hour from 0 to 23")]
     if errors:
         raise ValidationError(errors)
     row = session.get(DigestSetting, user_id)

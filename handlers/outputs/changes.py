@@ -8,6 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from engine.i18n import _
 from handlers.catalogue.operations import load
 from handlers.errors import DomainError
 from handlers.reviews.models import ImprovementProposal
@@ -38,7 +39,8 @@ def for_proposal(session, proposal: ImprovementProposal, now: datetime, actor: s
     A proposal still 'proposed' becomes 'accepted'; a rejected one raises DomainError.
     """
     if proposal.status == "rejected":
-        raise DomainError(f"improvement proposal {proposal.id} was rejected: no change request")
+        raise DomainError(_("improvement proposal %(id)s was rejected: no change request",
+                            id=proposal.id))
     existing = _existing(session, proposal_id=proposal.id)
     if existing is not None:
         return existing

@@ -30,6 +30,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from engine.i18n import _
 from handlers.agreements.models import ServiceLevelAgreement, SLAVersion
 from handlers.catalogue.models import (
     ConfigurationItem,
@@ -69,7 +70,9 @@ class Export:
 
     def render(self, fmt: str) -> str:
         if fmt not in FORMATS:
-            raise DomainError(f"format {fmt!r} must be one of {', '.join(FORMATS)}")
+            raise DomainError(_("format %(fmt)s must be one of %(value)s",
+                                fmt=repr(fmt),
+                                value=', '.join(FORMATS)))
         return self.to_csv() if fmt == "csv" else self.to_json()
 
 
@@ -85,7 +88,8 @@ def export(session, kind: str, now: datetime, organisation: str | None = None,
     if organisation:
         org = session.scalar(select(Organisation).where(Organisation.key == organisation))
         if org is None:
-            raise DomainError(f"organisation {organisation!r} does not exist")
+            raise DomainError(_("organisation %(organisation)s does not exist",
+                                organisation=repr(organisation)))
     if kind == "cost-data":
         columns, rows = COST_COLUMNS, cost_data(session, org)
     elif kind == "cis":
@@ -97,7 +101,9 @@ def export(session, kind: str, now: datetime, organisation: str | None = None,
     elif kind == "change-requests":
         columns, rows = CHANGE_COLUMNS, change_requests(session, org)
     else:
-        raise DomainError(f"unknown export {kind!r}: choose one of {', '.join(KINDS)}")
+        raise DomainError(_("unknown export %(kind)s: choose one of %(value)s",
+                            kind=repr(kind),
+                            value=', '.join(KINDS)))
     return Export(kind, columns, rows, now)
 
 

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from engine.i18n import _
 from handlers.errors import ValidationError
 from handlers.notifications.operations import queue_mail
 
@@ -54,7 +55,7 @@ def invite(session: Session, username: str, display_name: str, email: str,
     """Create the account without a usable password and mail the invitee a link to set
     their own. Raises ValidationError (as create_user; an address is required)."""
     if not (email or "").strip():
-        raise ValidationError({"email": ["an invitation needs an e-mail address"]})
+        raise ValidationError({"email": [_("an invitation needs an e-mail address")]})
     user = create_user(session, username, display_name, None, roles, organisation,
                        email=email, password_hash=hash_password(secrets.token_urlsafe(32)),
                        actor=actor, now=now)
@@ -96,13 +97,13 @@ def check_link(session: Session, purpose: str, token: str, now: datetime) -> Acc
     link = session.scalar(select(AccountLink).where(
         AccountLink.token_hash == _digest(token or ""), AccountLink.purpose == purpose))
     if link is None:
-        raise LinkError("This link is not valid. Ask for a new one.")
+        raise LinkError(_("This link is not valid. Ask for a new one."))
     if link.used_at is not None:
-        raise LinkError("This link was already used (or replaced by a newer one). "
-                        "Ask for a new one.")
+        raise LinkError(_("This link was already used (or replaced by a newer one). Ask for "
+                          "a new one."))
     if link.expires_at <= now:
-        raise LinkError(f"This link expired at {link.expires_at:%Y-%m-%d %H:%M} UTC. "
-                        "Ask for a new one.")
+        raise LinkError(_("This link expired at %(expires_at)s UTC. Ask for a new one.",
+                          expires_at=format(link.expires_at, '%Y-%m-%d %H:%M')))
     return link
 
 
@@ -112,15 +113,15 @@ def redeem(session: Session, purpose: str, token: str, password: str, confirm: s
     ValidationError (the password policy, or the two entries differ)."""
     link = check_link(session, purpose, token, now)
     if password != confirm:
-        raise ValidationError({"password_confirm": ["the two passwords differ"]})
+        raise ValidationError({"password_confirm": [_("the two passwords differ")]})
     user = session.get(User, link.user_id)
     if user is None or not user.active:
-        raise LinkError("This account is disabled.")
+        raise LinkError(_("This account is disabled."))
     set_password(session, user, password, actor=user.username, now=now)
     done = session.execute(update(AccountLink).where(
         AccountLink.id == link.id, AccountLink.used_at.is_(None)).values(used_at=now))
     if done.rowcount != 1:  # used by someone else in the meantime
-        raise LinkError("This link was already used. Ask for a new one.")
+        raise LinkError(_("This link was already used. Ask for a new one."))
     user.must_change_password = False
     session.flush()
     return user
@@ -131,11 +132,11 @@ def change_own_password(session: Session, user: User, current: str, password: st
     """Self-service change: the current password first. Raises ValidationError."""
     errors = {}
     if not verify_password(user.password_hash, current or ""):
-        errors["current"] = ["this is not your current password"]
+        errors["current"] = [_("this is not your current password")]
     if password != confirm:
-        errors["password_confirm"] = ["the two passwords differ"]
+        errors["password_confirm"] = [_("the two passwords differ")]
     elif password and password == current:
-        errors["password"] = ["choose a password different from the current one"]
+        errors["password"] = [_("choose a password different from the current one")]
     if errors:
         raise ValidationError(errors)
     set_password(session, user, password, actor=user.username, now=now)

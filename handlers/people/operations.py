@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine.errors import NotFoundError
+from engine.i18n import _
 from handlers.errors import ValidationError
 from handlers.paging import Page
 
@@ -81,18 +82,18 @@ def create_organisation(session: Session, key: str, name: str, kind: str = "cust
     key, name = (key or "").strip(), (name or "").strip()
     errors: dict[str, list[str]] = {}
     if not KEY_PATTERN.fullmatch(key):
-        errors["key"] = ["2 to 60 characters: lowercase letters, digits and '-'"]
+        errors["key"] = [_("2 to 60 characters: lowercase letters, digits and '-'")]
     elif session.scalar(select(Organisation.id).where(Organisation.key == key)):
-        errors["key"] = [f"an organisation with the key {key!r} exists already"]
+        errors["key"] = [_("an organisation with the key %(key)s exists already", key=repr(key))]
     if not name:
-        errors["name"] = ["a name is required"]
+        errors["name"] = [_("a name is required")]
     elif len(name) > 200:
-        errors["name"] = ["at most 200 characters"]
+        errors["name"] = [_("at most 200 characters")]
     elif session.scalar(select(Organisation.id).where(
             func.lower(Organisation.name) == name.lower())):
-        errors["name"] = [f"an organisation named {name!r} exists already"]
+        errors["name"] = [_("an organisation named %(name)s exists already", name=repr(name))]
     if kind not in ORGANISATION_KINDS:
-        errors["kind"] = [f"one of: {', '.join(ORGANISATION_KINDS)}"]
+        errors["kind"] = [_("one of: %(value)s", value=', '.join(ORGANISATION_KINDS))]
     if errors:
         raise ValidationError(errors)
     org = Organisation(key=key, name=name, kind=kind)
@@ -127,7 +128,7 @@ def list_users(session: Session, page: int = 1, per_page: int = 25) -> Page:
 def get_user(session: Session, user_id: int) -> User:
     user = session.get(User, user_id)
     if user is None:
-        raise NotFoundError(f"user {user_id} does not exist")
+        raise NotFoundError(_("user %(user_id)s does not exist", user_id=user_id))
     return user
 
 
@@ -149,27 +150,27 @@ def _check_profile(session: Session, display_name: str, email: str, roles: Itera
     given = {r.strip() for r in roles or () if r.strip()}
     roles = tuple(r for r in ROLES if r in given)  # canonical order
     if not display_name:
-        errors["display_name"] = ["a name is required"]
+        errors["display_name"] = [_("a name is required")]
     elif len(display_name) > 200:
-        errors["display_name"] = ["at most 200 characters"]
+        errors["display_name"] = [_("at most 200 characters")]
     if email and (len(email) > 200 or not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email)):
-        errors["email"] = ["not an e-mail address"]
+        errors["email"] = [_("not an e-mail address")]
     org = _organisation(session, organisation)
     if organisation not in (None, "") and org is None:
-        errors["organisation"] = ["no such organisation"]
+        errors["organisation"] = [_("no such organisation")]
     if unknown := sorted(given - set(ROLES)):
-        errors["roles"] = [f"unknown role: {', '.join(unknown)}"]
+        errors["roles"] = [_("unknown role: %(value)s", value=', '.join(unknown))]
     elif not roles:
-        errors["roles"] = ["choose at least one role"]
+        errors["roles"] = [_("choose at least one role")]
     elif len(roles) > 1 and (alone := [r for r in EXCLUSIVE_ROLES if r in roles]):
-        errors["roles"] = [f"{alone[0]} cannot be combined with other roles"]
+        errors["roles"] = [_("%(alone)s cannot be combined with other roles", alone=alone[0])]
     if "Customer" in roles:
         if org is None and "organisation" not in errors:
-            errors["organisation"] = ["a customer belongs to one customer organisation"]
+            errors["organisation"] = [_("a customer belongs to one customer organisation")]
         elif org is not None and org.kind != "customer":
-            errors["organisation"] = ["a customer belongs to a customer organisation"]
+            errors["organisation"] = [_("a customer belongs to a customer organisation")]
     elif org is not None and org.kind == "customer":
-        errors["organisation"] = ["only customers belong to a customer organisation"]
+        errors["organisation"] = [_("only customers belong to a customer organisation")]
     return roles, org
 
 
@@ -188,10 +189,10 @@ def create_user(session: Session, username: str, display_name: str, password: st
     display_name, email = (display_name or "").strip(), (email or "").strip()
     errors: dict[str, list[str]] = {}
     if not USERNAME_PATTERN.fullmatch(username):
-        errors["username"] = ["2 to 60 characters: lowercase letters, digits, '.', '_' or '-', "
-                              "starting with a letter"]
+        errors["username"] = [_("2 to 60 characters: lowercase letters, digits, '.', '_' or "
+                                "'-', starting with a letter")]
     elif find_user(session, username) is not None:
-        errors["username"] = [f"the username {username!r} is taken"]
+        errors["username"] = [_("the username %(username)s is taken", username=repr(username))]
     if password_hash is None:
         _check_password(password, errors, username, display_name)
     role_tuple, org = _check_profile(session, display_name, email, roles, organisation, errors)
@@ -235,9 +236,9 @@ def update_user(session: Session, user_id: int, display_name: str, roles: Iterab
     role_tuple, org = _check_profile(session, display_name, email, roles, organisation, errors)
     if acting_user_id == user.id:
         if "Admin" in user.role_set and "Admin" not in role_tuple:
-            errors.setdefault("roles", []).append("you cannot remove your own Admin role")
+            errors.setdefault("roles", []).append(_("you cannot remove your own Admin role"))
         if not active:
-            errors["active"] = ["you cannot deactivate yourself"]
+            errors["active"] = [_("you cannot deactivate yourself")]
     if errors:
         raise ValidationError(errors)
     before = _profile(user)

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine.errors import NotFoundError
+from engine.i18n import _
 from handlers.errors import ValidationError
 
 from .admin_events import record
@@ -21,7 +22,8 @@ from .operations import ORGANISATION_KINDS
 def get_organisation(session: Session, organisation_id: int) -> Organisation:
     org = session.get(Organisation, organisation_id)
     if org is None:
-        raise NotFoundError(f"organisation {organisation_id} does not exist")
+        raise NotFoundError(_("organisation %(organisation_id)s does not exist",
+                              organisation_id=organisation_id))
     return org
 
 
@@ -33,22 +35,22 @@ def update_organisation(session: Session, organisation_id: int, name: str, kind:
     name = (name or "").strip()
     errors: dict[str, list[str]] = {}
     if not name:
-        errors["name"] = ["a name is required"]
+        errors["name"] = [_("a name is required")]
     elif len(name) > 200:
-        errors["name"] = ["at most 200 characters"]
+        errors["name"] = [_("at most 200 characters")]
     elif session.scalar(select(Organisation.id).where(
             func.lower(Organisation.name) == name.lower(), Organisation.id != org.id)):
-        errors["name"] = [f"an organisation named {name!r} exists already"]
+        errors["name"] = [_("an organisation named %(name)s exists already", name=repr(name))]
     if kind not in ORGANISATION_KINDS:
-        errors["kind"] = [f"one of: {', '.join(ORGANISATION_KINDS)}"]
+        errors["kind"] = [_("one of: %(value)s", value=', '.join(ORGANISATION_KINDS))]
     elif kind != org.kind:
         members = list(session.scalars(select(User).where(User.organisation_id == org.id)))
         customers = [u for u in members if "Customer" in u.role_set]
         if kind == "provider" and customers:
-            errors["kind"] = [f"{len(customers)} customer user(s) belong to it"]
+            errors["kind"] = [_("%(value)s customer user(s) belong to it", value=len(customers))]
         elif kind == "customer" and len(customers) != len(members):
-            errors["kind"] = ["staff users belong to it; only customers belong to a customer "
-                              "organisation"]
+            errors["kind"] = [_("staff users belong to it; only customers belong to a "
+                                "customer organisation")]
     if errors:
         raise ValidationError(errors)
     changed = {k: v for k, v in (("name", name), ("kind", kind)) if getattr(org, k) != v}

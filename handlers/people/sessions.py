@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from engine.errors import NotFoundError
+from engine.i18n import _
 
 from .models import ApiToken, User, UserSession
 
@@ -76,7 +77,7 @@ def end_session(session: Session, session_id: int, user_id: int, now: datetime) 
     """End one session of ``user_id``. Raises NotFoundError for no such session of theirs."""
     row = session.get(UserSession, session_id)
     if row is None or row.user_id != user_id:
-        raise NotFoundError(f"session {session_id} does not exist")
+        raise NotFoundError(_("session %(session_id)s does not exist", session_id=session_id))
     if row.ended_at is None:
         row.ended_at = now
         session.flush()

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.errors import NotFoundError
+from engine.i18n import _
 from handlers.errors import ValidationError
 
 from .admin_events import record
@@ -41,13 +42,13 @@ def create_token(session: Session, user: User, name: str, now: datetime, *, acto
     name = " ".join((name or "").split())
     errors = {}
     if not name:
-        errors["name"] = ["give the token a name, e.g. what will use it"]
+        errors["name"] = [_("give the token a name, e.g. what will use it")]
     elif len(name) > MAX_NAME:
-        errors["name"] = [f"at most {MAX_NAME} characters"]
+        errors["name"] = [_("at most %(MAX_NAME)s characters", MAX_NAME=MAX_NAME)]
     if expires_at is not None and expires_at <= now:
-        errors["expires"] = ["the expiry must be in the future"]
+        errors["expires"] = [_("the expiry must be in the future")]
     if not user.active:
-        errors["user"] = [f"{user.username} is not active"]
+        errors["user"] = [_("%(username)s is not active", username=user.username)]
     if errors:
         raise ValidationError(errors)
     token = secrets.token_urlsafe(32)
@@ -82,7 +83,7 @@ def revoke_token(session: Session, token_id: int, now: datetime,
     NotFoundError for no such token (or another user's)."""
     token = session.get(ApiToken, token_id)
     if token is None or (user_id is not None and token.user_id != user_id):
-        raise NotFoundError(f"API token {token_id} does not exist")
+        raise NotFoundError(_("API token %(token_id)s does not exist", token_id=token_id))
     if token.revoked_at is None:
         token.revoked_at = now
         session.flush()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 
+from engine.i18n import _
 from handlers.delivery.attainment import portfolio_attainment, review_attainment
 from handlers.delivery.periods import parse_date, period_before
 from handlers.errors import DomainError
@@ -55,7 +56,8 @@ def build_customer_report(params: dict, ctx) -> dict:
     Returns ``{report_id, title}``."""
     review = ctx.session.get(Review, int(params["review_id"]))
     if review is None:
-        raise DomainError(f"review {params['review_id']} does not exist")
+        raise DomainError(_("review %(review_id)s does not exist",
+                            review_id=params['review_id']))
     report = customer_report(ctx.session, review, ctx.now)
     return {"report_id": report.id, "title": report.title}
 
@@ -67,7 +69,7 @@ def build_management_report(params: dict, ctx) -> dict:
     if not start and not end:
         start, end = period_before(ctx.now)
     elif not start or not end:
-        raise DomainError("give both period_start and period_end, or neither")
+        raise DomainError(_("give both period_start and period_end, or neither"))
     report = management_report(ctx.session, start, end, ctx.now)
     tot = json.loads(report.content)["totals"]
     return {"report_id": report.id, "slas": tot["slas"], "breaches": tot["breaches"]}

@@ -13,6 +13,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from engine.i18n import _
 from handlers.bounds import check_bounds, check_limits
 from handlers.catalogue.models import Service
 from handlers.catalogue.operations import (
@@ -46,16 +47,17 @@ def submit_slr(session, organisation_id: int, submitted_by: str, title: str, nee
     """
     errors: dict[str, list[str]] = {}
     if session.get(Organisation, organisation_id) is None:
-        errors["organisation_id"] = [f"organisation {organisation_id!r} does not exist"]
+        errors["organisation_id"] = [_("organisation %(organisation_id)s does not exist",
+                                       organisation_id=repr(organisation_id))]
     for name, value in (("title", title), ("need", need), ("submitted_by", submitted_by)):
         if not (value or "").strip():
-            errors[name] = [f"{name} is required"]
+            errors[name] = [_("%(name)s is required", name=name)]
     if not isinstance(wishes, list) or not all(isinstance(w, dict) for w in wishes):
-        errors["wishes"] = ["wishes must be a list of objects"]
+        errors["wishes"] = [_("wishes must be a list of objects")]
     else:
         for i, wish in enumerate(wishes):
             if not str(wish.get("text") or "").strip():
-                errors[f"wishes.{i}.text"] = ["say in words what you wish"]
+                errors[f"wishes.{i}.text"] = [_("say in words what you wish")]
             check_limits(ServiceLevelRequirement.WISH_LIMITS,
                          {k: wish.get(k) for k in WISH_KEYS}, errors, f"wishes.{i}.")
             errors.update(_wish_sense(session, wish, i))
@@ -105,23 +107,26 @@ def assess_wish(session, wish: dict) -> tuple[dict | None, str]:
     key, reasons = wish.get("metric"), []
     metric = metric_by_key(session, key) if key else None
     if not key:
-        reasons.append("no metric: say what should be measured")
+        reasons.append(_("no metric: say what should be measured"))
     elif metric is None:
-        reasons.append(f"unknown metric {key!r}")
+        reasons.append(_("unknown metric %(key)s", key=repr(key)))
     elif not metric.data_source:
-        reasons.append(f"metric {key!r} has no data source: it cannot be measured yet")
+        reasons.append(_("metric %(key)s has no data source: it cannot be measured yet",
+                         key=repr(key)))
     comparator = wish.get("comparator") or (default_comparator(metric) if metric else None)
     if comparator is not None and comparator not in COMPARATORS:
-        reasons.append(f"comparator {comparator!r} must be '>=' or '<='")
+        reasons.append(_("comparator %(comparator)s must be '>=' or '<='",
+                         comparator=repr(comparator)))
     value = None if wish.get("value") in (None, "") else _value(wish["value"])
     if wish.get("value") in (None, ""):
-        reasons.append("no value: give the level as a number")
+        reasons.append(_("no value: give the level as a number"))
     elif value is None:
-        reasons.append(f"value {wish['value']!r} is not a number")
+        reasons.append(_("value %(value)s is not a number", value=repr(wish['value'])))
     if not wish.get("period"):
-        reasons.append("no period: say per month or per quarter")
+        reasons.append(_("no period: say per month or per quarter"))
     elif wish["period"] not in PERIODS:
-        reasons.append(f"period {wish['period']!r} must be 'month' or 'quarter'")
+        reasons.append(_("period %(period)s must be 'month' or 'quarter'",
+                         period=repr(wish['period'])))
     if reasons:
         return None, "; ".join(reasons)
     return {"metric": metric.key, "comparator": comparator, "threshold": value,
@@ -132,7 +137,7 @@ def assess(session, slr: ServiceLevelRequirement) -> dict:
     """Assess ``slr``: stores and returns ``{measurable, flagged, measurable_count,
     flagged_count}``; sets status 'assessed'. Raises DomainError for a withdrawn SLR."""
     if slr.status == "withdrawn":
-        raise DomainError(f"requirement {slr.id} was withdrawn")
+        raise DomainError(_("requirement %(id)s was withdrawn", id=slr.id))
     measurable, flagged = [], []
     for wish in json.loads(slr.wishes):
         requirement, reason = assess_wish(session, wish)
@@ -208,8 +213,11 @@ def chosen_option(slr: ServiceLevelRequirement, option_key: str) -> dict:
         if option["key"] == option_key:
             return option
     keys = ", ".join(o["key"] for o in options) or "none: match the catalogue first"
-    raise DomainError(f"option {option_key!r} is not on requirement {slr.id}'s list "
-                      f"(choose one of {keys})")
+    raise DomainError(_("option %(option_key)s is not on requirement %(id)s's list (choose "
+                        "one of %(keys)s)",
+                        option_key=repr(option_key),
+                        id=slr.id,
+                        keys=keys))
 
 
 def record_choice(params: dict, ctx) -> dict:

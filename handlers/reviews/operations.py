@@ -11,6 +11,7 @@ import json
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from engine.i18n import _
 from handlers.agreements.models import ServiceLevelAgreement, SLAVersion
 from handlers.delivery.attainment import review_attainment
 from handlers.delivery.periods import review_period
@@ -30,7 +31,9 @@ def open_review(session, sla: ServiceLevelAgreement, now, start_process=None) ->
     Returns ``(review, created)``; raises DomainError for an SLA that was never agreed.
     """
     if sla.status not in _REVIEWABLE:
-        raise DomainError(f"SLA {sla.reference} is {sla.status}: only agreed SLAs are reviewed")
+        raise DomainError(_("SLA %(reference)s is %(status)s: only agreed SLAs are reviewed",
+                            reference=sla.reference,
+                            status=sla.status))
     terms = json.loads(session.scalar(select(SLAVersion.terms).where(
         SLAVersion.sla_id == sla.id, SLAVersion.number == sla.current_version)) or "{}")
     start, end = review_period(terms.get("review_cycle"), now)
@@ -63,7 +66,7 @@ def _find(session, sla_id: int, start) -> Review | None:
 def _review(session, review_id) -> Review:
     review = session.get(Review, int(review_id)) if review_id not in (None, "") else None
     if review is None:
-        raise DomainError(f"review {review_id} does not exist")
+        raise DomainError(_("review %(review_id)s does not exist", review_id=review_id))
     return review
 
 
@@ -73,7 +76,7 @@ def start_review(params: dict, ctx) -> dict:
     same period returns the existing review and starts nothing."""
     sla = ctx.session.get(ServiceLevelAgreement, int(params["sla_id"]))
     if sla is None:
-        raise DomainError(f"SLA {params['sla_id']} does not exist")
+        raise DomainError(_("SLA %(sla_id)s does not exist", sla_id=params['sla_id']))
     review, _created = open_review(ctx.session, sla, ctx.now, ctx.start_process)
     return {"review_id": review.id, "instance_id": review.instance_id,
             "period_start": review.period_start.isoformat(),
@@ -86,7 +89,7 @@ def record_review(params: dict, ctx) -> dict:
     'discussed'. Returns ``{review_id, status}``."""
     review = _review(ctx.session, params.get("review_id"))
     if review.status == "closed":
-        raise DomainError(f"review {review.id} is closed; its record cannot change")
+        raise DomainError(_("review %(id)s is closed; its record cannot change", id=review.id))
     discussion = (params.get("discussion") or "").strip()
     record = (params.get("record") or "").strip()
     if discussion:
@@ -131,7 +134,7 @@ def propose_improvements(params: dict, ctx) -> dict:
     """
     scope = params.get("scope") or "service"
     if scope not in ("service", "process"):
-        raise DomainError(f"scope {scope!r} must be 'service' or 'process'")
+        raise DomainError(_("scope %(scope)s must be 'service' or 'process'", scope=repr(scope)))
     ideas = params.get("ideas") or []
     if isinstance(ideas, str):
         ideas = ideas.splitlines()

@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from engine.clock import utcnow
 from engine.errors import NotFoundError
+from engine.i18n import _
 from handlers.errors import ValidationError
 from handlers.people import operations as people
 from handlers.people import sessions as user_sessions
@@ -71,7 +72,7 @@ def revoke_token(token_id: int):
     except NotFoundError:
         abort(404)
     session.commit()
-    flash(f"The token “{token.name}” is revoked: it no longer works.", "success")
+    flash(_("The token “%(name)s” is revoked: it no longer works.", name=token.name), "success")
     return redirect(url_for("account.tokens"))
 
 
@@ -92,7 +93,7 @@ def end_session(session_id: int):
     except NotFoundError:
         abort(404)
     session.commit()
-    flash("That session is ended: the browser using it is signed out.", "success")
+    flash(_("That session is ended: the browser using it is signed out."), "success")
     return redirect(url_for("account.sessions"))
 
 
@@ -103,7 +104,9 @@ def end_other_sessions():
     count = user_sessions.end_sessions(session, current_user.id, utcnow(),
                                        keep=current_user.session_id)
     session.commit()
-    flash(f"{count} other session{'' if count == 1 else 's'} ended.", "success")
+    flash(_("%(count)s other session%(count2)s ended.",
+            count=count,
+            count2='' if count == 1 else 's'), "success")
     return redirect(url_for("account.sessions"))
 
 

@@ -9,6 +9,7 @@ from datetime import timedelta
 from flask import current_app, flash, redirect, render_template, request, url_for
 
 from engine.clock import utcnow
+from engine.i18n import _
 from handlers.errors import ValidationError
 from handlers.people import account_links
 from handlers.people import operations as people
@@ -44,7 +45,8 @@ def _set_password(purpose: str, token: str):
                                    min_password=people.MIN_PASSWORD), 410
         else:
             db.commit()
-            flash(f"Your password is set, {user.display_name}. Sign in with it now.",
+            flash(_("Your password is set, %(display_name)s. Sign in with it now.",
+                    display_name=user.display_name),
                   "success")
             return redirect(url_for("auth.login"))
     return render_template("account/link.html", title=TITLES[purpose], refused=None,

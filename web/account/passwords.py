@@ -6,6 +6,7 @@ from flask import flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user
 
 from engine.clock import utcnow
+from engine.i18n import _
 from handlers.errors import ValidationError
 from handlers.people import account_links
 from handlers.people import operations as people
@@ -42,7 +43,7 @@ def change_password():
             db.commit()
             session.clear()
             login_user(LoginUser(user, key, row.id))
-            flash("Your password is changed.", "success")
+            flash(_("Your password is changed."), "success")
             return redirect(url_for("home.index"))
     return render_template("account/password.html", errors=errors,
                            forced=user.must_change_password,
@@ -56,6 +57,6 @@ def force_change():
         return None
     user = people.get_user(db_session(), current_user.id)
     if user.must_change_password:
-        flash("An administrator set your password: choose your own to go on.", "warning")
+        flash(_("An administrator set your password: choose your own to go on."), "warning")
         return redirect(url_for("account.change_password"))
     return None

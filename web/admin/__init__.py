@@ -8,6 +8,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from engine.clock import utcnow
+from engine.i18n import _
 from handlers.errors import ValidationError
 from handlers.people import account_links
 from handlers.people import operations as people
@@ -35,7 +36,7 @@ def _user_form() -> tuple[dict, dict]:
     }
     errors = {}
     if values["password"] != form.get("password_confirm", ""):
-        errors["password_confirm"] = ["the two passwords differ"]
+        errors["password_confirm"] = [_("the two passwords differ")]
     return values, errors
 
 
@@ -92,7 +93,7 @@ def new_user():
         people.create_user(db_session(), **values, **_audited()), values), values, errors)
     if errors:
         return _render_user_form(None, values, errors, 400)
-    flash(f"User {user.username} created.", "success")
+    flash(_("User %(username)s created.", username=user.username), "success")
     return redirect(url_for("admin.users"))
 
 
@@ -106,13 +107,13 @@ def edit_user(user_id: int):
                   "active": user.active}
         return _render_user_form(user, values, {})
     values, errors = _user_form()
-    _, errors = _save(lambda: _must_change(people.update_user(
+    _saved, errors = _save(lambda: _must_change(people.update_user(
         db_session(), user_id, **values, acting_user_id=current_user.id, **_audited()),
         values), values, errors)
     if errors:
         return _render_user_form(user, values, errors, 400)
-    flash(f"User {user.username} saved"
-          + (" with a new password." if values["password"] else "."), "success")
+    flash(_("User %(username)s saved", username=user.username)
+          + (_(" with a new password.") if values["password"] else "."), "success")
     return redirect(url_for("admin.users"))
 
 
@@ -126,7 +127,7 @@ def organisations():
             lambda: people.create_organisation(db_session(), **values, **_audited()),
             values, {})
         if not errors:
-            flash(f"Organisation {org.name} created.", "success")
+            flash(_("Organisation %(name)s created.", name=org.name), "success")
             return redirect(url_for("admin.organisations"))
         status = 400
     session = db_session()

@@ -7,6 +7,7 @@ from datetime import timedelta
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 
 from engine.errors import NotFoundError
+from engine.i18n import _
 from handlers.people import account_links
 from handlers.people import operations as people
 from handlers.people.models import ROLES
@@ -31,7 +32,9 @@ def invite():
         user, errors = _save(lambda: account_links.invite(
             db_session(), **values, lifetime=timedelta(hours=hours), **_audited()), values, {})
         if not errors:
-            flash(f"{user.display_name} is invited: the link went to {user.email}.", "success")
+            flash(_("%(display_name)s is invited: the link went to %(email)s.",
+                    display_name=user.display_name,
+                    email=user.email), "success")
             return redirect(url_for("admin.users"))
         status = 400
     options = [(o.id, f"{o.name} ({o.kind})") for o in people.list_organisations(db_session())]
@@ -49,10 +52,10 @@ def edit_organisation(organisation_id: int):
     values, errors, status = {"name": org.name, "kind": org.kind}, {}, 200
     if request.method == "POST":
         values = {k: request.form.get(k, "") for k in ("name", "kind")}
-        _, errors = _save(lambda: update_organisation(db_session(), organisation_id,
+        _saved, errors = _save(lambda: update_organisation(db_session(), organisation_id,
                                                       **values, **_audited()), values, {})
         if not errors:
-            flash(f"Organisation {values['name']} saved.", "success")
+            flash(_("Organisation %(name)s saved.", name=values['name']), "success")
             return redirect(url_for("admin.organisations"))
         status = 400
     return render_template("admin/organisation_form.html", org=org, values=values,

@@ -14,6 +14,7 @@ from datetime import date, datetime
 from flask import Blueprint, abort, jsonify, make_response, request
 
 from engine.clock import utcnow
+from engine.i18n import _
 from handlers.people.tokens import authenticate_token
 
 from .. import db_session
@@ -52,8 +53,8 @@ def json_object() -> dict:
     # not JSON as the body claims (NaN, too deep, NUL: web/inputs.py) -> 400 saying why
     body = request.get_json() if request.is_json else None
     if not isinstance(body, dict):
-        abort(make_response(error_response(400, "The body must be a JSON object "
-                                                "(Content-Type: application/json).")))
+        abort(make_response(error_response(400, _("The body must be a JSON object "
+                                                  "(Content-Type: application/json)."))))
     return body
 
 

@@ -8,6 +8,7 @@ from flask import abort, request
 from sqlalchemy import select
 
 from engine.audit import instance_events
+from engine.i18n import _
 from engine.models import HumanTask, Incident, ProcessInstance, ProcessVersion
 
 from .. import db_session
@@ -35,7 +36,7 @@ def _filters() -> audit_queries.Filters | dict:
         try:
             days[name] = datetime.fromisoformat(value) if value else None
         except ValueError:
-            errors[name] = ["an ISO 8601 date like 2026-01-31 is expected"]
+            errors[name] = [_("an ISO 8601 date like 2026-01-31 is expected")]
     if errors:
         return errors
     status = args.get("status", "")

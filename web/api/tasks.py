@@ -15,6 +15,7 @@ from flask_login import current_user
 from engine.clock import utcnow
 from engine.errors import FormValidationError, PermissionDeniedError
 from engine.forms import resolve_schema
+from engine.i18n import _
 from engine.tasks import claim_task, complete_task, task_data, task_form, unclaim_task
 from handlers.conversations import operations as conversations
 
@@ -120,7 +121,9 @@ def complete(task_id: int):
         session.rollback()
         session.refresh(task)
         if task.lane in current_user.roles and task.assignee not in (None, current_user.username):
-            return error_response(409, f"“{task.name}” is claimed by {task.assignee}.")
+            return error_response(409, _("“%(name)s” is claimed by %(assignee)s.",
+                                         name=task.name,
+                                         assignee=task.assignee))
         raise
     session.commit()
     follow = queries.next_task(session, task.instance_id, task_viewer())

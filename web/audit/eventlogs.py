@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from flask import Response, request
 
+from engine.i18n import _
 from handlers.auditlog.ocel import to_ocel
 from handlers.auditlog.selection import EventLog, LogFilters, event_log
 from handlers.auditlog.xes import to_xes
@@ -27,22 +28,22 @@ def log_filters(args) -> LogFilters | dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     process = (args.get("process") or "").strip()
     if not process:
-        errors["process"] = ["name the process whose log to export"]
+        errors["process"] = [_("name the process whose log to export")]
     elif len(process) > MAX_FILTER:
-        errors["process"] = [f"at most {MAX_FILTER} characters"]
+        errors["process"] = [_("at most %(MAX_FILTER)s characters", MAX_FILTER=MAX_FILTER)]
     version = None
     if (args.get("version") or "").strip():
         try:
             version = int(args["version"])
         except ValueError:
-            errors["version"] = ["a version number like 2 is expected"]
+            errors["version"] = [_("a version number like 2 is expected")]
     days = {}
     for name in ("from", "to"):
         value = (args.get(name) or "").strip()
         try:
             days[name] = datetime.strptime(value, "%Y-%m-%d") if value else None
         except ValueError:
-            errors[name] = ["a date like 2026-01-31 is expected"]
+            errors[name] = [_("a date like 2026-01-31 is expected")]
     organisation = (args.get("organisation") or "").strip()[:MAX_FILTER] or None
     if errors:
         return errors
@@ -78,10 +79,10 @@ def download(fmt: str, filters: LogFilters) -> Response:
 def eventlog(fmt: str):
     filters = log_filters(request.args)
     if isinstance(filters, dict):
-        return error_response(400, "The event log cannot be cut with these filters:", filters)
+        return error_response(400, _("The event log cannot be cut with these filters:"), filters)
     try:
         return download(fmt, filters)
     except DomainError as exc:
-        field, _, message = str(exc).partition(": ")
-        return error_response(400, "The event log cannot be cut with these filters:",
+        field, _sep, message = str(exc).partition(": ")
+        return error_response(400, _("The event log cannot be cut with these filters:"),
                               {field: [message]})

@@ -5,6 +5,7 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_login import current_user, login_user, logout_user
 
 from engine.clock import utcnow
+from engine.i18n import _
 from handlers.people.operations import authenticate
 from handlers.people.sessions import end_sessions, start_session
 
@@ -36,7 +37,7 @@ def login():
     db_session().commit()  # the session row (and a password hash upgraded by authenticate)
     session.clear()  # a fresh session (and CSRF token) for the signed-in user
     login_user(LoginUser(user, key, row.id))
-    flash(f"Welcome, {user.display_name}.", "success")
+    flash(_("Welcome, %(display_name)s.", display_name=user.display_name), "success")
     return redirect(safe_target(next_url))
 
 
@@ -49,5 +50,5 @@ def logout():
     db_session().commit()
     logout_user()
     session.clear()
-    flash("You are signed out.", "info")
+    flash(_("You are signed out."), "info")
     return redirect(url_for("auth.login"))

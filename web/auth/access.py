@@ -26,6 +26,7 @@ from flask_login import LoginManager, UserMixin, current_user
 from flask_wtf.csrf import CSRFProtect
 
 from engine.clock import utcnow
+from engine.i18n import _
 from engine.tasks import Actor
 from handlers.people.models import ROLES
 from handlers.people.sessions import find_session
@@ -139,7 +140,9 @@ def roles_required(*roles: str):
     """
     unknown = set(roles) - ALL_ROLES
     if not roles or unknown:
-        raise ValueError(f"roles_required needs roles from {ROLES}; got {roles}")
+        raise ValueError(_("roles_required needs roles from %(ROLES)s; got %(roles)s",
+                           ROLES=ROLES,
+                           roles=roles))
 
     def decorate(view):
         @wraps(view)

@@ -5,6 +5,7 @@ No Flask here: every function takes the submitted form (a mapping with ``get``).
 """
 from __future__ import annotations
 
+from engine.i18n import _
 from handlers.delivery.service_hours import parse_service_hours
 from handlers.errors import DomainError, ValidationError
 
@@ -41,7 +42,7 @@ def service_values(form, new: bool) -> tuple[dict, dict]:
         org = (form.get("organisation_id") or "").strip()
         values["organisation_id"] = int(org) if org.isdigit() else None
         if org and not org.isdigit():
-            errors["organisation_id"] = ["choose an organisation from the list"]
+            errors["organisation_id"] = [_("choose an organisation from the list")]
     return values, errors
 
 
@@ -57,7 +58,7 @@ def level_values(form) -> tuple[dict, dict]:
             raise ValueError
     except ValueError:
         values["rank"] = raw_rank
-        errors["rank"] = ["rank must be a whole number of at least 1 (1 = the lowest level)"]
+        errors["rank"] = [_("rank must be a whole number of at least 1 (1 = the lowest level)")]
     if values["service_hours"] and values["timezone"]:
         try:
             parse_service_hours(values["service_hours"], values["timezone"])

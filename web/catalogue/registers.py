@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 
+from engine.i18n import _
 from handlers.catalogue import operations as catalogue
 from handlers.catalogue.models import ConfigurationItem, Metric
 
@@ -40,8 +41,8 @@ def new_metric():
     metric, errors = forms.save(session, lambda: catalogue.create_metric(session, **values))
     if errors:
         return _metric_form(None, values, errors, 400)
-    flash(f"Metric {metric.key} registered" + ("." if metric.data_source else
-          ", without a data source: no target may use it until it has one."), "success")
+    flash(_("Metric %(key)s registered", key=metric.key) + ("." if metric.data_source else
+          _(", without a data source: no target may use it until it has one.")), "success")
     return redirect(url_for("catalogue.metrics"))
 
 
@@ -56,10 +57,10 @@ def edit_metric(metric_id: int):
         return _metric_form(metric, values, {})
     values = forms.metric_values(request.form, new=False)
     session = db_session()
-    _, errors = forms.save(session, lambda: catalogue.update_metric(session, metric, **values))
+    _saved, errors = forms.save(session, lambda: catalogue.update_metric(session, metric, **values))
     if errors:
         return _metric_form(metric, values, errors, 400)
-    flash(f"Metric {metric.key} saved.", "success")
+    flash(_("Metric %(key)s saved.", key=metric.key), "success")
     return redirect(url_for("catalogue.metrics"))
 
 
@@ -85,7 +86,8 @@ def new_ci():
     ci, errors = forms.save(session, lambda: catalogue.create_ci(session, **values))
     if errors:
         return _ci_form(None, values, errors, 400)
-    flash(f"Configuration item {ci.key} registered: link it to the services it supports.",
+    flash(_("Configuration item %(key)s registered: link it to the services it supports.",
+            key=ci.key),
           "success")
     return redirect(url_for("catalogue.cis"))
 
@@ -99,8 +101,8 @@ def edit_ci(ci_id: int):
         return _ci_form(ci, values, {})
     values = forms.ci_values(request.form, new=False)
     session = db_session()
-    _, errors = forms.save(session, lambda: catalogue.update_ci(session, ci, **values))
+    _saved, errors = forms.save(session, lambda: catalogue.update_ci(session, ci, **values))
     if errors:
         return _ci_form(ci, values, errors, 400)
-    flash(f"Configuration item {ci.key} saved.", "success")
+    flash(_("Configuration item %(key)s saved.", key=ci.key), "success")
     return redirect(url_for("catalogue.cis"))

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 
+from engine.i18n import _
 from handlers.catalogue import operations as catalogue
 from handlers.catalogue.models import Service, ServiceLevelOption
 from handlers.people.models import Organisation
@@ -65,7 +66,8 @@ def new_service():
                              errors)
     if errors:
         return _service_form(None, values, errors, 400)
-    flash(f"Service {svc.name} created, with its supporting processes still to define.",
+    flash(_("Service %(name)s created, with its supporting processes still to define.",
+            name=svc.name),
           "success")
     return redirect(url_for("catalogue.service", service_id=svc.id))
 
@@ -77,12 +79,12 @@ def edit_service(service_id: int):
     if request.method == "GET":
         values = {k: getattr(svc, k) for k in ("name", "owner", "description", "status")}
         return _service_form(svc, values, {})
-    values, _ = forms.service_values(request.form, new=False)
+    values, _unused = forms.service_values(request.form, new=False)
     session = db_session()
-    _, errors = forms.save(session, lambda: catalogue.update_service(session, svc, **values))
+    _saved, errors = forms.save(session, lambda: catalogue.update_service(session, svc, **values))
     if errors:
         return _service_form(svc, values, errors, 400)
-    flash(f"Service {svc.name} saved.", "success")
+    flash(_("Service %(name)s saved.", name=svc.name), "success")
     return redirect(url_for("catalogue.service", service_id=svc.id))
 
 
@@ -105,7 +107,9 @@ def new_level(service_id: int):
         session, svc, **forms.option_args(values)), errors)
     if errors:
         return _level_form(svc, None, values, errors, 400)
-    flash(f"Level {level.name} of {svc.name} created: now give it measurable targets.",
+    flash(_("Level %(name)s of %(name2)s created: now give it measurable targets.",
+            name=level.name,
+            name2=svc.name),
           "success")
     return redirect(url_for("catalogue.targets", option_id=level.id))
 
@@ -120,9 +124,9 @@ def edit_level(option_id: int):
         return _level_form(level.service, level, values, {})
     values, errors = forms.level_values(request.form)
     session = db_session()
-    _, errors = forms.save(session, lambda: catalogue.update_option(
+    _saved, errors = forms.save(session, lambda: catalogue.update_option(
         session, level, **forms.option_args(values)), errors)
     if errors:
         return _level_form(level.service, level, values, errors, 400)
-    flash(f"Level {level.name} saved.", "success")
+    flash(_("Level %(name)s saved.", name=level.name), "success")
     return redirect(url_for("catalogue.service", service_id=level.service_id))

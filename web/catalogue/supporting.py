@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 
 from engine.clock import utcnow
+from engine.i18n import _
 from handlers.catalogue import operations as catalogue
 from handlers.catalogue.models import SUPPORTING_KINDS, ConfigurationItem, Service
 
@@ -40,7 +41,9 @@ def supporting(service_id: int):
         values["required"]))
     if errors:
         return _supporting_page(svc, values, errors, 400)
-    flash(f"Supporting process {process.kind} of {svc.name} defined.", "success")
+    flash(_("Supporting process %(kind)s of %(name)s defined.",
+            kind=process.kind,
+            name=svc.name), "success")
     return redirect(url_for("catalogue.service", service_id=svc.id))
 
 
@@ -54,7 +57,10 @@ def link_ci(service_id: int):
         return render_service(svc, {"ci_id": ["choose a configuration item to link"]}, 400)
     catalogue.link_ci(db_session(), svc, ci)
     db_session().commit()
-    flash(f"{svc.name} now runs on {ci.key} ({ci.name}).", "success")
+    flash(_("%(name)s now runs on %(key)s (%(name2)s).",
+            name=svc.name,
+            key=ci.key,
+            name2=ci.name), "success")
     return redirect(url_for("catalogue.service", service_id=svc.id))
 
 
@@ -68,5 +74,5 @@ def unlink_ci(service_id: int):
         return render_service(svc, {"unlink": ["choose a linked configuration item"]}, 400)
     catalogue.unlink_ci(db_session(), svc, ci)
     db_session().commit()
-    flash(f"{ci.key} unlinked from {svc.name}.", "success")
+    flash(_("%(key)s unlinked from %(name)s.", key=ci.key, name=svc.name), "success")
     return redirect(url_for("catalogue.service", service_id=svc.id))

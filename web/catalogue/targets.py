@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 
+from engine.i18n import _
 from handlers.catalogue import operations as catalogue
 from handlers.catalogue.models import ServiceLevelOption
 
@@ -42,8 +43,12 @@ def targets(option_id: int):
         values["comparator"]))
     if errors:
         return _targets_page(level, forms.shown(values), errors, 400)
-    flash(f"Target set: {target.metric.name} {target.comparator} {target.threshold:g} "
-          f"{target.metric.unit} per {target.period}.", "success")
+    flash(_("Target set: %(name)s %(comparator)s %(threshold)s %(unit)s per %(period)s.",
+            name=target.metric.name,
+            comparator=target.comparator,
+            threshold=format(target.threshold, 'g'),
+            unit=target.metric.unit,
+            period=target.period), "success")
     return redirect(url_for("catalogue.targets", option_id=level.id))
 
 
@@ -58,5 +63,5 @@ def remove_target(option_id: int):
     session = db_session()
     catalogue.remove_target(session, level, key)
     session.commit()
-    flash(f"Target on {key} removed from {level.name}.", "success")
+    flash(_("Target on %(key)s removed from %(name)s.", key=key, name=level.name), "success")
     return redirect(url_for("catalogue.targets", option_id=level.id))

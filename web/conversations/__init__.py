@@ -7,6 +7,7 @@ from flask import Blueprint, abort, flash, make_response, redirect, request
 from flask_login import current_user
 
 from engine.clock import utcnow
+from engine.i18n import _
 from handlers.conversations import operations as conversations
 from handlers.conversations.models import SUBJECT_TYPES
 from handlers.errors import DomainError, ValidationError
@@ -47,11 +48,11 @@ def post(subject_type: str, subject_id: int):
     except ValidationError as exc:
         session.rollback()
         save_errors(exc.errors, request.form.get("text", ""))
-        flash("Nothing was posted: " + "; ".join(m for ms in exc.errors.values() for m in ms),
+        flash(_("Nothing was posted: ") + "; ".join(m for ms in exc.errors.values() for m in ms),
               "danger")
         return redirect(back_to_subject(subject_type, subject_id) + "#conversation")
     session.commit()
-    flash("Your comment was posted.", "success")
+    flash(_("Your comment was posted."), "success")
     return redirect(back_to_subject(subject_type, subject_id) + "#conversation")
 
 

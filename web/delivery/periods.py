@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, timedelta
 
+from engine.i18n import _
 from handlers.delivery.periods import add_months, period_before
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
@@ -29,8 +30,9 @@ def parse_period(text: str | None, now: datetime) -> tuple[date, date]:
         if year >= 1900:
             start = date(year, 3 * quarter - 2, 1)
             return start, add_months(start, 3) - timedelta(days=1)
-    raise ValueError(f"{text!r} is not a period: give a month as YYYY-MM (e.g. 2026-02) or a "
-                     "quarter as YYYY-Qn (e.g. 2026-Q1)")
+    raise ValueError(_("%(text)s is not a period: give a month as YYYY-MM (e.g. 2026-02) or "
+                       "a quarter as YYYY-Qn (e.g. 2026-Q1)",
+                       text=repr(text)))
 
 
 def label(start: date, end: date) -> str:

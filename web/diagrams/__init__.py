@@ -22,6 +22,7 @@ from flask import (
 from engine.clock import utcnow
 from engine.deploy import check_diagram, deploy
 from engine.errors import DeployError, NotFoundError
+from engine.i18n import _
 from engine.migration import MigrationRefused, migrate_instance, migrate_version
 from engine.models import ProcessInstance, ProcessVersion
 
@@ -135,23 +136,27 @@ def migrate(version_id: int):
             number = migrate_instance(services.engine, session, instance_id, target_id, actor, now)
         except (MigrationRefused, NotFoundError) as exc:
             session.rollback()
-            flash(f"Not moved: {exc}", "danger")
+            flash(_("Not moved: %(exc)s", exc=exc), "danger")
         else:
             session.commit()
-            flash(f"Instance #{instance_id} moved to version {number}.", "success")
+            flash(_("Instance #%(instance_id)s moved to version %(number)s.",
+                    instance_id=instance_id,
+                    number=number), "success")
     else:
         try:
             results = migrate_version(services.engine, session, row.id, target_id, actor, now)
         except NotFoundError as exc:
             session.rollback()
-            flash(f"Not moved: {exc}", "danger")
+            flash(_("Not moved: %(exc)s", exc=exc), "danger")
         else:
             session.commit()
             moved = [i for i, r in results.items() if isinstance(r, int)]
-            flash(f"{len(moved)} of {len(results)} running instances moved.",
+            flash(_("%(value)s of %(value2)s running instances moved.",
+                    value=len(moved),
+                    value2=len(results)),
                   "success" if len(moved) == len(results) else "warning")
             for reason in (r for r in results.values() if isinstance(r, str)):
-                flash(f"Not moved: {reason}", "danger")
+                flash(_("Not moved: %(reason)s", reason=reason), "danger")
     return redirect(url_for("diagrams.version", version_id=row.id))
 
 

@@ -13,6 +13,8 @@ import re
 
 from flask import Response, abort, request
 
+from engine.i18n import _
+
 #: what a form name may be (a plain file name, as in workflows/forms)
 FORM_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,80}\.schema\.json$")
 SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._ -]{0,120}\.bpmn$")
@@ -43,20 +45,23 @@ def fold_ui(schema: dict, ui: dict) -> tuple[dict, list[str]]:
     for key, options in ui.items():
         if key == "ui:order":
             if not isinstance(options, list) or any(k not in props for k in options):
-                problems.append("ui:order must list fields of the form")
+                problems.append(_("ui:order must list fields of the form"))
                 continue
             rest = [k for k in props if k not in options]
             out["properties"] = {k: props[k] for k in [*options, *rest]}
             props = out["properties"]
             continue
         if key not in props:
-            problems.append(f"the ui schema names the field {key!r}, which the form does not have")
+            problems.append(_("the ui schema names the field %(key)s, which the form does "
+                              "not have",
+                              key=repr(key)))
             continue
         if not isinstance(props[key], dict):
-            problems.append(f"the field {key!r} has no schema of its own to lay out")
+            problems.append(_("the field %(key)s has no schema of its own to lay out",
+                              key=repr(key)))
             continue
         if not isinstance(options, dict):
-            problems.append(f"the ui schema of {key!r} must be a JSON object")
+            problems.append(_("the ui schema of %(key)s must be a JSON object", key=repr(key)))
             continue
         for option, value in options.items():
             if option == "ui:widget" and value in WIDGETS:
@@ -66,8 +71,12 @@ def fold_ui(schema: dict, ui: dict) -> tuple[dict, list[str]]:
             elif option == "ui:title" and isinstance(value, str):
                 props[key]["title"] = value
             else:
-                problems.append(f"{key!r}: {option} {json.dumps(value)[:40]} is not understood "
-                                f"(ui:widget {', '.join(sorted(WIDGETS))}; ui:help; ui:title)")
+                problems.append(_("%(key)s: %(option)s %(dumps)s is not understood "
+                                  "(ui:widget %(value)s; ui:help; ui:title)",
+                                  key=repr(key),
+                                  option=option,
+                                  dumps=json.dumps(value)[:40],
+                                  value=', '.join(sorted(WIDGETS))))
     return out, problems
 
 
@@ -76,20 +85,24 @@ def drafts(raw) -> dict[str, bytes]:
     if raw in (None, {}):
         return {}
     if not isinstance(raw, dict) or len(raw) > MAX_FORMS:
-        raise PayloadError(f"forms must be an object of at most {MAX_FORMS} forms")
+        raise PayloadError(_("forms must be an object of at most %(MAX_FORMS)s forms",
+                             MAX_FORMS=MAX_FORMS))
     out = {}
     for name, form in raw.items():
         if not FORM_NAME.match(str(name)):
-            raise PayloadError(f"form name {str(name)[:80]!r} must end in .schema.json and use "
-                               "letters, digits, _ . or -")
+            raise PayloadError(_("form name %(str)s must end in .schema.json and use "
+                                 "letters, digits, _ . or -",
+                                 str=repr(str(name)[:80])))
         if not isinstance(form, dict) or not isinstance(form.get("schema"), dict):
-            raise PayloadError(f"form {name}: send its schema as a JSON object")
+            raise PayloadError(_("form %(name)s: send its schema as a JSON object", name=name))
         schema, problems = fold_ui(form["schema"], form.get("ui") or {})
         if problems:
-            raise PayloadError(f"form {name}: " + "; ".join(problems))
+            raise PayloadError(_("form %(name)s: ", name=name) + "; ".join(problems))
         data = json.dumps(schema).encode()
         if len(data) > MAX_FORM_BYTES:
-            raise PayloadError(f"form {name} is larger than {MAX_FORM_BYTES} bytes")
+            raise PayloadError(_("form %(name)s is larger than %(MAX_FORM_BYTES)s bytes",
+                                 name=name,
+                                 MAX_FORM_BYTES=MAX_FORM_BYTES))
         out[name] = data
     return out
 
@@ -99,11 +112,11 @@ def posted_diagram() -> tuple[bytes, str, str, dict[str, bytes]]:
     if request.mimetype == "application/json":
         body = request.get_json(silent=True)
         if not isinstance(body, dict) or not isinstance(body.get("xml"), str):
-            refuse("send the diagram as {\"xml\": ...}")
+            refuse(_("send the diagram as {\"xml\": ...}"))
         data, note = body["xml"].encode("utf-8"), body.get("note")
         name = str(body.get("name") or "")
         if note is not None and not isinstance(note, str):
-            refuse("the change note must be text")
+            refuse(_("the change note must be text"))
         try:
             forms = drafts(body.get("forms"))
         except PayloadError as exc:
@@ -112,7 +125,7 @@ def posted_diagram() -> tuple[bytes, str, str, dict[str, bytes]]:
         data, note, forms = request.get_data(cache=False), "", {}
         name = request.args.get("name") or ""
     if not data.strip():
-        refuse("no diagram was sent")
+        refuse(_("no diagram was sent"))
     name = name.rsplit("/", 1)[-1]
     return data, name if SAFE_NAME.fullmatch(name) else "diagram.bpmn", note or "", forms
 

@@ -13,6 +13,7 @@ from flask import jsonify, render_template, request
 
 from engine.clock import utcnow
 from engine.forms import resolve_schema, schema_problems
+from engine.i18n import _
 from engine.trial import try_expression
 
 from ..auth.access import roles_required
@@ -26,10 +27,11 @@ MAX_SAMPLE = 50_000
 
 def _body() -> dict:
     if request.content_length is not None and request.content_length > 2 * MAX_FORM_BYTES:
-        refuse(f"the request is larger than {2 * MAX_FORM_BYTES} bytes", 413)
+        refuse(_("the request is larger than %(MAX_FORM_BYTES)s bytes",
+                 MAX_FORM_BYTES=2 * MAX_FORM_BYTES), 413)
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        refuse("send a JSON object")
+        refuse(_("send a JSON object"))
     return body
 
 
@@ -59,7 +61,7 @@ def try_expression_view():
     body = _body()
     kind, code, sample = body.get("kind"), body.get("expression"), body.get("data", "{}")
     if not isinstance(kind, str) or not isinstance(code, str):
-        refuse("send kind and expression as text")
+        refuse(_("send kind and expression as text"))
     if isinstance(sample, str):
         if len(sample) > MAX_SAMPLE:
             return jsonify(ok=False, error=f"the sample data is longer than {MAX_SAMPLE} "

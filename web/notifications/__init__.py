@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from engine.clock import utcnow
 from engine.errors import NotFoundError
+from engine.i18n import _
 from handlers.errors import ValidationError
 from handlers.notifications import operations as notes
 from handlers.notifications.kinds import KINDS
@@ -49,7 +50,9 @@ def read_all():
     session = db_session()
     count = notes.mark_all_read(session, current_user.id, utcnow())
     session.commit()
-    flash(f"{count} notification{'' if count == 1 else 's'} marked read.", "success")
+    flash(_("%(count)s notification%(count2)s marked read.",
+            count=count,
+            count2='' if count == 1 else 's'), "success")
     return redirect(url_for("notifications.index"))
 
 
@@ -71,7 +74,7 @@ def preferences():
             errors = exc.errors
         else:
             session.commit()
-            flash("Your notification preferences are saved.", "success")
+            flash(_("Your notification preferences are saved."), "success")
             return redirect(url_for("notifications.preferences"))
     zone, hour = notes.digest_setting(session, current_user.id)
     if errors:  # show what was typed

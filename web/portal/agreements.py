@@ -9,6 +9,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from engine.clock import utcnow
+from engine.i18n import _
 from handlers.agreements.models import ServiceLevelAgreement
 from handlers.delivery.measurements import record_observation
 from handlers.errors import DomainError, ValidationError
@@ -55,8 +56,10 @@ def sla(sla_id: int):
 def observe(sla_id: int):
     sla = scoped(ServiceLevelAgreement, sla_id)
     if sla.status not in OBSERVABLE:
-        raise DomainError(f"{sla.reference} is {sla.status}: observations are recorded for "
-                          "SLAs in force. Tell us in your comment on the draft instead.")
+        raise DomainError(_("%(reference)s is %(status)s: observations are recorded for SLAs "
+                            "in force. Tell us in your comment on the draft instead.",
+                            reference=sla.reference,
+                            status=sla.status))
     values = {k: request.form.get(k, "") for k in
               ("kind", "observed_at", "description", "impact_minutes")}
     session = db_session()
@@ -68,6 +71,6 @@ def observe(sla_id: int):
         session.rollback()
         return _sla_page(sla, values, exc.errors, 400)
     session.commit()
-    flash("Your observation was recorded. It counts in the service reviews of this SLA.",
+    flash(_("Your observation was recorded. It counts in the service reviews of this SLA."),
           "success")
     return redirect(url_for("portal.sla", sla_id=sla.id, _anchor="observations"))

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from engine.clock import utcnow
 from engine.errors import FormValidationError, NotFoundError
+from engine.i18n import _
 from engine.instances import start_instance
 from engine.models import HumanTask
 from engine.tasks import complete_task
@@ -88,7 +89,7 @@ def new_requirement():
         session.rollback()
         return _form(values, {}, 503, UNAVAILABLE)
     session.commit()
-    flash("Your requirements were submitted. Here is where they stand.", "success")
+    flash(_("Your requirements were submitted. Here is where they stand."), "success")
     return redirect(url_for("portal.requirement", slr_id=slr.id))
 
 
@@ -142,8 +143,8 @@ def choose(slr_id: int):
         return _options_page(slr, {"option_key": ["choose one of the options"]}, 400)
     task = _choose_task(slr)
     if task is None:
-        flash("There is nothing to choose for this requirement any more: the choice was "
-              "made already.", "warning")
+        flash(_("There is nothing to choose for this requirement any more: the choice was "
+                "made already."), "warning")
         return redirect(url_for("portal.requirement", slr_id=slr.id))
     session = db_session()
     try:
@@ -152,8 +153,8 @@ def choose(slr_id: int):
         session.rollback()
         errors = dict(exc.errors)
         if "option_key" in errors:  # the schema's message lists raw keys: say it plainly
-            errors["option_key"] = ["choose one of the options listed below"]
+            errors["option_key"] = [_("choose one of the options listed below")]
         return _options_page(slr, errors, 400)
     session.commit()
-    flash("Thank you: your choice was recorded. We will prepare the SLA draft.", "success")
+    flash(_("Thank you: your choice was recorded. We will prepare the SLA draft."), "success")
     return redirect(url_for("portal.requirement", slr_id=slr.id))

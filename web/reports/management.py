@@ -7,6 +7,7 @@ import json
 from flask import abort, flash, redirect, render_template, request, url_for
 
 from engine.clock import utcnow
+from engine.i18n import _
 from handlers.delivery.periods import period_before
 from handlers.paging import Page
 from handlers.reports.models import ManagementReport
@@ -79,7 +80,7 @@ def generate():
     session = db_session()
     report = build_management_report(session, start, end, now)
     session.commit()
-    flash(f"Management report for {label(start, end)} generated.", "success")
+    flash(_("Management report for %(label)s generated.", label=label(start, end)), "success")
     return redirect(url_for("reports.management_report", report_id=report.id))
 
 

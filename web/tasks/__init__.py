@@ -14,6 +14,7 @@ from sqlalchemy import select
 from engine.clock import utcnow
 from engine.errors import ConflictError, FormValidationError, TaskStateError
 from engine.forms import resolve_schema
+from engine.i18n import _
 from engine.models import ProcessInstance, ProcessVersion
 from engine.tasks import assign_task, claim_task, complete_task, task_data, task_form, unclaim_task
 
@@ -81,7 +82,9 @@ def complete(task_id: int):
     done = f"“{task.name}” is done{' (you claimed it on completing)' if unclaimed else ''}."
     follow = queries.next_task(session, task.instance_id, task_viewer())
     if follow is not None:
-        flash(f"{done} Next in this process for you: “{follow.name}”.", "success")
+        flash(_("%(done)s Next in this process for you: “%(name)s”.",
+                done=done,
+                name=follow.name), "success")
         return redirect(url_for("tasks.show", task_id=follow.id))
     flash(done, "success")
     back = (subject or {}).get("link") or {}
@@ -94,7 +97,7 @@ def claim(task_id: int):
     task = visible_task(task_id)
     if not _step(lambda: claim_task(db_session(), task.id, current_actor(), utcnow()), task_id):
         return redirect(_back())
-    flash(f"You claimed “{task.name}”.", "success")
+    flash(_("You claimed “%(name)s”.", name=task.name), "success")
     return redirect(url_for("tasks.show", task_id=task_id))
 
 
@@ -104,7 +107,9 @@ def unclaim(task_id: int):
     task = visible_task(task_id)
     if _step(lambda: unclaim_task(db_session(), task.id, current_actor(), utcnow()), task_id,
              otherwise="is not claimed by anyone"):
-        flash(f"“{task.name}” is back in the queue of the role {task.lane}.", "success")
+        flash(_("“%(name)s” is back in the queue of the role %(lane)s.",
+                name=task.name,
+                lane=task.lane), "success")
     return redirect(_back())
 
 
@@ -120,7 +125,7 @@ def assign(task_id: int):
     if _step(lambda: assign_task(session, task.id, username, current_actor(), utcnow()),
              task_id):
         name = queries.display_names(session, [username]).get(username, username)
-        flash(f"“{task.name}” is assigned to {name}.", "success")
+        flash(_("“%(name)s” is assigned to %(name2)s.", name=task.name, name2=name), "success")
     return redirect(url_for("tasks.show", task_id=task_id))
 
 
