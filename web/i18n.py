@@ -46,7 +46,7 @@ TERMS = frozenset({
     N_("chosen"), N_("withdrawn"), N_("open"), N_("closed"), N_("completed"), N_("proposed"),
     N_("accepted"), N_("rejected"), N_("implemented"), N_("undefined"), N_("defined"),
     N_("operational"), N_("maintenance"), N_("retired"), N_("live"), N_("pending"),
-    N_("sent"), N_("failed"), N_("running"), N"error", N_("cancelled"), N_("ready"),
+    N_("sent"), N_("failed"), N_("running"), N_("error"), N_("cancelled"), N_("ready"),
     N_("met"), N_("breached"), N_("at_risk"), N_("no_data"), N_("healthy"), N_("done"),
     # kinds
     N_("customer"), N_("provider"), N_("complaint"), N_("outage"), N_("slow"),
