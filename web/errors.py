@@ -18,42 +18,43 @@ from engine.errors import (
     NotFoundError,
     PermissionDeniedError,
 )
-from engine.i18n import _
+from engine.i18n import N_, _
 from handlers.errors import DomainError, ValidationError
 
 from .inputs import InputRefused
 
 TITLES = {
-    400: "The request could not be accepted",
-    401: "Please sign in",
-    403: "You may not do this",
-    404: "Not found",
-    405: "Not allowed here",
-    409: "Someone else was quicker",
-    413: "Too much was sent",
-    422: "Some values are not valid",
-    429: "Too many attempts",
-    500: "Something went wrong on our side",
+    400: N_("The request could not be accepted"),
+    401: N_("Please sign in"),
+    403: N_("You may not do this"),
+    404: N_("Not found"),
+    405: N_("Not allowed here"),
+    409: N_("Someone else was quicker"),
+    413: N_("Too much was sent"),
+    422: N_("Some values are not valid"),
+    429: N_("Too many attempts"),
+    500: N_("Something went wrong on our side"),
 }
 DEFAULT_MESSAGES = {
-    400: "Some of what was sent is not valid. Go back, check the form and try again.",
-    403: "Your role does not allow this page or action. If you need it, ask an administrator.",
-    404: "There is nothing at this address, or it is not visible to you.",
-    405: "This address does not accept that kind of request.",
-    409: "The record changed since you loaded it. Reload the page and try again.",
-    413: "The request is larger than this address accepts. Send less and try again.",
-    500: "The error has been logged. Try again in a moment; if it persists, tell an "
-         "administrator what you were doing.",
+    400: N_("Some of what was sent is not valid. Go back, check the form and try again."),
+    403: N_("Your role does not allow this page or action. If you need it, ask an "
+            "administrator."),
+    404: N_("There is nothing at this address, or it is not visible to you."),
+    405: N_("This address does not accept that kind of request."),
+    409: N_("The record changed since you loaded it. Reload the page and try again."),
+    413: N_("The request is larger than this address accepts. Send less and try again."),
+    500: N_("The error has been logged. Try again in a moment; if it persists, tell an "
+         "administrator what you were doing."),
 }
 
 
 def error_response(code: int, message: str | None = None, errors: dict | None = None):
     """An error page (or JSON under /api/) with ``code``."""
-    message = message or DEFAULT_MESSAGES.get(code) or TITLES.get(code, "Error")
+    message = message or _(DEFAULT_MESSAGES.get(code) or TITLES.get(code) or N_("Error"))
     if request.path.startswith("/api/"):
         return jsonify(error=message, errors=errors or {}), code
     templates = [f"errors/{code}.html", "errors/error.html"]
-    context = dict(code=code, title=TITLES.get(code, "Error"), message=message,
+    context = dict(code=code, title=_(TITLES.get(code) or N_("Error")), message=message,
                    errors=errors or {})
     if code < 500:
         return render_template(templates, **context), code
@@ -61,7 +62,7 @@ def error_response(code: int, message: str | None = None, errors: dict | None = 
         return render_template(templates, **context), code
     except Exception:  # the page itself failed (database down?): plain words will do
         current_app.logger.exception("the error page failed")
-        return f"<!doctype html><title>{code}</title><h1>{TITLES[500]}</h1>", code
+        return f"<!doctype html><title>{code}</title><h1>{_(TITLES[500])}</h1>", code
 
 
 def _http_error(exc: HTTPException):

@@ -86,7 +86,8 @@ class SafeRequest(Request):
     parameter_storage_class = BoundedMultiDict
 
     def on_json_loading_failed(self, e):
-        g.slm_refusal = f"The body is not accepted: {e}" if e else "The body is not JSON."
+        g.slm_refusal = (_("The body is not accepted: %(reason)s", reason=e) if e
+                         else _("The body is not JSON."))
         raise InputRefused(g.slm_refusal)
 
 

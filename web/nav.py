@@ -9,20 +9,22 @@ from __future__ import annotations
 from flask import current_app, url_for
 from werkzeug.routing import BuildError
 
+from engine.i18n import N_, _
+
 from .auth.access import may_use
 
 #: (label, endpoint) in display order
 NAV = (
-    ("My service", "portal.index"),
-    ("Tasks", "tasks.index"),
-    ("Catalogue", "catalogue.index"),
-    ("SLAs", "agreements.index"),
-    ("Attainment", "delivery.index"),
-    ("Reviews", "reviews.index"),
-    ("Reports", "reports.index"),
-    ("Diagrams", "diagrams.index"),
-    ("Audit", "audit.index"),
-    ("Admin", "admin.users"),
+    (N_("My service"), "portal.index"),
+    (N_("Tasks"), "tasks.index"),
+    (N_("Catalogue"), "catalogue.index"),
+    (N_("SLAs"), "agreements.index"),
+    (N_("Attainment"), "delivery.index"),
+    (N_("Reviews"), "reviews.index"),
+    (N_("Reports"), "reports.index"),
+    (N_("Diagrams"), "diagrams.index"),
+    (N_("Audit"), "audit.index"),
+    (N_("Admin"), "admin.users"),
 )
 
 
@@ -42,7 +44,7 @@ def nav_links() -> list[tuple[str, str, str]]:
     for label, endpoint in NAV:
         url = url_if(endpoint)
         if url:
-            links.append((label, endpoint, url))
+            links.append((_(label), endpoint, url))
     return links
 
 

@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from engine.clock import utcnow
 from engine.errors import NotFoundError
-from engine.i18n import _
+from engine.i18n import N_, _
 from handlers.errors import ValidationError
 from handlers.people import operations as people
 from handlers.people import sessions as user_sessions
@@ -21,8 +21,8 @@ from ..auth.access import ALL_ROLES, idle_limit, roles_required
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 #: what the token form offers: days until the token expires ("" = until revoked)
-EXPIRY_CHOICES = (("", "never (until revoked or a new password)"), ("30", "in 30 days"),
-                  ("90", "in 90 days"), ("365", "in a year"))
+EXPIRY_CHOICES = (("", N_("never (until revoked or a new password)")), ("30", N_("in 30 days")),
+                  ("90", N_("in 90 days")), ("365", N_("in a year")))
 EXPIRY_DAYS = tuple(value for value, _ in EXPIRY_CHOICES)
 
 
@@ -31,7 +31,7 @@ def _page(new_token: str | None = None, errors: dict | None = None, name: str = 
     tokens = [t for t, _ in api_tokens.list_tokens(db_session(), current_user.id)]
     return render_template("account/tokens.html", tokens=tokens, new_token=new_token,
                            errors=errors or {}, name=name, expires=expires,
-                           expiry_choices=EXPIRY_CHOICES, now=utcnow(),
+                           expiry_choices=[(v, _(t)) for v, t in EXPIRY_CHOICES], now=utcnow(),
                            max_name=api_tokens.MAX_NAME), status
 
 

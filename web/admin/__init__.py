@@ -8,7 +8,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from engine.clock import utcnow
-from engine.i18n import _
+from engine.i18n import N_, _
 from handlers.errors import ValidationError
 from handlers.people import account_links
 from handlers.people import operations as people
@@ -19,8 +19,8 @@ from ..auth.access import roles_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 PER_PAGE = 25
-KIND_OPTIONS = (("customer", "Customer (agrees SLAs)"),
-                ("provider", "Provider (the IT organisation)"))
+KIND_OPTIONS = (("customer", N_("Customer (agrees SLAs)")),
+                ("provider", N_("Provider (the IT organisation)")))
 
 
 def _user_form() -> tuple[dict, dict]:
@@ -134,5 +134,5 @@ def organisations():
     return render_template("admin/organisations.html", values=values, errors=errors,
                            organisations=people.list_organisations(session),
                            user_counts=people.organisation_user_counts(session),
-                           kind_options=KIND_OPTIONS), status
+                           kind_options=[(k, _(v)) for k, v in KIND_OPTIONS]), status
 from . import invitations, outbox  # noqa: E402,F401  (views on bp)

@@ -59,4 +59,4 @@ def edit_organisation(organisation_id: int):
             return redirect(url_for("admin.organisations"))
         status = 400
     return render_template("admin/organisation_form.html", org=org, values=values,
-                           errors=errors, kind_options=KIND_OPTIONS), status
+                           errors=errors, kind_options=[(k, _(v)) for k, v in KIND_OPTIONS]), status

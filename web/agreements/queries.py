@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import defer
 
 from engine.clock import utcnow
+from engine.i18n import N_, _
 from engine.models import HumanTask, ProcessInstance
 from handlers.agreements.models import ServiceLevelAgreement
 from handlers.agreements.operations import current_terms, sla_versions, version_diff
@@ -87,12 +88,12 @@ def _version_numbers(raw_a, raw_b, numbers: list[int]) -> tuple[int | None, int 
 
 #: the open user task of an SLA's agreement process -> its status in words
 PROCESS_STATUSES = {
-    "review_draft": "in negotiation: waiting for the customer's review",
-    "revise_sla": "in negotiation: the service level manager is revising it",
-    "approve_agreement": "waiting for approval",
+    "review_draft": N_("in negotiation: waiting for the customer's review"),
+    "revise_sla": N_("in negotiation: the service level manager is revising it"),
+    "approve_agreement": N_("waiting for approval"),
 }
-STATUS_WORDS = {"draft": "draft", "negotiating": "in negotiation", "agreed": "agreed",
-                "active": "active", "expired": "expired", "terminated": "terminated"}
+STATUS_WORDS = {"draft": N_("draft"), "negotiating": N_("in negotiation"), "agreed": N_("agreed"),
+                "active": N_("active"), "expired": N_("expired"), "terminated": N_("terminated")}
 
 
 def process_status(sla: ServiceLevelAgreement, tasks) -> str:
@@ -100,8 +101,8 @@ def process_status(sla: ServiceLevelAgreement, tasks) -> str:
     if sla.status in ("draft", "negotiating", "agreed"):
         for task in tasks:
             if task.element_id in PROCESS_STATUSES:
-                return PROCESS_STATUSES[task.element_id]
-    return STATUS_WORDS.get(sla.status, sla.status)
+                return _(PROCESS_STATUSES[task.element_id])
+    return _(STATUS_WORDS[sla.status]) if sla.status in STATUS_WORDS else sla.status
 
 
 def sla_context(session, sla: ServiceLevelAgreement, raw_a=None, raw_b=None) -> dict:

@@ -119,7 +119,7 @@ def _load_api_user(req):
 @login_manager.unauthorized_handler
 def _unauthorized():
     if is_api_request():
-        return jsonify(error="authentication required"), 401
+        return jsonify(error=_("authentication required")), 401
     if request.method != "GET":
         return redirect(url_for("auth.login"))  # a form cannot be re-sent after signing in
     target = request.full_path if request.query_string else request.path
@@ -173,7 +173,7 @@ def token_or_roles(setting: str, *roles: str):
             if bearer_matches(setting):
                 return view(*args, **kwargs)
             if request.headers.get("Authorization", "").startswith("Bearer "):
-                return jsonify(error="the token is not valid here"), 401
+                return jsonify(error=_("the token is not valid here")), 401
             return checked(*args, **kwargs)
 
         wrapper.slm_roles = checked.slm_roles
@@ -247,7 +247,7 @@ def _guard():
         return login_manager.unauthorized()
     if (request.method not in SAFE_METHODS and current_user.is_authenticated
             and current_user.is_auditor and request.endpoint not in AUDITOR_MAY_POST):
-        g.slm_refusal = "Auditors read everything and change nothing."
+        g.slm_refusal = _("Auditors read everything and change nothing.")
         abort(403)
     if request.method not in SAFE_METHODS and not is_api_request():
         csrf.protect()

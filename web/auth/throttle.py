@@ -22,10 +22,12 @@ from flask_limiter import Limiter
 from flask_limiter.errors import RateLimitExceeded
 from flask_limiter.util import get_remote_address
 
+from engine.i18n import N_, _, ngettext
+
 ACCOUNT_LIMITS = "5 per minute; 10 per 15 minutes; 20 per hour"
 ADDRESS_LIMITS = "20 per minute; 100 per hour"
-LOCKED = ("Too many failed sign-ins for this username or from your address. "
-          "Wait {minutes} and try again, or ask an administrator.")
+LOCKED = N_("Too many failed sign-ins for this username or from your address. "
+            "Wait up to %(minutes)s and try again, or ask an administrator.")
 
 limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=False,
                   key_prefix="slm-login")
@@ -69,7 +71,7 @@ def _too_many(exc: RateLimitExceeded):
 
     seconds = exc.limit.limit.get_expiry() if getattr(exc, "limit", None) else 60
     minutes = max(1, round(seconds / 60))
-    message = LOCKED.format(minutes=f"up to {minutes} minute{'s' if minutes > 1 else ''}")
+    message = _(LOCKED, minutes=ngettext("%(num)s minute", "%(num)s minutes", minutes))
     if request.endpoint == "auth.login":
         return render_template("auth/login.html", next=request.values.get("next", ""),
                                username=request.form.get("username", ""),

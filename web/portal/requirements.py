@@ -43,7 +43,8 @@ def requirements():
 def _form(values: dict, errors: dict, status: int = 200, unavailable: str = ""):
     return render_template("portal/requirement_form.html", values=values, errors=errors,
                            unavailable=unavailable, metrics=queries.metrics(db_session()),
-                           comparators=slr_form.COMPARATORS, periods=slr_form.PERIODS), status
+                           comparators=[(v, _(t)) for v, t in slr_form.COMPARATORS],
+                           periods=[(v, _(t)) for v, t in slr_form.PERIODS]), status
 
 
 def submit_requirement(title: str, need: str, wishes: list[dict]) -> ServiceLevelRequirement:

@@ -7,13 +7,14 @@ them back on the form rows they came from.
 """
 from __future__ import annotations
 
+from engine.i18n import N_
 from handlers.requirements.models import ServiceLevelRequirement
 
 #: as many rows as an SLR may have wishes (the same bound for the API)
 WISH_ROWS = ServiceLevelRequirement.LIMITS["wishes"]
 WISH_FIELDS = ("text", "metric", "comparator", "value", "period")
-COMPARATORS = (("", "—"), (">=", "≥ at least"), ("<=", "≤ at most"))
-PERIODS = (("", "—"), ("month", "per month"), ("quarter", "per quarter"))
+COMPARATORS = (("", "—"), (">=", N_("≥ at least")), ("<=", N_("≤ at most")))
+PERIODS = (("", "—"), ("month", N_("per month")), ("quarter", N_("per quarter")))
 
 
 def empty_values() -> dict:

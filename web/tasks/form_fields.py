@@ -19,6 +19,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from engine.i18n import _
+
 #: empty rows offered below the existing ones of a repeatable group
 EXTRA_ROWS = 3
 #: enums with more choices than this are a select rather than radio buttons
@@ -217,18 +219,20 @@ def humanize_value(value) -> str:
 
 
 _MESSAGES = (
-    (re.compile(r"^'[^']*' is a required property$"), lambda m: "This field is required."),
-    (re.compile(r" is not one of "), lambda m: "Choose one of the offered values."),
-    (re.compile(r" is not of type 'integer'$"), lambda m: "Enter a whole number."),
-    (re.compile(r" is not of type 'number'$"), lambda m: "Enter a number."),
-    (re.compile(r" is greater than the maximum of (\S+)$"), lambda m: f"At most {m[1]}."),
-    (re.compile(r" is less than the minimum of (\S+)$"), lambda m: f"At least {m[1]}."),
-    (re.compile(r" is not a 'date'$"), lambda m: "Enter a date (YYYY-MM-DD)."),
-    (re.compile(r" (is too short|should be non-empty)$"), lambda m: "Too short."),
-    (re.compile(r" (is too long|is expected to be empty)$"), lambda m: "Too long."),
-    (re.compile(r" has non-unique elements$"), lambda m: "Each value may appear only once."),
+    (re.compile(r"^'[^']*' is a required property$"), lambda m: _("This field is required.")),
+    (re.compile(r" is not one of "), lambda m: _("Choose one of the offered values.")),
+    (re.compile(r" is not of type 'integer'$"), lambda m: _("Enter a whole number.")),
+    (re.compile(r" is not of type 'number'$"), lambda m: _("Enter a number.")),
+    (re.compile(r" is greater than the maximum of (\S+)$"),
+     lambda m: _("At most %(limit)s.", limit=m[1])),
+    (re.compile(r" is less than the minimum of (\S+)$"),
+     lambda m: _("At least %(limit)s.", limit=m[1])),
+    (re.compile(r" is not a 'date'$"), lambda m: _("Enter a date (YYYY-MM-DD).")),
+    (re.compile(r" (is too short|should be non-empty)$"), lambda m: _("Too short.")),
+    (re.compile(r" (is too long|is expected to be empty)$"), lambda m: _("Too long.")),
+    (re.compile(r" has non-unique elements$"), lambda m: _("Each value may appear only once.")),
     (re.compile(r" is not valid under any of the given schemas$"),
-     lambda m: "These values do not fit together: fill in what your choice requires."),
+     lambda m: _("These values do not fit together: fill in what your choice requires.")),
 )
 
 

@@ -3,12 +3,14 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from engine.i18n import N_, _
+
 from . import queries
 from .access import task_actions
 from .queries import PAGE_SIZES, TaskQuery, Viewer
 
-VIEW_LABELS = {"mine": "My tasks", "unclaimed": "Unclaimed tasks of my roles",
-               "all": "All open tasks"}
+VIEW_LABELS = {"mine": N_("My tasks"), "unclaimed": N_("Unclaimed tasks of my roles"),
+               "all": N_("All open tasks")}
 
 
 def available_views(viewer: Viewer) -> list[str]:
@@ -56,7 +58,8 @@ def list_context(session, viewer: Viewer, query: TaskQuery, page, now: datetime)
     lanes = viewer.view_lanes(query.view)
     return {
         "page": page, "query": query, "now": now, "views": available_views(viewer),
-        "view_labels": VIEW_LABELS, "my_count": queries.my_task_count(session, viewer),
+        "view_labels": {k: _(v) for k, v in VIEW_LABELS.items()},
+        "my_count": queries.my_task_count(session, viewer),
         "processes": queries.process_names(session),
         "roles": sorted(lanes if lanes is not None else viewer.lanes | viewer.all_lanes),
         "page_sizes": PAGE_SIZES,

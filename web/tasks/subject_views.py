@@ -9,6 +9,7 @@ import json
 
 from sqlalchemy import select
 
+from engine.i18n import _
 from handlers.agreements.models import ServiceLevelAgreement
 from handlers.agreements.negotiation import diff_terms
 from handlers.catalogue.models import Metric, Service
@@ -90,7 +91,7 @@ def draft(session, data: dict, customer: bool) -> dict:
     return {"title": f"{sla.reference} · {sla.title}", "reference": sla.reference,
             "version": latest.number, "version_author": latest.author,
             "version_comment": latest.comment,
-            "status": STATUS_WORDS.get(sla.status, sla.status),
+            "status": _(STATUS_WORDS[sla.status]) if sla.status in STATUS_WORDS else sla.status,
             "terms": _terms(terms), "diff": diff, "previous_version":
             None if previous is None else latest.number - 1,
             "link": _link(f"The SLA {sla.reference}", endpoint, sla_id=sla.id)}
