@@ -86,3 +86,33 @@ _ = gettext
 def N_(message: str) -> str:  # noqa: N802 (the usual name of gettext's no-op marker)
     """Marks ``message`` for the catalogue; it is translated where it is shown."""
     return message
+
+
+class LazyText:
+    """A message to be written later, in its reader's language: ``str()`` translates it
+    in the current language (notifications and mails to many people, each in their own)."""
+
+    __slots__ = ("message", "values")
+
+    def __init__(self, message: str, **values):
+        self.message, self.values = message, values
+
+    def __str__(self) -> str:
+        return gettext(self.message, **{k: str(v) if isinstance(v, LazyText) else v
+                                        for k, v in self.values.items()})
+
+    def __repr__(self) -> str:
+        return f"LazyText({self.message!r})"
+
+
+def lazy_gettext(message: str, **values) -> LazyText:
+    """``message`` marked for the catalogue, translated when it is written for its reader."""
+    return LazyText(message, **values)
+
+
+def written(text, language: str | None) -> str:
+    """``text`` (a string or a :class:`LazyText`) in ``language``."""
+    if isinstance(text, LazyText):
+        with use_language(language):
+            return str(text)
+    return "" if text is None else str(text)

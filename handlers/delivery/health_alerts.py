@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
+from engine.i18n import N_, lazy_gettext
 from handlers.agreements.models import ServiceLevelAgreement
 from handlers.notifications.events import people_with_role
 from handlers.notifications.operations import notify
@@ -17,7 +18,8 @@ from handlers.notifications.reminders import once
 from .health import sla_health
 
 KIND = {"at_risk": "target_at_risk", "breached": "target_breached"}
-WORDS = {"at_risk": "is at risk", "breached": "is breached"}
+WORDS = {"at_risk": N_("%(reference)s: %(name)s is at risk"),
+         "breached": N_("%(reference)s: %(name)s is breached")}
 
 
 def terms_of(sla: ServiceLevelAgreement) -> dict:
@@ -40,11 +42,18 @@ def alert_after_import(session, sla_ids, now: datetime) -> int:
             if not once(session, key, now):
                 continue
             org = sla.organisation.key if sla.organisation is not None else None
-            detail = (f"{h.name} {h.comparator} {h.threshold:g}{h.unit}: forecast "
-                      f"{h.forecast:.3f}{h.unit}" if h.forecast is not None else h.name)
-            if h.used is not None:
-                detail += f", {100 * h.used:.1f} % of the error budget used"
-            title = f"{sla.reference}: {h.name} {WORDS[h.status]}"
+            target = f"{h.name} {h.comparator} {h.threshold:g}{h.unit}"
+            if h.forecast is None:
+                detail = h.name
+            elif h.used is not None:
+                detail = lazy_gettext("%(target)s: forecast %(forecast)s, %(used)s %% of the "
+                                      "error budget used", target=target,
+                                      forecast=f"{h.forecast:.3f}{h.unit}",
+                                      used=f"{100 * h.used:.1f}")
+            else:
+                detail = lazy_gettext("%(target)s: forecast %(forecast)s", target=target,
+                                      forecast=f"{h.forecast:.3f}{h.unit}")
+            title = lazy_gettext(WORDS[h.status], reference=sla.reference, name=h.name)
             notify(session, people_with_role(session, "Service Level Manager"),
                    KIND[h.status], title, now=now, link=f"/slas/{sla.id}", body=detail)
             notify(session, people_with_role(session, "Customer", org), KIND[h.status],

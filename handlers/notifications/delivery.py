@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from engine.audit import AuditTrail
 from engine.clock import as_utc
+from handlers.people.models import Organisation, User
 
 from .mailer import SmtpConfig, build_message, signing_key
 from .models import MailMessage
@@ -106,11 +107,24 @@ def deliver_due(factory: sessionmaker, settings: MailSettings, now: datetime, ru
             return done
 
 
+def _languages(session: Session, user_ids: set) -> dict:
+    """user id -> the language to write to them in (their own, else their organisation's)."""
+    if not user_ids:
+        return {}
+    rows = session.execute(select(User.id, User.language, Organisation.language)
+                           .outerjoin(Organisation, User.organisation_id == Organisation.id)
+                           .where(User.id.in_(user_ids)))
+    return {uid: own or org or "en" for uid, own, org in rows}
+
+
 def _deliver_batch(session: Session, config: SmtpConfig | None, settings: MailSettings,
                    ids: list[int], now: datetime, runner: str, done: Delivered) -> bool:
     mails = [SimpleNamespace(**{c: getattr(m, c) for c in _FIELDS}) for m in session.scalars(
         select(MailMessage).where(MailMessage.id.in_(ids), MailMessage.claimed_by == runner)
         .order_by(MailMessage.id))]
+    languages = _languages(session, {m.user_id for m in mails})
+    for mail in mails:  # the words the mail adds (links, unsubscribe) in its reader's language
+        mail.language = languages.get(mail.user_id)
     key = signing_key(session)
     session.commit()
     if config is None:  # the embedded default: the admin reads the outbox in the browser

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import observers
+from engine.i18n import LazyText, lazy_gettext
 from engine.models import HumanTask, ProcessInstance
 from handlers.people.models import Organisation, User
 
@@ -63,7 +64,8 @@ def _task_ready(session: Session, ev: dict) -> None:
     kind = TASK_KINDS.get(task.element_id, "task_ready")
     notify(session, people_with_role(session, task.lane, task.organisation), kind,
            f"{task.name}", now=ev["at"], link=f"/tasks/{task.id}",
-           body=f"The task “{task.name}” is ready in the {task.lane} queue.")
+           body=lazy_gettext("The task “%(name)s” is ready in the %(lane)s queue.",
+                             name=task.name, lane=LazyText(task.lane)))
 
 
 def _task_assigned(session: Session, ev: dict) -> None:
@@ -76,9 +78,11 @@ def _task_assigned(session: Session, ev: dict) -> None:
     users = [u for u in people_named(session, [assignee])
              if "Customer" not in u.role_set or task.organisation is None
              or (u.organisation is not None and u.organisation.key == task.organisation)]
-    notify(session, users, "task_assigned", f"Assigned to you: {task.name}",
+    notify(session, users, "task_assigned",
+           lazy_gettext("Assigned to you: %(name)s", name=task.name),
            now=ev["at"], link=f"/tasks/{task.id}",
-           body=f"{ev['actor']} assigned the task “{task.name}” to you.")
+           body=lazy_gettext("%(actor)s assigned the task “%(name)s” to you.",
+                             actor=ev["actor"], name=task.name))
 
 
 def _organisation(session: Session, instance_id) -> str | None:
@@ -97,24 +101,28 @@ def _handler_run(session: Session, ev: dict) -> None:
     if name == "activate_sla":
         sla = inputs.get("sla_id")
         notify(session, people_with_role(session, "Customer", org), "sla_active",
-               "Your SLA is active", now=at, link=f"/portal/slas/{sla}",
-               body=f"The agreement is in force until {outputs.get('valid_until', '?')}.")
+               lazy_gettext("Your SLA is active"), now=at, link=f"/portal/slas/{sla}",
+               body=lazy_gettext("The agreement is in force until %(valid_until)s.",
+                                 valid_until=outputs.get("valid_until", "?")))
     elif name == "build_customer_report" and outputs.get("report_id"):
         notify(session, people_with_role(session, "Customer", org), "report_ready",
-               f"Report ready: {outputs.get('title', '')}", now=at,
+               lazy_gettext("Report ready: %(title)s", title=outputs.get("title", "")), now=at,
                link=f"/portal/reports/{outputs['report_id']}",
-               body="A new service report is ready to read.")
+               body=lazy_gettext("A new service report is ready to read."))
     elif name == "review_due" and outputs.get("continue"):
         notify(session, people_with_role(session, "Service Level Manager"), "review_due",
-               "A service review is due", now=at, link="/reviews",
-               body=f"The review cycle of SLA {inputs.get('sla_id')} has a review due.")
+               lazy_gettext("A service review is due"), now=at, link="/reviews",
+               body=lazy_gettext("The review cycle of SLA %(sla)s has a review due.",
+                                 sla=inputs.get("sla_id")))
     elif name == "raise_change_request":
         for cr in outputs.get("change_requests") or []:
             people = (people_with_role(session, "Service Level Manager")
                       + people_with_role(session, "Process Owner"))
             notify(session, {u.id: u for u in people}.values(), "change_request",
-                   f"Change request {cr.get('reference', '')}: {cr.get('title', '')}",
-                   now=at, link="/change-requests", body="A change request was raised.")
+                   lazy_gettext("Change request %(reference)s: %(title)s",
+                                reference=cr.get("reference", ""), title=cr.get("title", "")),
+                   now=at, link="/change-requests",
+                   body=lazy_gettext("A change request was raised."))
 
 
 _ROUTES = {"task_ready": _task_ready, "task_assigned": _task_assigned,

@@ -23,7 +23,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.i18n import _
+from engine.i18n import _, use_language
 
 from .kinds import KINDS
 from .models import MailKey
@@ -112,20 +112,26 @@ def build_message(mail, *, sender: str, base_url: str, key: str) -> MIMEMultipar
     Built with the email package's compat32 classes: the same MIME, a fraction of the cost
     of the modern header machinery (the benchmark sends ten thousand of them).
     """
+    with use_language(getattr(mail, "language", None)):
+        return _build(mail, sender, base_url, key)
+
+
+def _build(mail, sender: str, base_url: str, key: str) -> MIMEMultipart:
     base = base_url.rstrip("/")
     text = [mail.body, ""]
     link = f"{base}{mail.link}" if mail.link else ""
     parts = [f"<p>{html.escape(mail.body).replace(chr(10), '<br>')}</p>"]
     headers = {}
     if link:
-        text.append(f"Open it: {link}")
-        parts.append(f'<p><a href="{html.escape(link)}">Open it in SLM</a></p>')
+        text.append(_("Open it: %(link)s", link=link))
+        parts.append(f'<p><a href="{html.escape(link)}">{html.escape(_("Open it in SLM"))}</a></p>')
     if mail.may_unsubscribe and mail.kind in KINDS:
         off = f"{base}/notifications/unsubscribe/{unsubscribe_token(key, mail.user_id, mail.kind)}"
         headers["List-Unsubscribe"] = f"<{off}>"
-        text += ["", f"Stop these mails ({KINDS[mail.kind].lower()}): {off}"]
-        parts.append(f'<p style="font-size:small"><a href="{html.escape(off)}">Stop these '
-                     f'mails</a> ({html.escape(KINDS[mail.kind].lower())})</p>')
+        what = _(KINDS[mail.kind])
+        text += ["", _("Stop these mails (%(what)s): %(link)s", what=what, link=off)]
+        parts.append(f'<p style="font-size:small"><a href="{html.escape(off)}">'
+                     f'{html.escape(_("Stop these mails"))}</a> ({html.escape(what)})</p>')
     msg = MIMEMultipart("alternative")
     msg["From"] = sender
     msg["To"] = mail.to_addr

@@ -13,7 +13,7 @@ from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from engine.errors import NotFoundError
-from engine.i18n import _
+from engine.i18n import LazyText, _, written
 from handlers.errors import ValidationError
 from handlers.paging import Page
 from handlers.people.models import User
@@ -37,25 +37,31 @@ def channels_of(session: Session, user_ids: Iterable[int], kind: str) -> dict[in
     return {uid: chosen.get(uid, DEFAULT_CHANNEL) for uid in ids}
 
 
-def notify(session: Session, users: Iterable[User], kind: str, title: str, *, now: datetime,
-           link: str = "", body: str = "") -> list[int]:
+def notify(session: Session, users: Iterable[User], kind: str, title: str | LazyText, *,
+           now: datetime, link: str = "", body: str | LazyText = "") -> list[int]:
     """Tell each of ``users`` (once each) about ``kind``: a notification in their centre and,
     by their preference, a mail in the outbox now or in their daily digest. Returns the
-    new notifications' ids. (Core statements: a step may tell many people.)"""
+    new notifications' ids. (Core statements: a step may tell many people.) A
+    :class:`~engine.i18n.LazyText` title or body is written in each person's language."""
     if kind not in KINDS:
         raise ValueError(_("unknown notification kind %(kind)s", kind=repr(kind)))
     people = {u.id: u for u in users if u.active}
     if not people:
         return []
     channels = channels_of(session, people, kind)
-    title = title[:MAX_TITLE]
-    rows = [dict(user_id=uid, kind=kind, title=title, body=body, link=link, created_at=now,
-                 channel=channels[uid]) for uid in sorted(people) if channels[uid] != "off"]
+    words = {}
+    for language in {u.reading_language for u in people.values()}:
+        words[language] = (written(title, language)[:MAX_TITLE], written(body, language))
+    text = {uid: words[u.reading_language] for uid, u in people.items()}
+    rows = [dict(user_id=uid, kind=kind, title=text[uid][0], body=text[uid][1], link=link,
+                 created_at=now, channel=channels[uid])
+            for uid in sorted(people) if channels[uid] != "off"]
     if not rows:
         return []
     made = session.execute(_INSERT_NOTES, rows).all()
     mails = [dict(user_id=uid, notification_id=nid, kind=kind,
-                  to_addr=people[uid].email, subject=title, body=body or title, link=link,
+                  to_addr=people[uid].email, subject=text[uid][0],
+                  body=text[uid][1] or text[uid][0], link=link,
                   status="pending", attempts=0, next_attempt_at=now, created_at=now,
                   last_error="", transport="", may_unsubscribe=True)
              for nid, uid in made if channels[uid] == "email" and people[uid].email]
@@ -64,9 +70,13 @@ def notify(session: Session, users: Iterable[User], kind: str, title: str, *, no
     return [nid for nid, _ in made]
 
 
-def queue_mail(session: Session, user: User, kind: str, subject: str, body: str, *,
-               now: datetime, link: str = "", may_unsubscribe: bool = False) -> MailMessage:
-    """One mail to ``user`` in the outbox, outside the preferences (account mails)."""
+def queue_mail(session: Session, user: User, kind: str, subject: str | LazyText,
+               body: str | LazyText, *, now: datetime, link: str = "",
+               may_unsubscribe: bool = False) -> MailMessage:
+    """One mail to ``user`` in the outbox, outside the preferences (account mails), in
+    their language."""
+    subject, body = (written(subject, user.reading_language),
+                     written(body, user.reading_language))
     mail = MailMessage(user_id=user.id, kind=kind, to_addr=user.email, subject=subject[:300],
                        body=body, link=link, status="pending", attempts=0,
                        next_attempt_at=now, created_at=now, may_unsubscribe=may_unsubscribe)

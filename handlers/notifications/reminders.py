@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from engine.i18n import LazyText, _, lazy_gettext, ngettext, use_language
 from engine.models import HumanTask
 from handlers.people.models import User
 
@@ -54,24 +55,30 @@ def remind_due_tasks(session: Session, now: datetime, due_soon: timedelta = DEFA
         HumanTask.due_at <= now + due_soon))
     for task in tasks:
         link = f"/tasks/{task.id}"
-        due = f"{task.due_at:%Y-%m-%d %H:%M} UTC"
+        due = f"{task.due_at:%Y-%m-%d %H:%M} UTC"  # ISO: every reader can read it
         if task.due_at > now:
             if once(session, f"task:{task.id}:due_soon", now):
                 notify(session, _workers(session, task), "task_due_soon",
-                       f"Due soon: {task.name}", now=now, link=link,
-                       body=f"The task “{task.name}” is due at {due}.")
+                       lazy_gettext("Due soon: %(name)s", name=task.name), now=now, link=link,
+                       body=lazy_gettext("The task “%(name)s” is due at %(due)s.",
+                                         name=task.name, due=due))
                 given += 1
             continue
         if once(session, f"task:{task.id}:overdue", now):
-            notify(session, _workers(session, task), "task_overdue", f"Overdue: {task.name}",
-                   now=now, link=link, body=f"The task “{task.name}” was due at {due}.")
+            notify(session, _workers(session, task), "task_overdue",
+                   lazy_gettext("Overdue: %(name)s", name=task.name), now=now, link=link,
+                   body=lazy_gettext("The task “%(name)s” was due at %(due)s.",
+                                     name=task.name, due=due))
             given += 1
         if task.due_at + escalate_after <= now and once(session, f"task:{task.id}:escalated",
                                                           now):
             notify(session, people_with_role(session, "Process Owner"), "task_escalated",
-                   f"Escalated: {task.name}", now=now, link=link,
-                   body=f"The task “{task.name}” ({task.lane}, "
-                        f"{task.assignee or 'unclaimed'}) is overdue since {due}.")
+                   lazy_gettext("Escalated: %(name)s", name=task.name), now=now, link=link,
+                   body=lazy_gettext("The task “%(name)s” (%(lane)s, %(assignee)s) is overdue "
+                                     "since %(due)s.", name=task.name,
+                                     lane=LazyText(task.lane or ""),
+                                     assignee=task.assignee or LazyText("unclaimed"),
+                                     due=due))
             given += 1
     return given
 
@@ -104,10 +111,13 @@ def send_digests(session: Session, now: datetime) -> int:
             continue
         lines = [f"- {n.created_at:%Y-%m-%d %H:%M} {n.title}"
                  + (f" ({n.link})" if n.link else "") for n in items]
+        with use_language(user.reading_language):
+            subject = ngettext("SLM: %(num)s notification of the day",
+                               "SLM: %(num)s notifications of the day", len(items))
+            body = _("Your daily digest:") + "\n" + "\n".join(lines)
         session.add(MailMessage(
             user_id=user_id, kind="digest", to_addr=user.email,
-            subject=f"SLM: {len(items)} notification(s) of the day",
-            body="Your daily digest:\n" + "\n".join(lines), link="/notifications",
+            subject=subject, body=body, link="/notifications",
             status="pending", attempts=0, next_attempt_at=now, created_at=now,
             may_unsubscribe=False))
         for n in items:

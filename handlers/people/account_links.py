@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from engine.i18n import _
+from engine.i18n import _, lazy_gettext
 from handlers.errors import ValidationError
 from handlers.notifications.operations import queue_mail
 
@@ -60,10 +60,13 @@ def invite(session: Session, username: str, display_name: str, email: str,
                        email=email, password_hash=hash_password(secrets.token_urlsafe(32)),
                        actor=actor, now=now)
     token = _issue(session, user, "invite", now, lifetime)
-    queue_mail(session, user, "invitation", "You are invited to Service Level Management",
-               f"Hello {user.display_name},\n\n{actor} invited you to Service Level "
-               f"Management as {user.username}. Choose your password with this link; it "
-               f"works once, until {now + lifetime:%Y-%m-%d %H:%M} UTC.",
+    queue_mail(session, user, "invitation",
+               lazy_gettext("You are invited to Service Level Management"),
+               lazy_gettext("Hello %(name)s,\n\n%(actor)s invited you to Service Level "
+                            "Management as %(username)s. Choose your password with this "
+                            "link; it works once, until %(until)s UTC.",
+                            name=user.display_name, actor=actor, username=user.username,
+                            until=f"{now + lifetime:%Y-%m-%d %H:%M}"),
                now=now, link=PATHS["invite"] + token)
     record(session, "user_invited", {"user_id": user.id, "username": user.username},
            actor=actor, now=now)
@@ -82,11 +85,13 @@ def request_reset(session: Session, email: str, *, now: datetime,
     if user is None:
         return
     token = _issue(session, user, "reset", now, lifetime)
-    queue_mail(session, user, "password_reset", "Reset your SLM password",
-               f"Hello {user.display_name},\n\nsomeone (we hope you) asked to reset the "
-               f"password of {user.username}. Choose a new one with this link; it works "
-               f"once, until {now + lifetime:%Y-%m-%d %H:%M} UTC. If it was not you, "
-               "ignore this mail: your password stays as it is.",
+    queue_mail(session, user, "password_reset", lazy_gettext("Reset your SLM password"),
+               lazy_gettext("Hello %(name)s,\n\nsomeone (we hope you) asked to reset the "
+                            "password of %(username)s. Choose a new one with this link; it "
+                            "works once, until %(until)s UTC. If it was not you, ignore "
+                            "this mail: your password stays as it is.",
+                            name=user.display_name, username=user.username,
+                            until=f"{now + lifetime:%Y-%m-%d %H:%M}"),
                now=now, link=PATHS["reset"] + token)
     record(session, "password_reset_requested", {"user_id": user.id}, actor="anonymous",
            now=now)

@@ -55,6 +55,14 @@ class User(Base):
     organisation: Mapped[Organisation | None] = relationship(lazy="joined")
 
     @property
+    def reading_language(self) -> str:
+        """The language to write to this person in: their own choice, else their
+        organisation's, else the default."""
+        if self.language:
+            return self.language
+        return self.organisation.language if self.organisation is not None else "en"
+
+    @property
     def role_set(self) -> frozenset:
         return frozenset(r.strip() for r in self.roles.split(",") if r.strip())
 

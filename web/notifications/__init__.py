@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from engine.clock import utcnow
 from engine.errors import NotFoundError
-from engine.i18n import _
+from engine.i18n import N_, _
 from handlers.errors import ValidationError
 from handlers.notifications import operations as notes
 from handlers.notifications.kinds import KINDS
@@ -19,8 +19,8 @@ from ..auth.access import ALL_ROLES, public, roles_required
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 PER_PAGE = 20
-CHANNEL_LABELS = {"in_app": "In the app only", "email": "E-mail at once",
-                  "digest": "Daily digest", "off": "Off"}
+CHANNEL_LABELS = {"in_app": N_("In the app only"), "email": N_("E-mail at once"),
+                  "digest": N_("Daily digest"), "off": N_("Off")}
 
 
 @bp.get("")
@@ -82,8 +82,9 @@ def preferences():
         hour = request.form.get("digest_hour", hour)
     return render_template("notifications/preferences.html", digest_zone=zone,
                            digest_hour=hour,
-                           chosen=notes.preferences(session, current_user.id), kinds=KINDS,
-                           channels=[(c, CHANNEL_LABELS[c]) for c in CHANNELS],
+                           chosen=notes.preferences(session, current_user.id),
+                           kinds={k: _(v) for k, v in KINDS.items()},
+                           channels=[(c, _(CHANNEL_LABELS[c])) for c in CHANNELS],
                            errors=errors), 400 if errors else 200
 
 
@@ -102,7 +103,7 @@ def unsubscribe(token: str):
         session.commit()
         done = True
     return render_template("notifications/unsubscribe.html", invalid=False, done=done,
-                           label=KINDS[kind])
+                           label=_(KINDS[kind]))
 
 
 def unread_count() -> int:
