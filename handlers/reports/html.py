@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from html import escape
 
+from engine.i18n import _, current_language
+
 from .text import (
     breach_sentence,
     chart_scale,
@@ -15,6 +17,7 @@ from .text import (
     margin_text,
     observation_counts,
     period_labels,
+    portfolio_summary,
     status_text,
     target_text,
     totals,
@@ -30,7 +33,7 @@ _COLOURS = {"met": "#2e7d32", "breached": "#c62828", None: "#9e9e9e"}
 
 
 def _page(title: str, body: str) -> str:
-    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+    return (f'<!DOCTYPE html>\n<html lang="{current_language()}"><head><meta charset="utf-8">'
             f"<title>{escape(title)}</title><style>{_CSS}</style></head>\n<body>\n"
             f"<h1>{escape(title)}</h1>\n{body}\n</body></html>\n")
 
@@ -50,8 +53,9 @@ def target_chart(t: dict, labels: list[str]) -> str:
         return top + plot_h - (float(v) - low) / (high - low) * plot_h
 
     step = plot_w / len(values)
+    label = _("%(name)s: attained against target", name=t["name"])
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-             f'role="img" aria-label="{escape(t["name"])}: attained against target">',
+             f'role="img" aria-label="{escape(label)}">',
              f'<line x1="{left}" y1="{top}" x2="{left}" y2="{top + plot_h}" stroke="#555"/>',
              f'<text x="{left - 4}" y="{top + 4}" font-size="10" text-anchor="end">'
              f"{fmt(high)}</text>",
@@ -80,13 +84,15 @@ def target_chart(t: dict, labels: list[str]) -> str:
     parts.append(f'<line x1="{left}" y1="{ty:.1f}" x2="{left + plot_w}" y2="{ty:.1f}" '
                  'stroke="#ef6c00" stroke-width="2" stroke-dasharray="6 3"/>')
     parts.append(f'<text x="{left + plot_w}" y="{ty - 3:.1f}" font-size="10" fill="#ef6c00" '
-                 f'text-anchor="end">target {escape(target_text(t))}</text></svg>')
+                 f'text-anchor="end">{escape(_("target %(target)s", target=target_text(t)))}'
+                 "</text></svg>")
     return "".join(parts)
 
 
 def _targets_table(targets: list[dict]) -> str:
-    head = ("<tr><th>Metric</th><th>Target</th><th>Attained</th><th>Margin</th>"
-            "<th>Samples</th><th>Status</th><th>Trend (previous periods -&gt; this one)</th></tr>")
+    head = "<tr>" + "".join(f"<th>{escape(h)}</th>" for h in (
+        _("Metric"), _("Target"), _("Attained"), _("Margin"), _("Samples"), _("Status"),
+        _("Trend (previous periods -> this one)"))) + "</tr>"
     rows = "".join(
         f"<tr><td>{escape(t['name'])}</td><td>{escape(target_text(t))}</td>"
         f"<td>{escape(fmt(t['attained'], t['unit']))}</td><td>{margin_text(t)}</td>"
@@ -105,26 +111,31 @@ def customer_html(att: dict, generated: str) -> str:
     breaches = [t for t in targets if t["status"] == "breached"]
     breach_html = ("<ul>" + "".join(f"<li class=\"breached\">{escape(breach_sentence(t))}</li>"
                                     for t in breaches) + "</ul>") if breaches else \
-        "<p>No target was breached in this period.</p>"
+        f"<p>{escape(_('No target was breached in this period.'))}</p>"
     observations = att.get("observations", [])
     obs_rows = "".join(
         f"<tr><td>{escape(o['observed_at'][:16].replace('T', ' '))}</td>"
-        f"<td>{escape(o['kind'])}</td><td>{escape(o['description'])}</td>"
+        f"<td>{escape(_(o['kind']))}</td><td>{escape(o['description'])}</td>"
         f"<td>{'' if o['impact_minutes'] is None else o['impact_minutes']}</td>"
         f"<td>{escape(o['recorded_by'])}</td></tr>" for o in observations)
-    obs_table = ("<table><tr><th>Observed (UTC)</th><th>Kind</th><th>What the customer saw"
-                 f"</th><th>Impact (min)</th><th>Recorded by</th></tr>{obs_rows}</table>"
-                 if observations else "")
+    heads = "".join(f"<th>{escape(h)}</th>" for h in (
+        _("Observed (UTC)"), _("Kind"), _("What the customer saw"), _("Impact (min)"),
+        _("Recorded by")))
+    obs_table = f"<table><tr>{heads}</tr>{obs_rows}</table>" if observations else ""
+    meta = _("SLA %(reference)s version %(version)s; service hours %(hours)s (%(zone)s); "
+             "generated %(generated)s", reference=att["reference"], version=att["version"],
+             hours=att["service_hours"], zone=att["timezone"], generated=generated)
+    summary = _("%(met)s of %(targets)s targets met, %(breaches)s breached.", met=met,
+                targets=len(targets), breaches=len(breaches))
     body = (
-        f"<p class=\"meta\">SLA {escape(att['reference'])} version {att['version']}; "
-        f"service hours {escape(att['service_hours'])} ({escape(att['timezone'])}); "
-        f"generated {escape(generated)}</p>\n"
-        f"<h2>Summary</h2><p>{met} of {len(targets)} targets met, {len(breaches)} breached. "
+        f"<p class=\"meta\">{escape(meta)}</p>\n"
+        f"<h2>{escape(_('Summary'))}</h2><p>{escape(summary)} "
         f"{escape(observation_counts(att))}</p>\n"
-        f"<h2>Targets</h2>{_targets_table(targets)}\n"
-        f"<h2>Attained against target</h2><div class=\"charts\">{charts}</div>\n"
-        f"<h2>Breaches</h2>{breach_html}\n"
-        f"<h2>Customer observations</h2><p>{escape(observation_counts(att))}</p>{obs_table}\n")
+        f"<h2>{escape(_('Targets'))}</h2>{_targets_table(targets)}\n"
+        f"<h2>{escape(_('Attained against target'))}</h2><div class=\"charts\">{charts}</div>\n"
+        f"<h2>{escape(_('Breaches'))}</h2>{breach_html}\n"
+        f"<h2>{escape(_('Customer observations'))}</h2><p>{escape(observation_counts(att))}</p>"
+        f"{obs_table}\n")
     return _page(customer_title(att), body)
 
 
@@ -133,11 +144,12 @@ def _breach_chart(portfolio: list[dict]) -> str:
     worst = sorted((a for a in portfolio if a["breaches"]),
                    key=lambda a: (-a["breaches"], a["reference"]))[:25]
     if not worst:
-        return "<p>No SLA breached a target in this period.</p>"
+        return f"<p>{escape(_('No SLA breached a target in this period.'))}</p>"
     most = max(a["breaches"] for a in worst)
     row, left, width = 20, 130, 300
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{left + width + 40}" '
-             f'height="{row * len(worst) + 10}" role="img" aria-label="breaches per SLA">']
+             f'height="{row * len(worst) + 10}" role="img" '
+             f'aria-label="{escape(_("breaches per SLA"))}">']
     for i, a in enumerate(worst):
         w = a["breaches"] / most * width
         parts.append(f'<text x="{left - 6}" y="{i * row + 15}" font-size="11" '
@@ -156,21 +168,22 @@ def management_html(content: dict, generated: str) -> str:
         lines = "<br>".join(
             f"<span class=\"{_cls(t['status'])}\">{escape(t['name'])}: "
             f"{escape(fmt(t['attained'], t['unit']))} ({escape(target_text(t))}, "
-            f"{status_text(t)}); trend {escape(trend_text(t))}</span>" for t in a["targets"])
+            f"{status_text(t)}); {escape(_('trend %(trend)s', trend=trend_text(t)))}</span>"
+            for t in a["targets"])
         if a.get("problem"):
-            lines = f"<span class=\"breached\">not computed: {escape(a['problem'])}</span>"
+            lines = (f"<span class=\"breached\">"
+                     f"{escape(_('not computed: %(problem)s', problem=a['problem']))}</span>")
         rows.append(
             f"<tr><td>{a['priority']}</td><td>{escape(a['reference'])}</td>"
             f"<td>{escape(a['organisation'])}</td><td>{escape(a['service'])}</td>"
             f"<td>{escape(a['level'] or '')}</td><td>{a['monthly_cost'] or ''}</td>"
             f"<td>{lines}</td><td>{a['breaches']}</td><td>{a['observation_count']}</td></tr>")
+    heads = "".join(f"<th>{escape(h)}</th>" for h in (
+        _("Priority"), _("SLA"), _("Organisation"), _("Service"), _("Level"), _("Monthly cost"),
+        _("Attainment per target"), _("Breaches"), _("Observations")))
     body = (
-        f"<p class=\"meta\">Generated {escape(generated)}</p>\n<h2>Summary</h2><p>"
-        f"{tot['slas']} active SLAs, {tot['targets']} targets: {tot['met']} met, "
-        f"{tot['breaches']} breached, {tot['no_data']} without data; {tot['slas_breached']} "
-        f"SLAs with breaches; {tot['observations']} customer observations; monthly cost "
-        f"{tot['monthly_cost']}.</p>\n<h2>Breaches per SLA</h2>{_breach_chart(portfolio)}\n"
-        "<h2>Portfolio</h2><table><tr><th>Priority</th><th>SLA</th><th>Organisation</th>"
-        "<th>Service</th><th>Level</th><th>Monthly cost</th><th>Attainment per target</th>"
-        f"<th>Breaches</th><th>Observations</th></tr>{''.join(rows)}</table>\n")
+        f"<p class=\"meta\">{escape(_('Generated %(when)s', when=generated))}</p>\n"
+        f"<h2>{escape(_('Summary'))}</h2><p>{escape(portfolio_summary(tot))}</p>\n"
+        f"<h2>{escape(_('Breaches per SLA'))}</h2>{_breach_chart(portfolio)}\n"
+        f"<h2>{escape(_('Portfolio'))}</h2><table><tr>{heads}</tr>{''.join(rows)}</table>\n")
     return _page(management_title(content["period_start"], content["period_end"]), body)

@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import json
 
-from engine.i18n import _
+from sqlalchemy import select
+
+from engine.i18n import _, use_language
 from handlers.delivery.attainment import portfolio_attainment, review_attainment
 from handlers.delivery.periods import parse_date, period_before
 from handlers.errors import DomainError
+from handlers.people.models import Organisation
 from handlers.reviews.models import Review
 
 from .html import customer_html, management_html
@@ -26,9 +29,13 @@ def customer_report(session, review: Review, now) -> CustomerReport:
     if not att:
         att = review_attainment(session, review)
     generated = now.strftime("%Y-%m-%d %H:%M UTC")
-    report = CustomerReport(review_id=review.id, sla_id=review.sla_id,
-                            title=customer_title(att)[:200], html=customer_html(att, generated),
-                            pdf=customer_pdf(att, generated), created_at=now)
+    # in the customer's language (its organisation's), whoever makes it
+    organisation = review.sla.organisation if review.sla is not None else None
+    with use_language(organisation.language if organisation is not None else None):
+        report = CustomerReport(review_id=review.id, sla_id=review.sla_id,
+                                title=customer_title(att)[:200],
+                                html=customer_html(att, generated),
+                                pdf=customer_pdf(att, generated), created_at=now)
     session.add(report)
     if review.status == "open":
         review.status = "reported"
@@ -43,9 +50,14 @@ def management_report(session, period_start, period_end, now) -> ManagementRepor
     content = {"period_start": start.isoformat(), "period_end": end.isoformat(),
                "totals": totals(portfolio), "slas": portfolio}
     generated = now.strftime("%Y-%m-%d %H:%M UTC")
-    report = ManagementReport(period_start=start, period_end=end, content=json.dumps(content),
-                              html=management_html(content, generated),
-                              pdf=management_pdf(content, generated), created_at=now)
+    # in the provider's language (the organisation of kind 'provider', if one is recorded)
+    provider = session.scalar(select(Organisation.language).where(
+        Organisation.kind == "provider").order_by(Organisation.id).limit(1))
+    with use_language(provider):
+        report = ManagementReport(period_start=start, period_end=end,
+                                  content=json.dumps(content),
+                                  html=management_html(content, generated),
+                                  pdf=management_pdf(content, generated), created_at=now)
     session.add(report)
     session.flush()
     return report

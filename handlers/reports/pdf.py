@@ -1,8 +1,9 @@
 """PDF reports with reportlab platypus; charts drawn with reportlab.graphics.
 
 The text of the PDF (figures, observations, breaches) is real text, so it can be searched
-and extracted. DejaVu Sans is embedded when the system has it (any language the customer
-writes in); otherwise the built-in Helvetica is used.
+and extracted. DejaVu Sans is embedded (Cyrillic and the other scripts customers write in): Debian's
+fonts-dejavu-core, which ``make install`` installs when it is missing. Without it the
+built-in Helvetica is used, which has no Cyrillic glyphs.
 """
 from __future__ import annotations
 
@@ -21,6 +22,8 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from engine.i18n import _, current_language
+
 from .text import (
     breach_sentence,
     chart_scale,
@@ -30,6 +33,7 @@ from .text import (
     margin_text,
     observation_counts,
     period_labels,
+    portfolio_summary,
     status_text,
     target_text,
     totals,
@@ -114,7 +118,8 @@ def target_drawing(t: dict, labels: list[str]) -> Drawing:
     ty = y(t["threshold"])
     drawing.add(Line(chart.x, ty, chart.x + chart.width, ty, strokeColor=_ORANGE,
                      strokeWidth=1.5, strokeDashArray=[4, 2]))
-    drawing.add(String(chart.x + chart.width, ty + 3, f"target {target_text(t)}",
+    drawing.add(String(chart.x + chart.width, ty + 3,
+                       _("target %(target)s", target=target_text(t)),
                        fontName=font, fontSize=7, fillColor=_ORANGE, textAnchor="end"))
     drawing.add(String(chart.x, 140, t["name"], fontName=_fonts()[1], fontSize=9))
     return drawing
@@ -122,8 +127,9 @@ def target_drawing(t: dict, labels: list[str]) -> Drawing:
 
 def _build(story: list, title: str, pagesize) -> bytes:
     buf = BytesIO()
-    doc = SimpleDocTemplate(buf, pagesize=pagesize, title=title, author="Service Level "
-                            "Management", leftMargin=15 * mm, rightMargin=15 * mm,
+    doc = SimpleDocTemplate(buf, pagesize=pagesize, title=title,
+                            author=_("Service Level Management"), lang=current_language(),
+                            leftMargin=15 * mm, rightMargin=15 * mm,
                             topMargin=15 * mm, bottomMargin=15 * mm, invariant=1)
     doc.build(story)
     return buf.getvalue()
@@ -136,30 +142,35 @@ def customer_pdf(att: dict, generated: str) -> bytes:
     met = sum(t["status"] == "met" for t in targets)
     breaches = [t for t in targets if t["status"] == "breached"]
     story = [_p(title, st["title"]),
-             _p(f"SLA {att['reference']} version {att['version']}; service hours "
-                f"{att['service_hours']} ({att['timezone']}); generated {generated}", st["body"]),
-             _p("Summary", st["h2"]),
-             _p(f"{met} of {len(targets)} targets met, {len(breaches)} breached. "
-                f"{observation_counts(att)}", st["body"]),
-             _p("Targets", st["h2"]),
-             _table([["Metric", "Target", "Attained", "Margin", "Samples", "Status", "Trend"]] +
+             _p(_("SLA %(reference)s version %(version)s; service hours %(hours)s (%(zone)s); "
+                  "generated %(generated)s", reference=att["reference"], version=att["version"],
+                  hours=att["service_hours"], zone=att["timezone"], generated=generated),
+                st["body"]),
+             _p(_("Summary"), st["h2"]),
+             _p(_("%(met)s of %(targets)s targets met, %(breaches)s breached.", met=met,
+                  targets=len(targets), breaches=len(breaches)) + " "
+                + observation_counts(att), st["body"]),
+             _p(_("Targets"), st["h2"]),
+             _table([[_("Metric"), _("Target"), _("Attained"), _("Margin"), _("Samples"),
+                      _("Status"), _("Trend")]] +
                     [[t["name"], target_text(t), fmt(t["attained"], t["unit"]), margin_text(t),
                       t["samples"], status_text(t), trend_text(t)] for t in targets],
                     [34 * mm, 24 * mm, 22 * mm, 16 * mm, 17 * mm, 22 * mm, 45 * mm], st),
-             _p("Attained against target", st["h2"])]
+             _p(_("Attained against target"), st["h2"])]
     labels = period_labels(att)
     drawings = [target_drawing(t, labels) for t in targets]
     for i in range(0, len(drawings), 2):
         story.append(Table([drawings[i:i + 2]], hAlign="LEFT"))
-    story.append(_p("Breaches", st["h2"]))
+    story.append(_p(_("Breaches"), st["h2"]))
     story += [_p(breach_sentence(t), st["body"]) for t in breaches] or \
-        [_p("No target was breached in this period.", st["body"])]
-    story += [_p("Customer observations", st["h2"]), _p(observation_counts(att), st["body"])]
+        [_p(_("No target was breached in this period."), st["body"])]
+    story += [_p(_("Customer observations"), st["h2"]), _p(observation_counts(att), st["body"])]
     observations = att.get("observations", [])
     if observations:
         story.append(_table(
-            [["Observed (UTC)", "Kind", "What the customer saw", "Impact (min)", "Recorded by"]] +
-            [[o["observed_at"][:16].replace("T", " "), o["kind"], o["description"],
+            [[_("Observed (UTC)"), _("Kind"), _("What the customer saw"), _("Impact (min)"),
+              _("Recorded by")]] +
+            [[o["observed_at"][:16].replace("T", " "), _(o["kind"]), o["description"],
               "" if o["impact_minutes"] is None else o["impact_minutes"], o["recorded_by"]]
              for o in observations],
             [26 * mm, 20 * mm, 86 * mm, 18 * mm, 30 * mm], st))
@@ -171,22 +182,21 @@ def management_pdf(content: dict, generated: str) -> bytes:
     st, portfolio = _styles(), content["slas"]
     tot = totals(portfolio)
     title = management_title(content["period_start"], content["period_end"])
-    rows = [["Prio", "SLA", "Organisation", "Service", "Level", "Monthly cost",
-             "Attainment per target (trend)", "Breaches", "Obs."]]
+    rows = [[_("Prio"), _("SLA"), _("Organisation"), _("Service"), _("Level"), _("Monthly cost"),
+             _("Attainment per target (trend)"), _("Breaches"), _("Obs.")]]
     for a in portfolio:
         lines = "; ".join(f"{t['name']}: {fmt(t['attained'], t['unit'])} ({target_text(t)}, "
-                          f"{status_text(t)}, trend {trend_text(t)})" for t in a["targets"])
-        lines = f"not computed: {a['problem']}" if a.get("problem") else lines
+                          f"{status_text(t)}, {_('trend %(trend)s', trend=trend_text(t))})"
+                          for t in a["targets"])
+        lines = _("not computed: %(problem)s", problem=a["problem"]) if a.get("problem") \
+            else lines
         rows.append([a["priority"], a["reference"], a["organisation"], a["service"],
                      a["level"] or "", a["monthly_cost"] or "", lines, a["breaches"],
                      a["observation_count"]])
-    story = [_p(title, st["title"]), _p(f"Generated {generated}", st["body"]),
-             _p("Summary", st["h2"]),
-             _p(f"{tot['slas']} active SLAs, {tot['targets']} targets: {tot['met']} met, "
-                f"{tot['breaches']} breached, {tot['no_data']} without data; "
-                f"{tot['slas_breached']} SLAs with breaches; {tot['observations']} customer "
-                f"observations; monthly cost {tot['monthly_cost']}.", st["body"]),
-             Spacer(1, 4 * mm), _p("Portfolio", st["h2"]),
+    story = [_p(title, st["title"]), _p(_("Generated %(when)s", when=generated), st["body"]),
+             _p(_("Summary"), st["h2"]),
+             _p(portfolio_summary(tot), st["body"]),
+             Spacer(1, 4 * mm), _p(_("Portfolio"), st["h2"]),
              _table(rows, [10 * mm, 26 * mm, 30 * mm, 28 * mm, 16 * mm, 20 * mm, 108 * mm,
                            17 * mm, 11 * mm], st)]
     return _build(story, title, landscape(A4))

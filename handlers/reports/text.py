@@ -1,26 +1,39 @@
-"""Words and figures shared by the HTML and PDF reports, so both say exactly the same."""
+"""Words and figures shared by the HTML and PDF reports, so both say exactly the same.
+
+They are written in the current language (:func:`engine.i18n.use_language`: a customer
+report in its customer's language), figures with the language's decimal sign (Babel).
+"""
 from __future__ import annotations
 
 from decimal import Decimal
 
+from babel.numbers import format_decimal
+
+from engine.i18n import N_, _, current_language, ngettext
+
 #: observation kind -> (one, several)
-KIND_LABELS = {"complaint": ("complaint", "complaints"), "outage": ("outage seen", "outages seen"),
-               "slow": ("slowness report", "slowness reports"), "praise": ("praise", "praise"),
-               "other": ("other observation", "other observations")}
+KIND_LABELS = {"complaint": (N_("%(num)s complaint"), N_("%(num)s complaints")),
+               "outage": (N_("%(num)s outage seen"), N_("%(num)s outages seen")),
+               "slow": (N_("%(num)s slowness report"), N_("%(num)s slowness reports")),
+               "praise": (N_("%(num)s praise"), N_("%(num)s praises")),
+               "other": (N_("%(num)s other observation"), N_("%(num)s other observations"))}
 
 
 def kind_label(kind: str, n: int) -> str:
     """E.g. "1 complaint", "3 complaints"."""
-    one, several = KIND_LABELS.get(kind, (kind, kind))
-    return f"{n} {one if n == 1 else several}"
+    if kind not in KIND_LABELS:
+        return f"{n} {kind}"
+    one, several = KIND_LABELS[kind]
+    return ngettext(one, several, n)
 
 
 def fmt(value, unit: str = "") -> str:
     """A figure as people read it: at most 3 decimals, no trailing zeros; "no data" if None."""
     if value is None:
-        return "no data"
-    text = f"{float(value):.3f}".rstrip("0").rstrip(".")
-    text = "0" if text == "-0" else text
+        return _("no data")
+    rounded = round(Decimal(str(float(value))), 3)
+    text = format_decimal(rounded if rounded != 0 else Decimal(0), format="0.###",
+                          locale=current_language())
     return f"{text} {unit}".strip() if unit and unit != "%" else f"{text}{unit}"
 
 
@@ -31,25 +44,27 @@ def target_text(t: dict) -> str:
 
 def margin_text(t: dict) -> str:
     if t.get("margin") is None:
-        return "no data"
+        return _("no data")
     sign = "+" if t["margin"] > 0 else ""
     return f"{sign}{fmt(t['margin'])}"
 
 
 def status_text(t: dict) -> str:
-    return {"met": "met", "breached": "BREACHED"}.get(t.get("status"), "no data")
+    return {"met": _("met"), "breached": _("BREACHED")}.get(t.get("status"), _("no data"))
 
 
 def trend_text(t: dict) -> str:
     """Previous periods then this one, oldest first, e.g. "99.1, 99.3, 99.6 -> 99.8"."""
     before = ", ".join("-" if v is None else fmt(v) for v in t.get("trend", []))
-    word = " (worsening)" if t.get("worsening") else ""
+    word = " " + _("(worsening)") if t.get("worsening") else ""
     return f"{before} -> {fmt(t.get('attained'))}{word}"
 
 
 def breach_sentence(t: dict) -> str:
-    return (f"{t['name']}: attained {fmt(t['attained'], t.get('unit', ''))} against a target of "
-            f"{target_text(t)} (margin {margin_text(t)}, {t.get('samples', 0)} samples)")
+    return _("%(name)s: attained %(attained)s against a target of %(target)s (margin "
+             "%(margin)s, %(samples)s samples)", name=t["name"],
+             attained=fmt(t["attained"], t.get("unit", "")), target=target_text(t),
+             margin=margin_text(t), samples=t.get("samples", 0))
 
 
 def observation_counts(att: dict) -> str:
@@ -57,22 +72,25 @@ def observation_counts(att: dict) -> str:
     by_kind = att.get("observations_by_kind") or {}
     total = att.get("observation_count", 0)
     if not total:
-        return "No observations were recorded by the customer for this period."
+        return _("No observations were recorded by the customer for this period.")
     parts = ", ".join(kind_label(k, n) for k, n in by_kind.items())
-    return f"{total} customer observation{'s' if total != 1 else ''}: {parts}."
+    return ngettext("%(num)s customer observation: %(parts)s.",
+                    "%(num)s customer observations: %(parts)s.", total, parts=parts)
 
 
 def period_text(att: dict) -> str:
-    return f"{att['period_start']} to {att['period_end']}"
+    return _("%(start)s to %(end)s", start=att["period_start"], end=att["period_end"])
 
 
 def customer_title(att: dict) -> str:
-    return (f"Service performance report {att['reference']}: {att['service']} "
-            f"({att.get('level') or 'custom'}) for {att['organisation']}, {period_text(att)}")
+    return _("Service performance report %(reference)s: %(service)s (%(level)s) for "
+             "%(organisation)s, %(period)s", reference=att["reference"], service=att["service"],
+             level=att.get("level") or _("custom"), organisation=att["organisation"],
+             period=period_text(att))
 
 
 def management_title(start: str, end: str) -> str:
-    return f"Service level management report, {start} to {end}"
+    return _("Service level management report, %(start)s to %(end)s", start=start, end=end)
 
 
 def totals(portfolio: list[dict]) -> dict:
@@ -87,6 +105,12 @@ def totals(portfolio: list[dict]) -> dict:
             "observations": sum(a.get("observation_count", 0) for a in portfolio),
             "slas_breached": sum(1 for a in portfolio if a["breaches"]),
             "monthly_cost": f"{cost:.2f}"}
+
+
+def portfolio_summary(tot: dict) -> str:
+    return _("%(slas)s active SLAs, %(targets)s targets: %(met)s met, %(breaches)s breached, "
+             "%(no_data)s without data; %(slas_breached)s SLAs with breaches; "
+             "%(observations)s customer observations; monthly cost %(monthly_cost)s.", **tot)
 
 
 def chart_scale(values: list, threshold: float) -> tuple[float, float]:
