@@ -21,6 +21,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from engine.i18n import _
 from engine.models import AuditEvent, Incident, ProcessInstance, ProcessVersion
 
 _DONE = ("task_completed", "task_cancelled")
@@ -135,16 +136,16 @@ def hours(seconds: float | None) -> str:
 def health_csv(health: Health, names: dict[str, str]) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["element", "name", "waits measured", "wait p50 (hours)",
-                     "wait p90 (hours)", "still waiting", "incidents"])
+    writer.writerow([_("element"), _("name"), _("waits measured"), _("wait p50 (hours)"),
+                     _("wait p90 (hours)"), _("still waiting"), _("incidents")])
     for e in health.elements:
         writer.writerow([e.element_id, names.get(e.element_id, ""), len(e.waits), hours(e.p50),
                          hours(e.p90), e.still_waiting, e.incidents])
     writer.writerow([])
-    writer.writerow(["instances started", health.started])
-    writer.writerow(["instances completed", health.completed])
-    writer.writerow(["cycle time p50 (hours)", hours(health.cycle_p50)])
-    writer.writerow(["cycle time p90 (hours)", hours(health.cycle_p90)])
+    writer.writerow([_("instances started"), health.started])
+    writer.writerow([_("instances completed"), health.completed])
+    writer.writerow([_("cycle time p50 (hours)"), hours(health.cycle_p50)])
+    writer.writerow([_("cycle time p90 (hours)"), hours(health.cycle_p90)])
     return out.getvalue()
 
 
