@@ -116,7 +116,7 @@ def version_health(session: Session, version: ProcessVersion, start: datetime | 
         elif task_id in ready:
             element_id, since = ready.pop(task_id)
             elements[element_id].waits.append((at - since).total_seconds())
-    for element_id, _ in ready.values():
+    for element_id, _since in ready.values():
         elements[element_id].still_waiting += 1
     incidents = session.execute(
         select(Incident.element_id, func.count()).join(inst, inst.id == Incident.instance_id)
