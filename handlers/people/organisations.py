@@ -17,6 +17,7 @@ from handlers.errors import ValidationError
 from .admin_events import record
 from .models import Organisation, User
 from .operations import ORGANISATION_KINDS
+from .preferences import language_errors
 
 
 def get_organisation(session: Session, organisation_id: int) -> Organisation:
@@ -28,9 +29,10 @@ def get_organisation(session: Session, organisation_id: int) -> Organisation:
 
 
 def update_organisation(session: Session, organisation_id: int, name: str, kind: str, *,
-                        actor: str, now: datetime) -> Organisation:
-    """Rename ``organisation_id`` or change its kind. Raises NotFoundError, ValidationError
-    (empty or taken name, unknown kind, a kind its users' roles forbid)."""
+                        actor: str, now: datetime, language: str | None = None) -> Organisation:
+    """Rename ``organisation_id``, change its kind or its language (None: unchanged). Raises
+    NotFoundError, ValidationError (empty or taken name, unknown kind, a kind its users'
+    roles forbid, an unknown language)."""
     org = get_organisation(session, organisation_id)
     name = (name or "").strip()
     errors: dict[str, list[str]] = {}
@@ -51,10 +53,13 @@ def update_organisation(session: Session, organisation_id: int, name: str, kind:
         elif kind == "customer" and len(customers) != len(members):
             errors["kind"] = [_("staff users belong to it; only customers belong to a "
                                 "customer organisation")]
+    language = org.language if language is None else language
+    errors.update(language_errors(language or "?"))
     if errors:
         raise ValidationError(errors)
-    changed = {k: v for k, v in (("name", name), ("kind", kind)) if getattr(org, k) != v}
-    org.name, org.kind = name, kind
+    changed = {k: v for k, v in (("name", name), ("kind", kind), ("language", language))
+               if getattr(org, k) != v}
+    org.name, org.kind, org.language = name, kind, language
     session.flush()
     if changed:
         record(session, "organisation_updated", {"organisation_id": org.id, "key": org.key,

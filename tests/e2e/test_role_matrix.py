@@ -189,6 +189,9 @@ MATRIX = {
     ("admin.mail", "GET"):                    (302, 404, 403, 403, 403, 403),
     ("api.notifications", "GET"):             (401, 200, 200, 200, 200, 200),
     ("api.read_notification", "POST"):        (401, 404, 404, 404, 404, 403),
+    # issue 17: one's own language and time zone (an auditor may set their own)
+    ("account.preferences", "GET"):           (302, 200, 200, 200, 200, 200),
+    ("account.preferences", "POST"):          (302, 302, 302, 302, 302, 302),
     ("account.change_password", "GET"):       (302, 200, 200, 200, 200, 200),
     ("account.change_password", "POST"):      (302, 400, 400, 400, 400, 400),
     ("account.accept_invitation", "GET"):     (410, 410, 410, 410, 410, 410),

@@ -110,7 +110,7 @@ def end_other_sessions():
     return redirect(url_for("account.sessions"))
 
 
-from . import links, passwords  # noqa: E402,F401  (views on bp)
+from . import links, passwords, preferences  # noqa: E402,F401  (views on bp)
 
 
 @bp.record_once

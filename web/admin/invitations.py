@@ -7,7 +7,7 @@ from datetime import timedelta
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 
 from engine.errors import NotFoundError
-from engine.i18n import _
+from engine.i18n import LANGUAGE_NAMES, _
 from handlers.people import account_links
 from handlers.people import operations as people
 from handlers.people.models import ROLES
@@ -49,9 +49,9 @@ def edit_organisation(organisation_id: int):
         org = get_organisation(db_session(), organisation_id)
     except NotFoundError:
         abort(404)
-    values, errors, status = {"name": org.name, "kind": org.kind}, {}, 200
+    values, errors, status = {"name": org.name, "kind": org.kind, "language": org.language}, {}, 200
     if request.method == "POST":
-        values = {k: request.form.get(k, "") for k in ("name", "kind")}
+        values = {k: request.form.get(k, "") for k in ("name", "kind", "language")}
         _saved, errors = _save(lambda: update_organisation(db_session(), organisation_id,
                                                       **values, **_audited()), values, {})
         if not errors:
@@ -59,4 +59,5 @@ def edit_organisation(organisation_id: int):
             return redirect(url_for("admin.organisations"))
         status = 400
     return render_template("admin/organisation_form.html", org=org, values=values,
-                           errors=errors, kind_options=[(k, _(v)) for k, v in KIND_OPTIONS]), status
+                           errors=errors, kind_options=[(k, _(v)) for k, v in KIND_OPTIONS],
+                           language_options=list(LANGUAGE_NAMES.items())), status

@@ -40,7 +40,7 @@ API_PREFIX = "/api/"
 #: managing one's own API tokens, which the read-only API needs)
 AUDITOR_MAY_POST = frozenset({"auth.logout", "account.create_token", "account.revoke_token",
                               "account.end_session", "account.end_other_sessions",
-                              "account.change_password"})
+                              "account.change_password", "account.preferences"})
 ALL_ROLES = frozenset(ROLES)
 
 
