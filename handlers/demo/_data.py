@@ -8,7 +8,11 @@ from __future__ import annotations
 #: the password of every demo user (documented in README.md; change it outside a demo)
 DEMO_PASSWORD = "demo-password-1"
 PROVIDER = ("fabrikam-it", "Fabrikam IT Services")
-CUSTOMERS = (("northwind", "Northwind Logistics"), ("contoso", "Contoso Health"))
+CUSTOMERS = (("northwind", "Northwind Logistics"), ("contoso", "Contoso Health"),
+             ("volga", "ООО «Волжская логистика»"))
+#: organisations and people who work in another language than English: key/username ->
+#: (language, time zone)
+LANGUAGES = {"volga": ("ru", None), "irina.volga": ("ru", "Europe/Moscow")}
 #: username, display name, role, organisation key, e-mail
 DEMO_USERS = (
     ("admin", "Ada Admin", "Admin", "fabrikam-it", "admin@fabrikam.example"),
@@ -20,6 +24,7 @@ DEMO_USERS = (
     ("nils.northwind", "Nils Berg", "Customer", "northwind", "nils@northwind.example"),
     ("bob.contoso", "Bob Chen", "Customer", "contoso", "bob@contoso.example"),
     ("clara.contoso", "Clara Diaz", "Customer", "contoso", "clara@contoso.example"),
+    ("irina.volga", "Ирина Соколова", "Customer", "volga", "irina@volga.example"),
 )
 
 #: key, name, unit, direction, aggregation, data source (None: cannot be measured), text

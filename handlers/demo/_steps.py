@@ -43,6 +43,7 @@ from ._data import (
     CUSTOMERS,
     DEMO_USERS,
     EXTRA_SUPPORT,
+    LANGUAGES,
     LONDON,
     METRICS,
     MISSING,
@@ -122,7 +123,9 @@ class _Steps:
         if not self.session.scalar(select(Organisation.id).where(Organisation.key == key)):
             people.create_organisation(self.session, key, name, kind="provider", **audited)
         for key, name in CUSTOMERS:
-            people.create_organisation(self.session, key, name, **audited)
+            org = people.create_organisation(self.session, key, name, **audited)
+            if key in LANGUAGES:
+                org.language = LANGUAGES[key][0]
 
     def staff_and_customers(self) -> None:
         if len(self.password or "") < people.MIN_PASSWORD:
@@ -132,9 +135,10 @@ class _Steps:
         for username, name, role, org, email in DEMO_USERS:
             created = people.find_user(self.session, username) is None
             if created:
-                people.create_user(self.session, username, name, None, [role], org,
-                                   email=email, password_hash=shared_hash,
-                                   actor=SEED_ACTOR, now=self.at(120, 8))
+                user = people.create_user(self.session, username, name, None, [role], org,
+                                          email=email, password_hash=shared_hash,
+                                          actor=SEED_ACTOR, now=self.at(120, 8))
+                user.language, user.time_zone = LANGUAGES.get(username, (None, None))
             self.users.append({"username": username, "name": name, "role": role,
                                "organisation": org, "created": created})
 

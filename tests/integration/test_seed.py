@@ -64,17 +64,23 @@ def test_exactly_one_catalogue_service_waits_for_a_supporting_process(demo):
         assert [r["key"] for r in result["services"] if not r["ready"]] == ["erp-hosting"]
 
 
-def test_two_customers_and_a_user_for_every_role(demo):
+def test_three_customers_one_russian_speaking_and_a_user_for_every_role(demo):
     with demo.sessions() as s:
         customers = s.scalars(select(Organisation).where(Organisation.kind == "customer")
-                              .order_by(Organisation.name)).all()
-        assert [o.name for o in customers] == ["Contoso Health", "Northwind Logistics"]
+                              .order_by(Organisation.key)).all()
+        assert [(o.name, o.language) for o in customers] == [
+            ("Contoso Health", "en"), ("Northwind Logistics", "en"),
+            ("ООО «Волжская логистика»", "ru")]
         users = s.scalars(select(User)).all()
         roles = {r for u in users for r in u.role_set}
         assert roles == set(ROLES)
         for org in customers:
-            assert sum(1 for u in users if u.organisation_id == org.id
-                       and u.role_set == {"Customer"}) >= 2
+            members = [u for u in users if u.organisation_id == org.id
+                       and u.role_set == {"Customer"}]
+            assert len(members) >= (1 if org.language == "ru" else 2)
+        irina = people.find_user(s, "irina.volga")
+        assert (irina.display_name, irina.language, irina.time_zone) == (
+            "Ирина Соколова", "ru", "Europe/Moscow")
         for username, *_ in DEMO_USERS:  # the documented password works for each
             user = people.find_user(s, username)
             assert user.active and people.verify_password(user.password_hash, DEMO_PASSWORD)
@@ -185,7 +191,7 @@ def test_audit_trail_is_intact_and_in_time_order(demo):
         people_events = s.execute(select(AuditEvent.actor, AuditEvent.kind).where(
             AuditEvent.kind.in_(("organisation_created", "user_created")))).all()
         assert sorted(people_events) == sorted(
-            [("seed", "organisation_created")] * 3 + [("seed", "user_created")] * len(DEMO_USERS))
+            [("seed", "organisation_created")] * 4 + [("seed", "user_created")] * len(DEMO_USERS))
 
 
 def _counts(s) -> dict[str, int]:
