@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine.errors import NotFoundError
-from engine.i18n import _
+from engine.i18n import _, ngettext
 from handlers.errors import ValidationError
 
 from .admin_events import record
@@ -49,7 +49,8 @@ def update_organisation(session: Session, organisation_id: int, name: str, kind:
         members = list(session.scalars(select(User).where(User.organisation_id == org.id)))
         customers = [u for u in members if "Customer" in u.role_set]
         if kind == "provider" and customers:
-            errors["kind"] = [_("%(value)s customer user(s) belong to it", value=len(customers))]
+            errors["kind"] = [ngettext("%(num)s customer user belongs to it",
+                                       "%(num)s customer users belong to it", len(customers))]
         elif kind == "customer" and len(customers) != len(members):
             errors["kind"] = [_("staff users belong to it; only customers belong to a "
                                 "customer organisation")]

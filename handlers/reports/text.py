@@ -9,22 +9,21 @@ from decimal import Decimal
 
 from babel.numbers import format_decimal
 
-from engine.i18n import N_, _, current_language, ngettext
+from engine.i18n import _, current_language, ngettext
 
-#: observation kind -> (one, several)
-KIND_LABELS = {"complaint": (N_("%(num)s complaint"), N_("%(num)s complaints")),
-               "outage": (N_("%(num)s outage seen"), N_("%(num)s outages seen")),
-               "slow": (N_("%(num)s slowness report"), N_("%(num)s slowness reports")),
-               "praise": (N_("%(num)s praise"), N_("%(num)s praises")),
-               "other": (N_("%(num)s other observation"), N_("%(num)s other observations"))}
+#: observation kind -> its count in words
+KIND_LABELS = {
+    "complaint": lambda n: ngettext("%(num)s complaint", "%(num)s complaints", n),
+    "outage": lambda n: ngettext("%(num)s outage seen", "%(num)s outages seen", n),
+    "slow": lambda n: ngettext("%(num)s slowness report", "%(num)s slowness reports", n),
+    "praise": lambda n: ngettext("%(num)s praise", "%(num)s praises", n),
+    "other": lambda n: ngettext("%(num)s other observation", "%(num)s other observations", n),
+}
 
 
 def kind_label(kind: str, n: int) -> str:
     """E.g. "1 complaint", "3 complaints"."""
-    if kind not in KIND_LABELS:
-        return f"{n} {kind}"
-    one, several = KIND_LABELS[kind]
-    return ngettext(one, several, n)
+    return KIND_LABELS[kind](n) if kind in KIND_LABELS else f"{n} {kind}"
 
 
 def fmt(value, unit: str = "") -> str:

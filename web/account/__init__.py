@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from engine.clock import utcnow
 from engine.errors import NotFoundError
-from engine.i18n import N_, _
+from engine.i18n import N_, _, ngettext
 from handlers.errors import ValidationError
 from handlers.people import operations as people
 from handlers.people import sessions as user_sessions
@@ -104,9 +104,8 @@ def end_other_sessions():
     count = user_sessions.end_sessions(session, current_user.id, utcnow(),
                                        keep=current_user.session_id)
     session.commit()
-    flash(_("%(count)s other session%(count2)s ended.",
-            count=count,
-            count2='' if count == 1 else 's'), "success")
+    flash(ngettext("%(num)s other session ended.", "%(num)s other sessions ended.", count),
+          "success")
     return redirect(url_for("account.sessions"))
 
 

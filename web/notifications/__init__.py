@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from engine.clock import utcnow
 from engine.errors import NotFoundError
-from engine.i18n import N_, _
+from engine.i18n import N_, _, ngettext
 from handlers.errors import ValidationError
 from handlers.notifications import operations as notes
 from handlers.notifications.kinds import KINDS
@@ -50,9 +50,8 @@ def read_all():
     session = db_session()
     count = notes.mark_all_read(session, current_user.id, utcnow())
     session.commit()
-    flash(_("%(count)s notification%(count2)s marked read.",
-            count=count,
-            count2='' if count == 1 else 's'), "success")
+    flash(ngettext("%(num)s notification marked read.", "%(num)s notifications marked read.",
+                   count), "success")
     return redirect(url_for("notifications.index"))
 
 
