@@ -30,6 +30,8 @@ MARK = "\x00"  # stands for a Jinja construct inside the HTML
 LETTER = re.compile(r"[^\W\d_]")
 ENTITY = re.compile(r"&[#A-Za-z0-9]+;")
 TRANSLATING = {"_", "gettext", "ngettext"}
+#: a macro's output of attributes for its caller's tag (aria-invalid="true" ...): markup
+ATTRIBUTES_ONLY = re.compile(r'(\s*[\w:-]+="[^"]*")+\s*')
 
 
 def _env() -> jinja2.Environment:
@@ -58,7 +60,8 @@ class _Html(HTMLParser):
             self._skip = max(0, self._skip - 1)
 
     def handle_data(self, data):
-        if not self._skip and _readable(data):
+        if not self._skip and _readable(data) and not ATTRIBUTES_ONLY.fullmatch(
+                data.replace(MARK, " ")):
             self.found.append(data.replace(MARK, "").strip())
 
 
