@@ -9,7 +9,7 @@ from datetime import timedelta
 from flask import current_app, flash, redirect, render_template, request, url_for
 
 from engine.clock import utcnow
-from engine.i18n import _
+from engine.i18n import N_, _
 from handlers.errors import ValidationError
 from handlers.people import account_links
 from handlers.people import operations as people
@@ -18,7 +18,7 @@ from .. import db_session
 from ..auth.access import public
 from . import bp
 
-TITLES = {"invite": "Accept your invitation", "reset": "Choose a new password"}
+TITLES = {"invite": N_("Accept your invitation"), "reset": N_("Choose a new password")}
 
 
 def _set_password(purpose: str, token: str):
@@ -27,7 +27,7 @@ def _set_password(purpose: str, token: str):
     try:
         account_links.check_link(db, purpose, token, now)
     except account_links.LinkError as exc:
-        return render_template("account/link.html", title=TITLES[purpose], refused=str(exc),
+        return render_template("account/link.html", title=_(TITLES[purpose]), refused=str(exc),
                                errors={}, min_password=people.MIN_PASSWORD), 410
     errors = {}
     if request.method == "POST":
@@ -40,7 +40,7 @@ def _set_password(purpose: str, token: str):
             errors = exc.errors
         except account_links.LinkError as exc:
             db.rollback()
-            return render_template("account/link.html", title=TITLES[purpose],
+            return render_template("account/link.html", title=_(TITLES[purpose]),
                                    refused=str(exc), errors={},
                                    min_password=people.MIN_PASSWORD), 410
         else:
@@ -49,7 +49,7 @@ def _set_password(purpose: str, token: str):
                     display_name=user.display_name),
                   "success")
             return redirect(url_for("auth.login"))
-    return render_template("account/link.html", title=TITLES[purpose], refused=None,
+    return render_template("account/link.html", title=_(TITLES[purpose]), refused=None,
                            errors=errors, min_password=people.MIN_PASSWORD
                            ), 400 if errors else 200
 

@@ -58,8 +58,9 @@ def json_object() -> dict:
     return body
 
 
-def invalid(errors: dict, message: str = "Some values are not valid.") -> tuple:
+def invalid(errors: dict, message: str | None = None) -> tuple:
     """422 with the errors by field."""
+    message = message or _("Some values are not valid.")
     return error_response(422, message, errors)
 
 

@@ -10,6 +10,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from engine.errors import NotFoundError
+from engine.i18n import _
 from handlers.errors import ValidationError
 from handlers.paging import paginate
 from handlers.requirements.models import ServiceLevelRequirement
@@ -76,6 +77,6 @@ def submit():
         return invalid(exc.errors)
     except NotFoundError:
         session.rollback()
-        return error_response(503, UNAVAILABLE)
+        return error_response(503, _(UNAVAILABLE))
     session.commit()
     return ok(slr_json(slr), 201)

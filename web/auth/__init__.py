@@ -29,7 +29,7 @@ def login():
     username = request.form.get("username", "").strip()
     user = authenticate(db_session(), username, request.form.get("password", ""))
     if user is None:
-        error = "Wrong username or password, or the account is disabled."
+        error = _("Wrong username or password, or the account is disabled.")
         return render_template("auth/login.html", next=next_url, username=username,
                                error=error), 401
     row, key = start_session(db_session(), user, utcnow(),

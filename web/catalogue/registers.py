@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 
-from engine.i18n import _
+from engine.i18n import N_, _
 from handlers.catalogue import operations as catalogue
 from handlers.catalogue.models import ConfigurationItem, Metric
 
@@ -12,10 +12,10 @@ from ..auth.access import roles_required
 from . import EDITORS, PER_PAGE, READERS, bp, forms, queries
 from .services import load
 
-DIRECTION_OPTIONS = (("higher", "Higher is better (availability)"),
-                     ("lower", "Lower is better (resolution time)"))
-AGGREGATION_OPTIONS = (("avg", "average"), ("min", "minimum"), ("max", "maximum"),
-                       ("sum", "sum"), ("count", "count of measurements"))
+DIRECTION_OPTIONS = (("higher", N_("Higher is better (availability)")),
+                     ("lower", N_("Lower is better (resolution time)")))
+AGGREGATION_OPTIONS = (("avg", N_("average")), ("min", N_("minimum")), ("max", N_("maximum")),
+                       ("sum", N_("sum")), ("count", N_("count of measurements")))
 
 
 @bp.get("/metrics")
@@ -27,8 +27,9 @@ def metrics():
 
 def _metric_form(metric, values: dict, errors: dict, status: int = 200):
     return render_template("catalogue/metric_form.html", metric=metric, values=values,
-                           errors=errors, direction_options=DIRECTION_OPTIONS,
-                           aggregation_options=AGGREGATION_OPTIONS), status
+                           errors=errors,
+                           direction_options=[(k, _(v)) for k, v in DIRECTION_OPTIONS],
+                           aggregation_options=[(k, _(v)) for k, v in AGGREGATION_OPTIONS]), status
 
 
 @bp.route("/metrics/new", methods=["GET", "POST"])

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
+from engine.i18n import N_, _
 from engine.models import HumanTask
 from handlers.agreements.models import ServiceLevelAgreement
 from handlers.catalogue.models import Metric, Service
@@ -17,17 +18,17 @@ from ..agreements.queries import WITHOUT_CONTENT, instance_status, open_tasks
 
 #: user task (BPMN element id) -> what the customer reads about where the SLR stands
 STAGES = {
-    "choose_option": ("Choose a service level option", "you",
-                      "Your options are ready: compare them and choose the one you need."),
-    "define_supporting": ("Waiting for supporting processes", "us",
-                          "We are defining the supporting processes the service needs "
-                          "before any target can be agreed."),
-    "review_draft": ("Review the SLA draft", "you",
-                     "A draft SLA is ready: accept it or make a counter-proposal."),
-    "revise_sla": ("We are revising the SLA", "us",
-                   "The service level manager is working out a new version for you."),
-    "approve_agreement": ("Awaiting approval", "us",
-                          "You accepted the draft; the service level manager approves it."),
+    "choose_option": (N_("Choose a service level option"), "you",
+                      N_("Your options are ready: compare them and choose the one you need.")),
+    "define_supporting": (N_("Waiting for supporting processes"), "us",
+                          N_("We are defining the supporting processes the service needs "
+                             "before any target can be agreed.")),
+    "review_draft": (N_("Review the SLA draft"), "you",
+                     N_("A draft SLA is ready: accept it or make a counter-proposal.")),
+    "revise_sla": (N_("We are revising the SLA"), "us",
+                   N_("The service level manager is working out a new version for you.")),
+    "approve_agreement": (N_("Awaiting approval"), "us",
+                          N_("You accepted the draft; the service level manager approves it.")),
 }
 
 
@@ -37,6 +38,7 @@ class Stage:
     who: str  # "you" (the customer acts next), "us" (the provider does) or "" (done)
     text: str
     tasks: list = field(default_factory=list)
+    key: str = ""  # the user task's element id when the SLR waits at one
 
 
 def requirements(session, organisation_id: int, limit: int | None = None
@@ -82,24 +84,30 @@ def stage(session, slr: ServiceLevelRequirement, sla: ServiceLevelAgreement | No
     tasks = open_tasks(session, [slr.instance_id])
     status = instance_status(session, slr.instance_id)
     if status == "error":
-        return Stage("We are looking into a problem", "us",
-                     "A step of the agreement failed on our side. We have been notified and "
-                     "will continue as soon as it is fixed; nothing you entered is lost.", tasks)
+        return Stage(_("We are looking into a problem"), "us",
+                     _("A step of the agreement failed on our side. We have been notified and "
+                       "will continue as soon as it is fixed; nothing you entered is lost."),
+                     tasks)
     for task in tasks:
         if task.element_id in STAGES:
             label, who, text = STAGES[task.element_id]
+            text = _(text)
             if task.element_id == "define_supporting" and (missing := _missing(session, slr)):
-                text = (f"{text} Still to be defined for {missing[0]}: "
-                        f"{', '.join(missing[1])}.")
-            return Stage(label, who, text, tasks)
+                text = text + " " + _("Still to be defined for %(service)s: %(missing)s.",
+                                      service=missing[0], missing=", ".join(missing[1]))
+            return Stage(_(label), who, text, tasks, key=task.element_id)
     if sla is not None and sla.status == "active":
-        return Stage("Agreed and active", "", f"{sla.reference} is in force.", tasks)
+        return Stage(_("Agreed and active"), "",
+                     _("%(reference)s is in force.", reference=sla.reference), tasks)
     if sla is not None:
-        return Stage(f"SLA {sla.status}", "", f"{sla.reference} is {sla.status}.", tasks)
+        status = _(sla.status)
+        return Stage(_("SLA %(status)s", status=status), "",
+                     _("%(reference)s is %(status)s.", reference=sla.reference, status=status),
+                     tasks)
     if slr.status == "withdrawn":
-        return Stage("Withdrawn", "", "This requirement was withdrawn.", tasks)
-    return Stage("Being assessed", "us",
-                 "We are assessing your requirements against the catalogue.", tasks)
+        return Stage(_("Withdrawn"), "", _("This requirement was withdrawn."), tasks)
+    return Stage(_("Being assessed"), "us",
+                 _("We are assessing your requirements against the catalogue."), tasks)
 
 
 def _missing(session, slr: ServiceLevelRequirement) -> tuple[str, list[str]] | None:

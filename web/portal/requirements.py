@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from engine.clock import utcnow
 from engine.errors import FormValidationError, NotFoundError
-from engine.i18n import _
+from engine.i18n import N_, _
 from engine.instances import start_instance
 from engine.models import HumanTask
 from engine.tasks import complete_task
@@ -25,9 +25,9 @@ from . import CUSTOMER, bp, engine, organisation_id, queries, scoped, slr_form
 
 PROCESS = "sla_agreement"
 CHOOSE_TASK = "choose_option"
-UNAVAILABLE = ("We cannot take in requirements right now: the agreement process is not "
-               "installed yet. Nothing was saved; please try again later, or tell your "
-               "service level manager.")
+UNAVAILABLE = N_("We cannot take in requirements right now: the agreement process is not "
+                 "installed yet. Nothing was saved; please try again later, or tell your "
+                 "service level manager.")
 
 
 @bp.get("/requirements")
@@ -70,7 +70,7 @@ def _from_service(key: str) -> dict:
         Service.key == key[:60], Service.status == "live", Service.organisation_id.is_(None)))
     if service is not None:
         values["title"] = service.name
-        values["need"] = f"We would like {service.name}. "
+        values["need"] = _("We would like %(service)s.", service=service.name) + " "
     return values
 
 
@@ -88,7 +88,7 @@ def new_requirement():
         return _form(values, slr_form.field_errors(exc.errors, rows), 400)
     except NotFoundError:  # the diagram is not deployed: keep nothing half-started
         session.rollback()
-        return _form(values, {}, 503, UNAVAILABLE)
+        return _form(values, {}, 503, _(UNAVAILABLE))
     session.commit()
     flash(_("Your requirements were submitted. Here is where they stand."), "success")
     return redirect(url_for("portal.requirement", slr_id=slr.id))

@@ -120,7 +120,8 @@ def assign(task_id: int):
     username = request.form.get("assignee", "")
     if username not in {u.username for u in queries.assignable_users(
             session, task.lane, task.organisation)}:
-        errors = {"assignee": [f"Choose a person who holds the role {task.lane}."]}
+        errors = {"assignee": [_("Choose a person who holds the role %(lane)s.",
+                                 lane=_(task.lane or ""))]}
         return _render_task(task, assign_errors=errors, status=400)
     if _step(lambda: assign_task(session, task.id, username, current_actor(), utcnow()),
              task_id):

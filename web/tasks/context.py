@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from engine.i18n import _
 from engine.models import HumanTask, ProcessInstance, ProcessVersion
 from handlers.agreements.models import ServiceLevelAgreement
 from handlers.people.models import Organisation
@@ -61,7 +62,7 @@ def references(session, data: dict) -> list[tuple[str, str]]:
     found = []
     if (slr_id := _int(data.get("slr_id"))) and (slr := session.get(
             ServiceLevelRequirement, slr_id)):
-        found.append(("Service level requirement", f"{slr.title} ({slr.status})"))
+        found.append((_("Service level requirement"), f"{slr.title} ({_(slr.status)})"))
     sla = None
     if sla_id := _int(data.get("sla_id")):
         sla = session.get(ServiceLevelAgreement, sla_id)
@@ -69,14 +70,16 @@ def references(session, data: dict) -> list[tuple[str, str]]:
         sla = session.scalar(select(ServiceLevelAgreement).where(
             ServiceLevelAgreement.reference == data["sla_reference"]))
     if sla is not None:
-        found.append(("Service level agreement",
-                      f"{sla.reference} · {sla.title} · version {sla.current_version} "
-                      f"({sla.status})"))
+        found.append((_("Service level agreement"),
+                      _("%(reference)s · %(title)s · version %(version)s (%(status)s)",
+                        reference=sla.reference, title=sla.title,
+                        version=sla.current_version, status=_(sla.status))))
     draft = data.get("draft")
     if isinstance(draft, dict) and draft.get("diff_text"):
-        found.append(("Changes in this draft", str(draft["diff_text"])))
+        found.append((_("Changes in this draft"), str(draft["diff_text"])))
     if (review_id := _int(data.get("review_id"))) and (review := session.get(Review, review_id)):
-        found.append(("Service performance review",
-                      f"{review.sla.reference}, {review.period_start:%d %b %Y} to "
-                      f"{review.period_end:%d %b %Y} ({review.status})"))
+        found.append((_("Service performance review"),
+                      _("%(reference)s, %(start)s to %(end)s (%(status)s)",
+                        reference=review.sla.reference, start=review.period_start.isoformat(),
+                        end=review.period_end.isoformat(), status=_(review.status))))
     return found

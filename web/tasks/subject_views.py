@@ -54,7 +54,7 @@ def options(session, data: dict, customer: bool) -> dict:
                       "fully_meets": bool(o.get("fully_meets")), "per_requirement": rows})
     endpoint = "portal.options" if customer else "portal.requirement"
     return {"title": slr.title, "need": slr.need, "options": shown,
-            "link": _link("The options page", endpoint, slr_id=slr.id)}
+            "link": _link(_("The options page"), endpoint, slr_id=slr.id)}
 
 
 def supporting(session, data: dict, customer: bool) -> dict:
@@ -63,8 +63,8 @@ def supporting(session, data: dict, customer: bool) -> dict:
         return _missing("service")
     ready, missing = readiness(session, service)
     return {"title": service.name, "ready": ready, "missing": list(missing),
-            "link": _link(f"Supporting processes of {service.name}", "catalogue.supporting",
-                          service_id=service.id)}
+            "link": _link(_("Supporting processes of %(name)s", name=service.name),
+                          "catalogue.supporting", service_id=service.id)}
 
 
 def _terms(terms: dict) -> dict:
@@ -94,17 +94,19 @@ def draft(session, data: dict, customer: bool) -> dict:
             "status": _(STATUS_WORDS[sla.status]) if sla.status in STATUS_WORDS else sla.status,
             "terms": _terms(terms), "diff": diff, "previous_version":
             None if previous is None else latest.number - 1,
-            "link": _link(f"The SLA {sla.reference}", endpoint, sla_id=sla.id)}
+            "link": _link(_("The SLA %(reference)s", reference=sla.reference), endpoint,
+                          sla_id=sla.id)}
 
 
 def _review_link(session, review: Review, customer: bool) -> dict | None:
     if not customer:
-        return _link("The review", "reviews.detail", review_id=review.id)
+        return _link(_("The review"), "reviews.detail", review_id=review.id)
     report_id = session.scalar(select(CustomerReport.id).where(
         CustomerReport.review_id == review.id).order_by(CustomerReport.id.desc()))
     if report_id:
-        return _link("The service report", "portal.report", report_id=report_id)
-    return _link(f"The SLA {review.sla.reference}", "portal.sla", sla_id=review.sla_id)
+        return _link(_("The service report"), "portal.report", report_id=report_id)
+    return _link(_("The SLA %(reference)s", reference=review.sla.reference), "portal.sla",
+                 sla_id=review.sla_id)
 
 
 def review(session, data: dict, customer: bool) -> dict:
@@ -148,7 +150,7 @@ def catalogue(session, data: dict, customer: bool) -> dict:
                          "levels": [f"{o.name} {money(o.monthly_cost)}" for o in s.options]})
     return {"title": "The service catalogue", "services": services,
             "not_ready": sum(1 for s in services if not s["ready"]),
-            "link": _link("The catalogue", "catalogue.index")}
+            "link": _link(_("The catalogue"), "catalogue.index")}
 
 
 def process_ideas(session, data: dict, customer: bool) -> dict:
@@ -158,7 +160,7 @@ def process_ideas(session, data: dict, customer: bool) -> dict:
     return {"title": "Improvement proposals for the SLM process",
             "proposals": [{"id": p.id, "title": p.title, "reason": p.reason,
                            "description": p.description, "status": p.status} for p in rows],
-            "link": _link("All improvement proposals", "reviews.proposals")}
+            "link": _link(_("All improvement proposals"), "reviews.proposals")}
 
 
 def levels(session, data: dict, customer: bool) -> dict:
@@ -172,7 +174,7 @@ def levels(session, data: dict, customer: bool) -> dict:
     period = " to ".join(str(verification[k]) for k in ("period_start", "period_end")
                          if verification.get(k))
     return {"title": f"Delivered service levels{', ' + period if period else ''}",
-            "slas": rows, "link": _link("The management report", "reports.management")}
+            "slas": rows, "link": _link(_("The management report"), "reports.management")}
 
 
 def management(session, data: dict, customer: bool) -> dict:
@@ -180,7 +182,7 @@ def management(session, data: dict, customer: bool) -> dict:
     report_id = _int(report.get("report_id"))
     shown = levels(session, data, customer)
     shown["title"] = "The management report"
-    shown["link"] = (_link("The management report", "reports.management_report",
+    shown["link"] = (_link(_("The management report"), "reports.management_report",
                            report_id=report_id) if report_id
-                     else _link("The management report", "reports.management"))
+                     else _link(_("The management report"), "reports.management"))
     return shown
