@@ -29,7 +29,7 @@ from .access import MANAGER, READERS, WORKERS, task_actions, task_viewer, visibl
 from .context import instance_context
 from .diagram_view import viewer_xml
 from .form_data import form_to_data
-from .form_fields import build_form, enum_sources
+from .form_fields import build_form, enum_sources, in_language
 from .listing import duration, list_args, list_context, query_args
 from .subjects import conversation_of, task_subject
 from .submission import check_submission, post_form_comments
@@ -79,7 +79,8 @@ def complete(task_id: int):
         session.rollback()
         return error_response(409, _taken(task_id))
     session.commit()
-    done = f"“{task.name}” is done{' (you claimed it on completing)' if unclaimed else ''}."
+    done = (_("“%(name)s” is done (you claimed it on completing).", name=task.name) if unclaimed
+            else _("“%(name)s” is done.", name=task.name))
     follow = queries.next_task(session, task.instance_id, task_viewer())
     if follow is not None:
         flash(_("%(done)s Next in this process for you: “%(name)s”.",
@@ -106,7 +107,7 @@ def claim(task_id: int):
 def unclaim(task_id: int):
     task = visible_task(task_id)
     if _step(lambda: unclaim_task(db_session(), task.id, current_actor(), utcnow()), task_id,
-             otherwise="is not claimed by anyone"):
+             otherwise=_("“%(name)s” is not claimed by anyone.")):
         flash(_("“%(name)s” is back in the queue of the role %(lane)s.",
                 name=task.name,
                 lane=task.lane), "success")
@@ -158,6 +159,7 @@ def _render_task(task, values=None, errors=None, assign_errors=None, status=200)
         session, *conversation, next_url=url_for("tasks.show", task_id=task.id))
     return render_template(
         "tasks/show.html", task=task, form=form, actions=actions, assignees=assignees,
+        instructions=in_language(schema, "x-instructions") or task.instructions,
         assign_errors=assign_errors or {}, subject=subject, thread=thread,
         context=instance_context(session, task, data, "options" in enum_sources(schema)),
         names=queries.display_names(session, people), now=utcnow()), status
@@ -184,12 +186,15 @@ def _taken(task_id: int, otherwise: str = "") -> str:
     names = queries.display_names(session, [task.assignee, task.completed_by])
     if task.status == "completed":
         who = names.get(task.completed_by, task.completed_by)
-        return f"“{task.name}” was already completed by {who}."
+        return _("“%(name)s” was already completed by %(who)s.", name=task.name, who=who)
     if task.status != "ready":
-        return f"“{task.name}” is no longer open: the process has moved on."
+        return _("“%(name)s” is no longer open: the process has moved on.", name=task.name)
     if task.assignee and task.assignee != current_user.username:
-        return f"“{task.name}” was already claimed by {names.get(task.assignee, task.assignee)}."
-    return f"“{task.name}” {otherwise or 'changed in the meantime: reload and try again'}."
+        return _("“%(name)s” was already claimed by %(who)s.", name=task.name,
+                 who=names.get(task.assignee, task.assignee))
+    if otherwise:
+        return otherwise % {"name": task.name}
+    return _("“%(name)s” changed in the meantime: reload and try again.", name=task.name)
 
 
 def _back() -> str:

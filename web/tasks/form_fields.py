@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.i18n import _
+from engine.i18n import DEFAULT_LANGUAGE, _, current_language
 
 #: empty rows offered below the existing ones of a repeatable group
 EXTRA_ROWS = 3
@@ -28,6 +28,20 @@ MAX_RADIOS = 5
 #: strings allowed to be longer than this get a textarea
 LONG_TEXT = 255
 LABEL_KEYS = ("label", "title", "name")
+
+
+def in_language(node, key: str):
+    """``node[key]`` in the reader's language: ``key_ru`` (``title_ru``, ``description_ru``,
+    ``x-enum-labels_ru``, ``x-instructions_ru``) when the form carries it, else ``key``: a
+    form's texts stay as their author wrote them, in as many languages as they wrote."""
+    if not isinstance(node, dict):
+        return None
+    language = current_language()
+    if language != DEFAULT_LANGUAGE:
+        localised = node.get(f"{key}_{language}")
+        if localised:
+            return localised
+    return node.get(key)
 
 
 @dataclass
@@ -92,9 +106,10 @@ class _Builder:
               compact: bool = False) -> Field:
         """One field; ``compact`` (a cell of a row, an item of a list): no radios, no textarea."""
         self.placed.add(path)
-        f = Field(name=path, label=node.get("title") or humanize_name(key),
+        f = Field(name=path, label=in_language(node, "title") or humanize_name(key),
                   widget="text", value=value, required=required,
-                  help=node.get("description", ""), errors=self.errors.get(path, []))
+                  help=in_language(node, "description") or "",
+                  errors=self.errors.get(path, []))
         kind = node_type(node)
         widget = node.get("x-widget")
         if kind == "object":
@@ -138,8 +153,8 @@ class _Builder:
         if node_type(items) == "object":
             f.widget = "rows"
             required = set(items.get("required") or ())
-            f.columns = [(sub.get("title") or humanize_name(name), name in required,
-                          sub.get("description", ""))
+            f.columns = [(in_language(sub, "title") or humanize_name(name), name in required,
+                          in_language(sub, "description") or "")
                          for name, sub in (items.get("properties") or {}).items()
                          if isinstance(sub, dict) and not sub.get("readOnly")]
             f.children = [self.properties(items, v if isinstance(v, dict) else {},
@@ -155,9 +170,9 @@ class _Builder:
     def options(self, node: dict) -> list[tuple[str, str]]:
         """(value, label) of each choice."""
         if "enum" not in node:  # oneOf: [{const, title}]
-            return [(_text(o["const"]), o.get("title") or _text(o["const"]))
+            return [(_text(o["const"]), in_language(o, "title") or _text(o["const"]))
                     for o in node["oneOf"] if isinstance(o, dict) and "const" in o]
-        labels = dict(node.get("x-enum-labels") or {})
+        labels = dict(in_language(node, "x-enum-labels") or {})
         source = node.get("x-enum-from")
         if isinstance(source, str):
             key = node.get("x-enum-value", "key")
