@@ -200,8 +200,8 @@ def test_russian_customer_and_english_manager_on_one_sla(app, demo, russian_glob
 
 
 def test_api_errors_follow_accept_language(client):
-    english = client.get("/api/me", headers={"Accept-Language": "en"})
-    russian = client.get("/api/me", headers={"Accept-Language": "ru-RU,ru;q=0.9,en;q=0.5"})
+    english = client.get("/api/v1/me", headers={"Accept-Language": "en"})
+    russian = client.get("/api/v1/me", headers={"Accept-Language": "ru-RU,ru;q=0.9,en;q=0.5"})
     assert english.status_code == russian.status_code == 401
     assert english.get_json()["error"] == "authentication required"
     assert russian.get_json()["error"] == "требуется аутентификация"

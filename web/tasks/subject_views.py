@@ -9,7 +9,7 @@ import json
 
 from sqlalchemy import select
 
-from engine.i18n import _
+from engine.i18n import N_, _
 from handlers.agreements.models import ServiceLevelAgreement
 from handlers.agreements.negotiation import diff_terms
 from handlers.catalogue.models import Metric, Service
@@ -32,8 +32,16 @@ def _link(label: str, endpoint: str, **values) -> dict | None:
     return {"label": label, "url": url} if url else None
 
 
+#: what a task's subject may be, in words
+_MISSING = {"requirement": N_("The requirement is no longer there"),
+            "service": N_("The service is no longer there"),
+            "SLA draft": N_("The SLA draft is no longer there"),
+            "review": N_("The review is no longer there")}
+
+
 def _missing(what: str) -> dict:
-    return {"title": f"The {what} is no longer there", "link": None, "missing": True}
+    return {"title": _(_MISSING.get(what, N_("The subject is no longer there"))), "link": None,
+            "missing": True}
 
 
 def options(session, data: dict, customer: bool) -> dict:

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from engine.i18n import N_, _
+
 from . import subject_views as views
 
 
@@ -26,31 +28,31 @@ class SubjectKind:
 
 SUBJECTS: dict[str, SubjectKind] = {
     # SLA agreement
-    "choose_option": SubjectKind("the customer's requirement and its ranked options",
+    "choose_option": SubjectKind(N_("the customer's requirement and its ranked options"),
                                  "options", ("requirement", "slr_id")),
-    "define_supporting": SubjectKind("the chosen service's missing supporting processes",
+    "define_supporting": SubjectKind(N_("the chosen service's missing supporting processes"),
                                      "supporting", ("requirement", "slr_id")),
-    "review_draft": SubjectKind("the SLA draft", "draft", ("sla", "sla_id")),
-    "approve_agreement": SubjectKind("the SLA draft", "draft", ("sla", "sla_id")),
-    "revise_sla": SubjectKind("the SLA draft", "draft", ("sla", "sla_id")),
+    "review_draft": SubjectKind(N_("the SLA draft"), "draft", ("sla", "sla_id")),
+    "approve_agreement": SubjectKind(N_("the SLA draft"), "draft", ("sla", "sla_id")),
+    "revise_sla": SubjectKind(N_("the SLA draft"), "draft", ("sla", "sla_id")),
     # service performance review
-    "discuss_results": SubjectKind("the review's report", "review", ("review", "review_id")),
-    "record_the_review": SubjectKind("the review's report", "review", ("review", "review_id")),
-    "decide_improvements": SubjectKind("the review's improvement proposals", "proposals",
+    "discuss_results": SubjectKind(N_("the review's report"), "review", ("review", "review_id")),
+    "record_the_review": SubjectKind(N_("the review's report"), "review", ("review", "review_id")),
+    "decide_improvements": SubjectKind(N_("the review's improvement proposals"), "proposals",
                                        ("review", "review_id")),
     # process definition
-    "plan_process": SubjectKind("the SLM process and its service catalogue", "catalogue"),
-    "maintain_catalogue": SubjectKind("the service catalogue and costs", "catalogue"),
-    "register_supporting": SubjectKind("the services whose supporting processes are missing",
+    "plan_process": SubjectKind(N_("the SLM process and its service catalogue"), "catalogue"),
+    "maintain_catalogue": SubjectKind(N_("the service catalogue and costs"), "catalogue"),
+    "register_supporting": SubjectKind(N_("the services whose supporting processes are missing"),
                                        "catalogue"),
-    "approve_definition": SubjectKind("the process definition: the catalogue's readiness",
+    "approve_definition": SubjectKind(N_("the process definition: the catalogue's readiness"),
                                       "catalogue"),
-    "improve_process": SubjectKind("the SLM process: its improvement proposals",
+    "improve_process": SubjectKind(N_("the SLM process: its improvement proposals"),
                                    "process_ideas"),
     # process management
-    "set_priorities_task": SubjectKind("the delivered service levels of every active SLA",
+    "set_priorities_task": SubjectKind(N_("the delivered service levels of every active SLA"),
                                        "levels"),
-    "review_management": SubjectKind("the management report", "management"),
+    "review_management": SubjectKind(N_("the management report"), "management"),
 }
 
 BUILDERS = {"options": views.options, "supporting": views.supporting, "draft": views.draft,
@@ -80,6 +82,6 @@ def task_subject(session, element_id: str, data: dict, customer: bool) -> dict |
         return None
     shown = BUILDERS[kind.view](session, data, customer)
     conversation = conversation_of(element_id, data)
-    return {"what": kind.what, "view": kind.view,
+    return {"what": _(kind.what), "view": kind.view,
             "conversation": None if conversation is None else
             {"type": conversation[0], "id": conversation[1]}, **shown}
