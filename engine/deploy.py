@@ -14,6 +14,7 @@ from .audit import AuditTrail
 from .clock import as_utc
 from .diagram_limits import check_shape, parse_deep
 from .errors import DeployError, Problem
+from .i18n import _
 from .models import ProcessVersion
 from .registry import HandlerRegistry
 from .serialization import dumps_spec
@@ -88,7 +89,8 @@ def _parse(root, name, problems, registry, known_lanes, form_loader) -> list[Che
             problems.extend(xml_code_problems(root))
             continue
         missing = [k for k, v in subs.items() if v is None]
-        problems.extend(Problem(pid, f"called process {k!r} is not in this file") for k in missing)
+        problems.extend(Problem(pid, _("called process %(k)s is not in this file", k=repr(k)))
+                        for k in missing)
         forms: dict = {}
         problems.extend(check_specs([spec, *[s for s in subs.values() if s]], registry=registry,
                                     known_lanes=known_lanes, form_loader=form_loader,
@@ -127,7 +129,9 @@ def deploy(session: Session, data: bytes, name: str, *, registry: HandlerRegistr
     """
     note = " ".join((note or "").split())
     if len(note) > MAX_NOTE:
-        raise DeployError([Problem(name, f"the change note is longer than {MAX_NOTE} characters")])
+        raise DeployError([Problem(name, _("the change note is longer than %(MAX_NOTE)s "
+                                           "characters",
+                                           MAX_NOTE=MAX_NOTE))])
     checked = check_diagram(data, name, registry=registry, known_lanes=known_lanes,
                             form_loader=form_loader, max_bytes=max_bytes)
     text = data.decode("utf-8")

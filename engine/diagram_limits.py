@@ -20,6 +20,7 @@ import sys
 import threading
 
 from .errors import Problem
+from .i18n import _
 from .sandbox_pool import _env_number
 
 BPMN = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
@@ -48,17 +49,21 @@ def check_shape(root, name: str) -> list[Problem]:
     count = sum(1 for el in root.iter() if el.tag in _FLOW_TAGS)
     limit = max_elements()
     if count > limit:
-        problems.append(Problem(name, f"the diagram has {count:,} elements (tasks, events, "
-                                      f"gateways and flows); at most {limit:,} may be deployed "
-                                      "(SLM_MAX_DIAGRAM_ELEMENTS)"))
+        problems.append(Problem(name, _("the diagram has %(count)s elements (tasks, events, "
+                                        "gateways and flows); at most %(limit)s may be "
+                                        "deployed (SLM_MAX_DIAGRAM_ELEMENTS)",
+                                        count=format(count, ','),
+                                        limit=format(limit, ','))))
     width = max_parallel_branches()
     for tag in ("parallelGateway", "inclusiveGateway"):
         for gw in root.iter(BPMN + tag):
             out = len(gw.findall(BPMN + "outgoing"))
             if out > width:
-                problems.append(Problem(gw.get("id"), f"opens {out:,} parallel branches; at "
-                                                      f"most {width} may (SLM_MAX_PARALLEL_"
-                                                      "BRANCHES)"))
+                problems.append(Problem(gw.get("id"), _("opens %(out)s parallel branches; at "
+                                                        "most %(width)s may "
+                                                        "(SLM_MAX_PARALLEL_BRANCHES)",
+                                                        out=format(out, ','),
+                                                        width=width)))
     problems.extend(_call_cycles(root))
     return problems
 
@@ -73,8 +78,11 @@ def _call_cycles(root) -> list[Problem]:
         for call_id, called in activities:
             if called and _reaches(calls, called, pid):
                 via = "itself" if called == pid else f"{called!r}, which calls back into it"
-                problems.append(Problem(call_id, f"process {pid!r} calls {via}: a process may "
-                                                 "not call itself, directly or through others"))
+                problems.append(Problem(call_id, _("process %(pid)s calls %(via)s: a process "
+                                                   "may not call itself, directly or through "
+                                                   "others",
+                                                   pid=repr(pid),
+                                                   via=via)))
     return problems
 
 

@@ -27,6 +27,7 @@ from . import timer_policy
 from .errors import Problem
 from .form_rules import MAX_FORM_BYTES
 from .forms import schema_problems
+from .i18n import _
 from .registry import HandlerRegistry
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -58,10 +59,12 @@ def properties(spec) -> dict:
 def check_document(root, name: str) -> list[Problem]:
     """Structure checks on the raw XML: BPMN root, executable process, dangling flows."""
     if root.tag != f"{{{BPMN_NS}}}definitions":
-        return [Problem(name, f"not a BPMN 2.0 document (root element is {root.tag!r})")]
+        return [Problem(name, _("not a BPMN 2.0 document (root element is %(tag)s)",
+                                tag=repr(root.tag)))]
     processes = root.findall("bpmn:process", NS)
     if not any(p.get("isExecutable") == "true" for p in processes):
-        return [Problem(name, "no executable process (set isExecutable=\"true\" on a process)")]
+        return [Problem(name, _("no executable process (set isExecutable=\"true\" on a "
+                                "process)"))]
     problems = []
     for proc in processes:
         problems.extend(_check_flows(proc))
@@ -88,17 +91,19 @@ def _check_flows(container) -> list[Problem]:
     for flow in container.findall("bpmn:sequenceFlow", NS):
         fid, src, tgt = flow.get("id"), flow.get("sourceRef"), flow.get("targetRef")
         if src not in nodes:
-            problems.append(Problem(fid, f"sequence flow starts at unknown element {src!r}"))
+            problems.append(Problem(fid, _("sequence flow starts at unknown element %(src)s",
+                                           src=repr(src))))
         if tgt not in nodes:
-            problems.append(Problem(fid, f"sequence flow ends at unknown element {tgt!r}"))
+            problems.append(Problem(fid, _("sequence flow ends at unknown element %(tgt)s",
+                                           tgt=repr(tgt))))
         outgoing.add(src)
         incoming.add(tgt)
     event_sub = container.get("triggeredByEvent") == "true"
     for nid, (tag, el) in nodes.items():
         if tag not in ("startEvent", "boundaryEvent") and nid not in incoming:
-            problems.append(Problem(nid, "has no incoming sequence flow"))
+            problems.append(Problem(nid, _("has no incoming sequence flow")))
         if tag != "endEvent" and nid not in outgoing and not (event_sub and tag == "startEvent"):
-            problems.append(Problem(nid, "has no outgoing sequence flow"))
+            problems.append(Problem(nid, _("has no outgoing sequence flow")))
         if tag in ("subProcess", "transaction"):
             problems.extend(_check_flows(el))
     return problems
@@ -139,7 +144,7 @@ def parse_problem(exc: Exception, fallback: str) -> Problem:
         return Problem(exc.id or fallback, plain_parser_message(text))
     if isinstance(exc, SpiffWorkflowException):
         return Problem(fallback, plain_parser_message(str(exc)))
-    return Problem(fallback, "this diagram could not be read by the BPMN parser")
+    return Problem(fallback, _("this diagram could not be read by the BPMN parser"))
 
 
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
@@ -206,29 +211,38 @@ def _check_user_task(task_spec, eid, lanes, form_loader, forms_out) -> list[Prob
         problems.append(Problem(eid, NOT_IN_LANE))
     elif task_spec.lane not in lanes:
         problems.append(Problem(
-            eid, f"lane {task_spec.lane!r} is not a known role ({', '.join(sorted(lanes))})"))
+            eid, _("lane %(lane)s is not a known role (%(value)s)",
+                   lane=repr(task_spec.lane),
+                   value=', '.join(sorted(lanes)))))
     props = properties(task_spec)
     form = props.get(FORM_PROPERTY)
     if not form:
-        problems.append(Problem(eid, "the user task has no form: choose or make one in its "
-                                     "Engine properties"))
+        problems.append(Problem(eid, _("the user task has no form: choose or make one in its "
+                                       "Engine properties")))
     elif form not in forms_out:
         raw = form_loader(form)
         if raw is None:
-            problems.append(Problem(eid, f"form file {form!r} not found"))
+            problems.append(Problem(eid, _("form file %(form)s not found", form=repr(form))))
         elif len(raw) > MAX_FORM_BYTES:
-            problems.append(Problem(eid, f"form file {form!r} is larger than "
-                                         f"{MAX_FORM_BYTES // 1024} KB"))
+            problems.append(Problem(eid, _("form file %(form)s is larger than "
+                                           "%(MAX_FORM_BYTES)s KB",
+                                           form=repr(form),
+                                           MAX_FORM_BYTES=MAX_FORM_BYTES // 1024)))
         else:
             try:
                 schema = json.loads(raw)
             except RecursionError:
-                problems.append(Problem(eid, f"form file {form!r} is nested too deeply"))
+                problems.append(Problem(eid, _("form file %(form)s is nested too deeply",
+                                               form=repr(form))))
             except (ValueError, UnicodeDecodeError) as exc:
-                problems.append(Problem(eid, f"form file {form!r} is not valid JSON: {exc}"))
+                problems.append(Problem(eid, _("form file %(form)s is not valid JSON: %(exc)s",
+                                               form=repr(form),
+                                               exc=exc)))
             else:
                 bad = schema_problems(schema)
-                problems.extend(Problem(eid, f"form file {form!r}: {m}") for m in bad)
+                problems.extend(Problem(eid, _("form file %(form)s: %(m)s",
+                                               form=repr(form),
+                                               m=m)) for m in bad)
                 if not bad:
                     forms_out[form] = schema
     due = props.get(DUE_PROPERTY)
@@ -236,8 +250,9 @@ def _check_user_task(task_spec, eid, lanes, form_loader, forms_out) -> list[Prob
         try:
             TimerEventDefinition.parse_iso_duration(due)
         except Exception:
-            problems.append(Problem(eid, f"the due time \"{due}\" is not an ISO 8601 duration "
-                                         "(e.g. P3D for three days)"))
+            problems.append(Problem(eid, _("the due time \"%(due)s\" is not an ISO 8601 "
+                                           "duration (e.g. P3D for three days)",
+                                           due=due)))
     return problems
 
 
@@ -245,12 +260,15 @@ def _check_service_task(task_spec, eid, registry) -> list[Problem]:
     name = task_spec.operation_name
     handler = registry.get(name) if name else None
     if handler is None:
-        return [Problem(eid, f"no handler registered as {name!r} "
-                             f"(known: {', '.join(registry.names()) or 'none'})")]
+        return [Problem(eid, _("no handler registered as %(name)s (known: %(value)s)",
+                               name=repr(name),
+                               value=', '.join(registry.names()) or 'none'))]
     problems = []
     for pname, param in (task_spec.operation_params or {}).items():
         if handler.params and pname not in handler.params:
-            problems.append(Problem(eid, f"handler {name!r} takes no parameter {pname!r}"))
+            problems.append(Problem(eid, _("handler %(name)s takes no parameter %(pname)s",
+                                           name=repr(name),
+                                           pname=repr(pname))))
         problems.extend(_syntax(param.get("value", ""), "eval", eid, f"parameter {pname!r}"))
     return problems
 
@@ -261,14 +279,21 @@ def _syntax(source: str, mode: str, eid: str, what: str) -> list[Problem]:
     try:
         tree = ast.parse(source.strip() if mode == "eval" else source, mode=mode)
     except SyntaxError as exc:
-        return [Problem(eid, f"{what} has a syntax error on line {exc.lineno}: {exc.msg}")]
+        return [Problem(eid, _("%(what)s has a syntax error on line %(lineno)s: %(msg)s",
+                               what=what,
+                               lineno=exc.lineno,
+                               msg=exc.msg))]
     except (ValueError, RecursionError, MemoryError):
-        return [Problem(eid, f"{what} cannot be read (too deeply nested or not text)")]
+        return [Problem(eid, _("%(what)s cannot be read (too deeply nested or not text)",
+                               what=what))]
     problems = []
     for node in ast.walk(tree):
         reason = _refused(node)
         if reason:
-            problems.append(Problem(eid, f"{what}, line {node.lineno}: {reason}"))
+            problems.append(Problem(eid, _("%(what)s, line %(lineno)s: %(reason)s",
+                                           what=what,
+                                           lineno=node.lineno,
+                                           reason=reason)))
             if len(problems) >= 10:
                 break
     return problems
@@ -294,11 +319,12 @@ def _check_timer(ev, eid, task_spec=None) -> list[Problem]:
         value = ast.literal_eval(expression)
     except (ValueError, SyntaxError):
         if _ISO_LIKE.match(expression):
-            return [Problem(eid, f"timer expression {expression} is read as a variable name; "
-                                 f"write it quoted: \"{expression}\"")]
+            return [Problem(eid, _("timer expression %(expression)s is read as a variable "
+                                   "name; write it quoted: \"%(expression)s\"",
+                                   expression=expression))]
         return []  # computed from task data at run time
     if not isinstance(value, str):
-        return [Problem(eid, "timer expression must give an ISO 8601 string")]
+        return [Problem(eid, _("timer expression must give an ISO 8601 string"))]
     kind = ("repeating interval" if isinstance(ev, CycleTimerEventDefinition)
             else "duration" if isinstance(ev, DurationTimerEventDefinition) else "date-time")
     now = datetime.now(UTC)
@@ -311,6 +337,8 @@ def _check_timer(ev, eid, task_spec=None) -> list[Problem]:
             timer_policy.date_or_duration(value, now)
     except timer_policy.TimerPolicyError as exc:
         if "is not an ISO 8601" in str(exc):
-            return [Problem(eid, f"timer value {value!r} is not a valid ISO 8601 {kind}")]
-        return [Problem(eid, f"timer: {exc}")]
+            return [Problem(eid, _("timer value %(value)s is not a valid ISO 8601 %(kind)s",
+                                   value=repr(value),
+                                   kind=kind))]
+        return [Problem(eid, _("timer: %(exc)s", exc=exc))]
     return []

@@ -5,7 +5,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from engine.clock import utcnow
-from engine.i18n import LANGUAGE_NAMES, _, use_language
+from engine.i18n import LANGUAGE_NAMES, LANGUAGES, _, use_language
 from handlers.people import operations as people
 from handlers.people.preferences import set_preferences
 
@@ -29,7 +29,8 @@ def preferences():
         if not errors:
             db.commit()
             # the confirmation is already in the language just chosen
-            with use_language(user.reading_language if user.language else None):
+            chosen = user.language or request.accept_languages.best_match(LANGUAGES)
+            with use_language(chosen):
                 flash(_("Your language and time zone are saved."), "success")
             return redirect(url_for("account.preferences"))
         db.rollback()
