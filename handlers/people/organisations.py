@@ -54,8 +54,8 @@ def update_organisation(session: Session, organisation_id: int, name: str, kind:
         elif kind == "customer" and len(customers) != len(members):
             errors["kind"] = [_("staff users belong to it; only customers belong to a "
                                 "customer organisation")]
-    language = org.language if language is None else language
-    errors.update(language_errors(language or "?"))
+    language = language or org.language  # none given: unchanged
+    errors.update(language_errors(language))
     if errors:
         raise ValidationError(errors)
     changed = {k: v for k, v in (("name", name), ("kind", kind), ("language", language))
