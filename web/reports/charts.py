@@ -9,6 +9,10 @@ from html import escape
 
 from markupsafe import Markup
 
+from engine.i18n import _
+
+from ..formatting import money
+
 GREEN, RED, GREY, BLUE, ORANGE = "#2e7d32", "#c62828", "#9e9e9e", "#1565c0", "#ef6c00"
 #: bars per chart; the rest is in the table
 MAX_BARS = 25
@@ -85,27 +89,28 @@ def attainment_per_sla(slas: list[dict]) -> Markup:
         with_data = [t for t in a["targets"] if t["status"] != "no data"]
         met = sum(t["status"] == "met" for t in with_data)
         share = 100 * met / len(with_data) if with_data else 0
-        text = f"{met}/{len(with_data)} met" if with_data else "no data"
+        text = (_("%(met)s/%(of)s met", met=met, of=len(with_data)) if with_data
+                else _("no data"))
         rows.append((share if with_data else -1, a["reference"], share, text))
     rows.sort(key=lambda r: (r[0], r[1]))
     return stacked_bars([(ref, [(share, GREEN if share == 100 else ORANGE if share else RED)],
                           text) for _, ref, share, text in rows[:MAX_BARS]],
-                        "share of targets met per SLA", scale=100)
+                        _("share of targets met per SLA"), scale=100)
 
 
 def breaches_per_sla(slas: list[dict]) -> Markup:
     worst = sorted((a for a in slas if a["breaches"]),
                    key=lambda a: (-a["breaches"], a["reference"]))[:MAX_BARS]
     return stacked_bars([(a["reference"], [(a["breaches"], RED)], str(a["breaches"]))
-                         for a in worst], "breached targets per SLA")
+                         for a in worst], _("breached targets per SLA"))
 
 
 def cost_per_sla(slas: list[dict]) -> Markup:
     costly = sorted((a for a in slas if a.get("monthly_cost")),
                     key=lambda a: (-Decimal(a["monthly_cost"]), a["reference"]))[:MAX_BARS]
     return stacked_bars([(a["reference"], [(float(a["monthly_cost"]), BLUE)],
-                          f"{Decimal(a['monthly_cost']):,.2f}") for a in costly],
-                        "monthly cost per SLA")
+                          money(a["monthly_cost"])) for a in costly],
+                        _("monthly cost per SLA"))
 
 
 def priorities(slas: list[dict]) -> Markup:
@@ -114,9 +119,11 @@ def priorities(slas: list[dict]) -> Markup:
     for prio in sorted({a["priority"] for a in slas}):
         group = [a for a in slas if a["priority"] == prio]
         breached = sum(1 for a in group if a["breaches"])
-        rows.append((f"priority {prio}", [(breached, RED), (len(group) - breached, GREEN)],
-                     f"{len(group)} SLAs, {breached} breached"))
-    return stacked_bars(rows, "SLAs per priority, with breaches")
+        rows.append((_("priority %(prio)s", prio=prio),
+                     [(breached, RED), (len(group) - breached, GREEN)],
+                     _("%(slas)s SLAs, %(breached)s breached", slas=len(group),
+                       breached=breached)))
+    return stacked_bars(rows, _("SLAs per priority, with breaches"))
 
 
 def trend(slas: list[dict]) -> tuple[list[str], list[float | None]]:

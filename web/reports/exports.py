@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Response, abort, render_template, request
 
 from engine.clock import utcnow
+from engine.i18n import N_, _
 from handlers.outputs.exports import FORMATS, KINDS
 from handlers.outputs.exports import export as build_export
 from handlers.reports.models import CustomerReport
@@ -15,15 +16,15 @@ from . import PER_PAGE, READERS, bp, queries
 
 #: kind -> what it holds (shown on the page)
 DESCRIPTIONS = {
-    "cost-data": "Every level of the catalogue with its monthly cost, targets and readiness, "
-                 "and every active SLA with its agreed cost beside the list price.",
-    "cis": "Configuration items with the services they support (the columns the CI import "
-           "reads, so an export can be edited and imported again).",
-    "design-specs": "Specifications for designing customer-specific services: requirements, "
-                    "nearest options, cost estimate.",
-    "customer-reports": "The customer reports of the reviews: targets, breaches, observations.",
-    "change-requests": "Change requests with where they came from (a proposal, a design "
-                       "specification, or stand-alone).",
+    "cost-data": N_("Every level of the catalogue with its monthly cost, targets and readiness, "
+                 "and every active SLA with its agreed cost beside the list price."),
+    "cis": N_("Configuration items with the services they support (the columns the CI import "
+           "reads, so an export can be edited and imported again)."),
+    "design-specs": N_("Specifications for designing customer-specific services: requirements, "
+                    "nearest options, cost estimate."),
+    "customer-reports": N_("The customer reports of the reviews: targets, breaches, observations."),
+    "change-requests": N_("Change requests with where they came from (a proposal, a design "
+                       "specification, or stand-alone)."),
 }
 MIMETYPES = {"csv": "text/csv", "json": "application/json"}
 REPORT_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
@@ -36,7 +37,7 @@ def index():
     page = queries.customer_reports_page(db_session(), request.args.get("page", 1, type=int),
                                          PER_PAGE)
     return render_template("reports/index.html", kinds=KINDS, formats=FORMATS,
-                           descriptions=DESCRIPTIONS, page=page)
+                           descriptions={k: _(v) for k, v in DESCRIPTIONS.items()}, page=page)
 
 
 @bp.get("/reports/exports/<kind>.<fmt>")
