@@ -9,6 +9,8 @@ from __future__ import annotations
 import csv
 import io
 
+from engine.i18n import _
+
 #: the longest field an import reads (the longest column of any record is far shorter)
 MAX_FIELD = 10_000
 
@@ -34,8 +36,12 @@ def read_rows(text: str, max_field: int = MAX_FIELD
         if long:
             index, size = long[0]
             name = columns[index] if columns and index < len(columns) else f"#{index + 1}"
-            rejected.append({"row": line, "reason": f"column '{name}' has {size} characters, "
-                                                    f"over the limit of {max_field}"})
+            rejected.append({"row": line, "reason": _("column '%(name)s' has %(size)s "
+                                                      "characters, over the limit of "
+                                                      "%(max_field)s",
+                                                      name=name,
+                                                      size=size,
+                                                      max_field=max_field)})
             continue
         if not record:
             continue  # an empty line, as DictReader skips it

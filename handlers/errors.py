@@ -1,6 +1,8 @@
 """Errors of the SLM domain. The engine records them as incidents; web shows the message."""
 from __future__ import annotations
 
+from engine.i18n import _
+
 
 class DomainError(Exception):
     """An SLM rule refused the request; the message says which and why."""
@@ -19,5 +21,7 @@ class NotReadyForTargetsError(DomainError):
 
     def __init__(self, service: str, missing: list[str]):
         self.missing = missing
-        super().__init__(f"service {service!r} cannot have targets yet: supporting processes "
-                         f"not defined: {', '.join(missing)}")
+        super().__init__(_("service %(service)s cannot have targets yet: supporting "
+                           "processes not defined: %(value)s",
+                           service=repr(service),
+                           value=', '.join(missing)))

@@ -118,7 +118,8 @@ def _shown(key: str) -> str:
 def json_problem(value, depth: int = 0) -> str | None:
     """Why a parsed JSON value is refused (too deep, NUL in a string, not finite), or None."""
     if depth > MAX_JSON_DEPTH:
-        return f"nested more than {MAX_JSON_DEPTH} levels deep"
+        return _("nested more than %(MAX_JSON_DEPTH)s levels deep",
+                 MAX_JSON_DEPTH=MAX_JSON_DEPTH)
     if isinstance(value, dict):
         items = value.items()
     elif isinstance(value, list):

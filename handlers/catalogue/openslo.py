@@ -160,14 +160,16 @@ def _check_document(session, node, doc, mine: list):
         bad("a document must be a mapping (apiVersion, kind, metadata, spec)")
         return None
     if doc.get("apiVersion") != API_VERSION:
-        bad(f"apiVersion must be {API_VERSION!r}, not {doc.get('apiVersion')!r}", "apiVersion")
+        bad(_("apiVersion must be %(API_VERSION)s, not %(value)s",
+              API_VERSION=repr(API_VERSION),
+              value=repr(doc.get('apiVersion'))), "apiVersion")
     if doc.get("kind") != "SLO":
-        bad(f"kind must be 'SLO', not {doc.get('kind')!r}", "kind")
+        bad(_("kind must be 'SLO', not %(value)s", value=repr(doc.get('kind'))), "kind")
         return None
     service_key = _get(doc, "spec", "service")
     service = session.scalar(select(Service).where(Service.key == str(service_key)))
     if service is None:
-        bad(f"unknown service {service_key!r}", "spec", "service")
+        bad(_("unknown service %(service_key)s", service_key=repr(service_key)), "spec", "service")
     level = _get(doc, "metadata", "annotations", "slm.level")
     option = None
     if not level:
@@ -185,7 +187,7 @@ def _check_document(session, node, doc, mine: list):
         bad("spec.indicator names no metric (metadata.name or thresholdMetric.metricSource."
             "spec.metric)", "spec", "indicator")
     elif metric_by_key(session, str(metric_key)) is None:
-        bad(f"unknown metric {metric_key!r}", "spec", "indicator")
+        bad(_("unknown metric %(metric_key)s", metric_key=repr(metric_key)), "spec", "indicator")
     objectives = _get(doc, "spec", "objectives")
     if not isinstance(objectives, list) or len(objectives) != 1:
         bad("spec.objectives must hold exactly one objective", "spec", "objectives")
@@ -193,14 +195,16 @@ def _check_document(session, node, doc, mine: list):
     objective = objectives[0] if isinstance(objectives[0], dict) else {}
     op, value = objective.get("op"), objective.get("value")
     if op not in COMPARATORS:
-        bad(f"op must be 'gte' or 'lte' (a target is met at its threshold), not {op!r}",
+        bad(_("op must be 'gte' or 'lte' (a target is met at its threshold), not %(op)s",
+              op=repr(op)),
             "spec", "objectives", 0, "op")
     if isinstance(value, bool) or not isinstance(value, int | float):
-        bad(f"value must be a number (the threshold), not {value!r}",
+        bad(_("value must be a number (the threshold), not %(value)s", value=repr(value)),
             "spec", "objectives", 0, "value")
     duration = _get(doc, "spec", "timeWindow", 0, "duration")
     if duration not in PERIODS:
-        bad(f"timeWindow duration must be 1M (month) or 1Q (quarter), not {duration!r}",
+        bad(_("timeWindow duration must be 1M (month) or 1Q (quarter), not %(duration)s",
+              duration=repr(duration)),
             "spec", "timeWindow")
     rolling = _get(doc, "spec", "timeWindow", 0, "isRolling")
     if rolling:

@@ -242,7 +242,8 @@ def target_problems(metric: Metric | None, comparator, threshold, period,
     """
     errors: dict[str, list[str]] = {}
     if metric is None:
-        what = f"unknown metric {metric_label!r}" if metric_label else "metric is missing"
+        what = (_("unknown metric %(metric_label)s", metric_label=repr(metric_label))
+                if metric_label else _("metric is missing"))
         errors["metric"] = [_("%(what)s: a target needs a registered metric", what=what)]
     elif not metric.data_source:
         errors["metric"] = [_("metric %(key)s has no data source: it cannot be measured",

@@ -90,9 +90,11 @@ def readiness(session, service: Service) -> tuple[bool, list[str]]:
 
 def readiness_message(service: Service, missing: list[str]) -> str:
     if not missing:
-        return f"service {service.name!r} is ready for targets"
-    return (f"service {service.name!r} is not ready for targets: supporting processes not "
-            f"defined: {', '.join(missing)}")
+        return _("service %(name)s is ready for targets", name=repr(service.name))
+    return (_("service %(name)s is not ready for targets: supporting processes not defined: "
+              "%(value)s",
+              name=repr(service.name),
+              value=', '.join(missing)))
 
 
 def _service(session, ident) -> Service:

@@ -61,8 +61,10 @@ def _raise_check(sla: ServiceLevelAgreement, delivered: dict, level: ServiceLeve
             reasons.append(_("%(name)s has no delivered value in the period",
                              name=t.metric.name))
         elif not met:
-            reasons.append(f"{t.metric.name} {value:g} would miss {t.comparator} "
-                           f"{t.threshold:g} {t.metric.unit}".rstrip())
+            reasons.append(_("%(name)s %(value)s would miss %(comparator)s %(threshold)s "
+                             "%(unit)s", name=t.metric.name, value=format(value, "g"),
+                             comparator=t.comparator, threshold=format(t.threshold, "g"),
+                             unit=t.metric.unit).rstrip())
     hours = result.get("service_hours") or "24x7"
     if level.service_hours != hours:
         reasons.append(_("the higher level covers %(service_hours)s while delivery was "

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask_login import current_user
 
 from engine.clock import utcnow
+from engine.i18n import _
 from handlers.delivery.measurements import import_rows
 
 from .. import db_session
@@ -22,7 +23,8 @@ def import_measurements():
     if not isinstance(rows, list) or not rows:
         return invalid({"rows": ["a non-empty list of {sla, metric, measured_at, value}"]})
     if len(rows) > MAX_ROWS:
-        return invalid({"rows": [f"at most {MAX_ROWS} rows per call: split them"]})
+        return invalid({"rows": [_("at most %(MAX_ROWS)s rows per call: split them",
+                                   MAX_ROWS=MAX_ROWS)]})
     # field names as the CSV import reads its header; anything else is rejected row by row
     rows = [{str(k).strip().lower(): v for k, v in row.items()} if isinstance(row, dict)
             else row for row in rows]

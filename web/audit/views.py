@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from flask import abort, render_template, request, url_for
 
 from engine.audit import chain_head, instance_events, parse_anchor, verify_chain
+from engine.i18n import _
 from engine.models import ProcessInstance, ProcessVersion
 from handlers.auditlog.selection import element_names
 from handlers.auditlog.subjects import organisation_names, subjects_of
@@ -32,7 +33,7 @@ def _day(name: str, end: bool = False) -> datetime | None:
     try:
         day = datetime.strptime(value, "%Y-%m-%d")
     except ValueError:
-        abort(400, description=f"{name}: a date like 2026-01-31 is expected")
+        abort(400, description=_("%(name)s: a date like 2026-01-31 is expected", name=name))
     return day + timedelta(days=1) if end else day
 
 

@@ -5,6 +5,7 @@ from flask import current_app, render_template, request
 from werkzeug.utils import secure_filename
 
 from engine.clock import utcnow
+from engine.i18n import _
 from handlers.delivery.measurements import COLUMNS, import_csv
 from handlers.errors import DomainError
 
@@ -43,8 +44,9 @@ def _read_upload(upload) -> tuple[str | None, str | None]:
         return None, "choose a CSV file to upload"
     data = upload.stream.read(_limit() + 1)
     if len(data) > _limit():
-        return None, (f"the file is larger than {size(_limit())}: split it into smaller "
-                      "files (importing twice is safe: duplicates are skipped)")
+        return None, (_("the file is larger than %(size)s: split it into smaller files "
+                        "(importing twice is safe: duplicates are skipped)",
+                        size=size(_limit())))
     if not data.strip():
         return None, "the file is empty"
     try:

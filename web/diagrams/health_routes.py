@@ -5,6 +5,8 @@ from datetime import datetime, time, timedelta
 
 from flask import Response, abort, render_template, request, url_for
 
+from engine.i18n import _
+
 from .. import db_session
 from ..auth.access import roles_required
 from . import READERS, _version_or_404, bp
@@ -22,7 +24,9 @@ def _period() -> tuple[datetime | None, datetime | None, str, str]:
         try:
             day = datetime.strptime(text, "%Y-%m-%d").date()
         except ValueError:
-            abort(400, description=f"'{name}' must be a date like 2026-01-31, not {text!r}")
+            abort(400, description=_("'%(name)s' must be a date like 2026-01-31, not %(text)s",
+                                     name=name,
+                                     text=repr(text)))
         at = datetime.combine(day, time())
         out.append((at + timedelta(days=1) if name == "to" else at, text))
     (start, start_text), (end, end_text) = out

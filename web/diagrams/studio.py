@@ -64,13 +64,17 @@ def try_expression_view():
         refuse(_("send kind and expression as text"))
     if isinstance(sample, str):
         if len(sample) > MAX_SAMPLE:
-            return jsonify(ok=False, error=f"the sample data is longer than {MAX_SAMPLE} "
-                                           "characters")
+            return jsonify(ok=False, error=_("the sample data is longer than %(MAX_SAMPLE)s "
+                                             "characters",
+                                             MAX_SAMPLE=MAX_SAMPLE))
         try:
             sample = json.loads(sample or "{}")
         except ValueError as exc:
-            return jsonify(ok=False, error=f"the sample data is not valid JSON: {exc.msg} "
-                                           f"(line {exc.lineno}, column {exc.colno})")
+            return jsonify(ok=False, error=_("the sample data is not valid JSON: %(msg)s "
+                                             "(line %(lineno)s, column %(colno)s)",
+                                             msg=exc.msg,
+                                             lineno=exc.lineno,
+                                             colno=exc.colno))
     if not isinstance(sample, dict):
         return jsonify(ok=False, error="the sample data must be a JSON object, e.g. "
                                        "{\"choice\": {\"approved\": true}}")

@@ -75,8 +75,9 @@ def generate():
         return _render(_latest(), values, {"period": [str(exc)]}, 400)
     now = utcnow()
     if start > now.date():
-        return _render(_latest(), values, {"period": [f"{values['period']} has not begun yet: "
-                                                      "report on a period that has"]}, 400)
+        return _render(_latest(), values, {"period": [_("%(period)s has not begun yet: "
+                                                        "report on a period that has",
+                                                        period=values['period'])]}, 400)
     session = db_session()
     report = build_management_report(session, start, end, now)
     session.commit()
