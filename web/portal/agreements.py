@@ -9,7 +9,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from engine.clock import utcnow
-from engine.i18n import _
+from engine.i18n import N_, _
 from handlers.agreements.models import ServiceLevelAgreement
 from handlers.delivery.measurements import record_observation
 from handlers.errors import DomainError, ValidationError
@@ -19,9 +19,10 @@ from ..agreements.queries import STATUS_COLOURS, sla_context
 from ..auth.access import roles_required
 from . import CUSTOMER, bp, organisation_id, queries, scoped
 
-OBSERVATION_KINDS = (("outage", "Outage: the service was not usable"),
-                     ("slow", "Slow: the service was too slow"),
-                     ("complaint", "Complaint"), ("praise", "Praise"), ("other", "Other"))
+OBSERVATION_KINDS = (("outage", N_("Outage: the service was not usable")),
+                     ("slow", N_("Slow: the service was too slow")),
+                     ("complaint", N_("Complaint")), ("praise", N_("Praise")),
+                     ("other", N_("Other")))
 #: observations are recorded against SLAs in force
 OBSERVABLE = ("active",)
 
@@ -37,7 +38,8 @@ def _sla_page(sla, observation: dict, errors: dict, status: int = 200):
     context = sla_context(db_session(), sla, request.args.get("a"), request.args.get("b"))
     return render_template("portal/sla.html", **context, colours=STATUS_COLOURS,
                            observation=observation, errors=errors,
-                           kinds=OBSERVATION_KINDS, observable=sla.status in OBSERVABLE), status
+                           kinds=[(k, _(v)) for k, v in OBSERVATION_KINDS],
+                           observable=sla.status in OBSERVABLE), status
 
 
 def _blank_observation() -> dict:
