@@ -130,6 +130,8 @@ def day(value: date | datetime | None) -> str:
         return "—"
     if isinstance(value, datetime):
         value = _aware(value).astimezone(_zone()).date()
+    if not isinstance(value, date):
+        return str(value)
     language = current_language()
     return format_date(value, "yyyy-MM-dd" if language == "en" else "short", locale=language)
 
@@ -140,6 +142,8 @@ def long_day(value: date | datetime | None) -> str:
         return "—"
     if isinstance(value, datetime):
         value = _aware(value).astimezone(_zone()).date()
+    if not isinstance(value, date):
+        return str(value)
     language = current_language()
     return format_date(value, "dd MMM yyyy" if language == "en" else "medium", locale=language)
 
