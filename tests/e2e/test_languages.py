@@ -111,9 +111,10 @@ def test_russian_customer_and_english_manager_on_one_sla(app, demo, russian_glob
     customer.get_by_role("link", name="Подать новые требования").click()
     expect(customer.get_by_role("heading", level=1)).to_have_text(
         "Подайте требования к уровню услуг")
-    customer.get_by_label("Заголовок").fill("Почта для диспетчерской")
+    customer.get_by_label("Заголовок").fill("Email для диспетчерской")
     customer.get_by_label("Ваша потребность своими словами").fill(
-        "Диспетчеры круглосуточно переписываются с водителями; без почты машины простаивают.")
+        "Диспетчеры круглосуточно переписываются с водителями по email; без почты машины "
+        "простаивают.")
     rows = [("Почта работает круглосуточно", "availability", ">=", "99.9", "month"),
             ("Инциденты устраняются за 4 часа", "incident_resolution", "<=", "4", "month")]
     for i, (text, metric, comparator, value, period) in enumerate(rows, start=1):
