@@ -28,8 +28,8 @@ MAX_PAGES = 120
 LIST_PARAMS = ("page", "sort", "status", "view", "organisation", "service", "process",
                "a", "b", "with", "period", "q")
 #: the navigation's words in Russian
-RUSSIAN_NAV = {"Мои услуги", "Задачи", "Каталог", "SLA", "Выполнение", "Обзоры", "Отчеты",
-               "Диаграммы", "Аудит", "Администратор"}
+RUSSIAN_NAV = {"Мои услуги", "Задачи", "Каталог", "Требования", "SLA", "Выполнение",
+               "Обзоры", "Отчеты", "Диаграммы", "Аудит", "Администратор"}
 
 
 @pytest.fixture
