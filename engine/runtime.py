@@ -32,10 +32,10 @@ from .db import is_sqlite
 from .errors import ConflictError, NotFoundError
 from .models import Incident, ProcessVersion
 from .registry import HandlerRegistry
-from .sandbox_pool import SandboxLimitError
+from .sandbox_pool import SandboxLimitError, max_state_bytes
 from .scripting import EngineScriptEngine
 from .serialization import SERIALIZER_VERSION, dumps_state, loads_spec, loads_state
-from .step_limits import StepGuard, check_state_size
+from .step_limits import StepGuard, StepLimitError, check_state_size
 from .task_index import scan, sync_human_tasks
 from .timer_events import waiting_timers
 
@@ -69,6 +69,10 @@ class Loaded:
     now: datetime | None = None
     #: when the step began (perf_counter), for the step-latency observer
     began: float = field(default_factory=time.perf_counter)
+    #: length of the stored state when the step began
+    state_bytes: int = 0
+    #: the last task of this step that ran diagram code, and its data before it ran
+    code_task: tuple | None = None
 
 
 class Engine:
@@ -112,9 +116,10 @@ class Engine:
             return hit
         return None
 
-    def _put(self, instance_id: int, revision: int, workflow, ready: set) -> None:
+    def _put(self, instance_id: int, revision: int, workflow, ready: set,
+             state_bytes: int = 0) -> None:
         with self._lock:
-            self._live[instance_id] = (revision, workflow, ready)
+            self._live[instance_id] = (revision, workflow, ready, state_bytes)
             self._live.move_to_end(instance_id)
             while len(self._live) > self._cache_size:
                 self._live.popitem(last=False)
@@ -181,7 +186,7 @@ class Engine:
         revision, status, timers = row.revision, row.status, row.timers
         hit = self._take(instance_id, revision)
         if hit is not None:
-            workflow, ready = hit[1], hit[2]
+            workflow, ready, state_bytes = hit[1], hit[2], hit[3]
         else:  # the state is read only when this process has no live copy of it
             # (read with the columns it goes with: unlocked, the row may have moved on)
             full = sql.INSTANCE_STATE.first(conn, {"iid": instance_id})
@@ -192,20 +197,32 @@ class Engine:
                 vs = self.version_spec(session, full.version_id)
             workflow = loads_state(full.state, vs.spec, vs.subprocess_specs)
             ready = set(sql.READY_TASK_IDS.scalars(conn, {"iid": instance_id}))
+            state_bytes = len(full.state)
         loaded = Loaded(instance_id, vs, revision, status, row.organisation,
-                        json.loads(timers), workflow, ready, actor=actor, now=as_utc(now))
+                        json.loads(timers), workflow, ready, actor=actor, now=as_utc(now),
+                        state_bytes=state_bytes)
         self.script_engine(loaded, session)
         return loaded
 
     def save(self, session: Session, loaded: Loaded, *, completed_task_ids=()) -> None:
         """Write state, task index, timers and audit events; check the revision."""
         wf, now = loaded.workflow, loaded.now
+        state = dumps_state(wf)
+        limit = max_state_bytes()
+        if len(state) > limit and loaded.code_task is not None:
+            # grown past the limit after the last check (by tasks without code): the
+            # incident goes to the last task that ran code, whose data is put back
+            task, before = loaded.code_task
+            self._incident(session, loaded, {"task": task, "data": before}, StepLimitError(
+                f"after the data written here the state of this instance would take "
+                f"{len(state):,} bytes, more than {limit:,} (SLM_MAX_STATE_BYTES); nothing "
+                "of it was stored"))
+            state = dumps_state(wf)
+        check_state_size(state, loaded.id, limit)
         ready, errored = scan(wf)
         sync_human_tasks(session, loaded, ready, completed_task_ids)
         self._sync_timers(session, loaded)
         status = "error" if errored else ("completed" if wf.is_completed() else "running")
-        state = dumps_state(wf)
-        check_state_size(state, loaded.id)
         values = dict(v_state=state, v_revision=loaded.revision + 1, v_status=status,
                       v_updated_at=now, v_timers=json.dumps(loaded.timers),
                       v_serializer_version=SERIALIZER_VERSION, iid=loaded.id,
@@ -224,8 +241,9 @@ class Engine:
         loaded.trail.flush(session)
         loaded.revision += 1
         loaded.status = status
+        loaded.state_bytes, loaded.code_task = len(state), None
         session.info.setdefault("slm_live", []).append(
-            (self, loaded.id, loaded.revision, wf, set(loaded.ready)))
+            (self, loaded.id, loaded.revision, wf, set(loaded.ready), loaded.state_bytes))
         if self.on_step is not None:
             self.on_step(time.perf_counter() - loaded.began)
 
@@ -253,20 +271,29 @@ class Engine:
         everything that succeeded. Returns False when an incident was raised.
         """
         current: dict = {}
-        guard = StepGuard()
+        guard = StepGuard(loaded.state_bytes)
 
         def will(task):
             spec = task.task_spec
             runs_code = isinstance(spec, ScriptTask | ServiceTask) or getattr(
                 spec, "prescript", None) or getattr(spec, "postscript", None)
-            # Only tasks that run diagram code can change data; snapshot just those.
-            current.update(task=task, data=copy.deepcopy(task.data) if runs_code else None,
-                           sp=session.begin_nested() if isinstance(spec, ServiceTask) else None)
+            # Only tasks that run diagram code can change data; snapshot just those. Code in
+            # the sandbox gets a copy of the data and its answer replaces the values, so a
+            # shallow copy keeps them; a handler runs here and might change values in place.
+            service = isinstance(spec, ServiceTask)
+            snapshot = None
+            if runs_code:
+                snapshot = copy.deepcopy(task.data) if service else dict(task.data)
+            current.update(task=task, data=snapshot,
+                           sp=session.begin_nested() if service else None)
             guard.before(task)
 
         def did(task):
-            if current.get("data") is not None:
-                guard.after(task)
+            guard.ran()
+            before = current.get("data")
+            if before is not None:
+                loaded.code_task = (task, before)
+                guard.after(task, before, loaded.workflow)
             sp = current.get("sp")
             if sp is not None:
                 sp.commit()
@@ -289,6 +316,7 @@ class Engine:
 
     def _incident(self, session: Session, loaded: Loaded, current: dict, exc: Exception):
         task = current.get("task")
+        loaded.code_task = None  # its data is put back below: no second incident on save
         if current.get("sp") is not None and current["sp"].is_active:
             current["sp"].rollback()
         if task is None:
@@ -334,8 +362,8 @@ def _reason(cause: Exception, kind: str) -> str:
 
 
 def _after_commit(session):
-    for engine, iid, rev, wf, ready in session.info.pop("slm_live", []):
-        engine._put(iid, rev, wf, ready)
+    for engine, iid, rev, wf, ready, state_bytes in session.info.pop("slm_live", []):
+        engine._put(iid, rev, wf, ready, state_bytes)
 
 
 def _after_rollback(session):

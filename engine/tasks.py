@@ -138,7 +138,8 @@ def task_data(engine: Engine, session: Session, task: HumanTask, now: datetime) 
     loaded = engine.load(session, task.instance_id, actor="reader", now=now, lock=False)
     spiff_task = loaded.workflow.get_task_from_id(UUID(task.task_id))
     data = dict(spiff_task.data) if spiff_task is not None else {}
-    engine._put(loaded.id, loaded.revision, loaded.workflow, loaded.ready)
+    engine._put(loaded.id, loaded.revision, loaded.workflow, loaded.ready,
+                loaded.state_bytes)
     return data
 
 

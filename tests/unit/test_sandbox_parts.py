@@ -102,3 +102,17 @@ def test_a_worker_runs_under_its_limits():
     assert limits["Max address space"] != "unlimited"
     assert limits["Max cpu time"] != "unlimited"
     assert resource.getrlimit(resource.RLIMIT_NOFILE)[0] > 3  # not this process's own
+
+
+def test_a_worker_gets_only_the_names_the_code_mentions_and_the_rest_stays():
+    from engine.sandbox_env import _only, names_in
+
+    assert names_in("size = 'big' if computed['value'] >= 10 else 'small'") == {
+        "size", "computed"}
+    assert _only({"computed": 1, "other": 2}, "x = computed") == {"computed": 1}
+    assert _only({"a": 1}, "x = (") == {"a": 1}  # unparsable: everything, the worker says why
+    env = SandboxEnvironment(clock=lambda: None, time_limit=lambda: 2.0)
+    data = {"a": 1, "kept": {"deep": [1, 2]}, "gone": 2}
+    env.execute("b = a + 1\ndel gone", data)
+    assert data == {"a": 1, "kept": {"deep": [1, 2]}, "b": 2}
+    assert env.evaluate("len(str(a)) == 1 and b == 2", data) is True
