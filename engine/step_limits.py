@@ -98,23 +98,26 @@ class StepGuard:
 
     def after(self, task, before: dict, workflow) -> None:
         """Raise StepLimitError if the data ``task`` left (``before``: its data before it
-        ran) is too large to store, alone or in the state of the whole ``workflow``."""
+        ran) is too large to store, alone or in the state of the whole ``workflow``.
+
+        The end of a workflow keeps a copy of its data, so until then the state is
+        counted with the task's data once more: what it would take at the end."""
         try:
-            measure(task.data, self.max_bytes)
+            data_bytes = measure(task.data, self.max_bytes)
         except TooLargeError:
             raise StepLimitError(
                 f"the task data written here would take more than {self.max_bytes:,} bytes "
                 "(SLM_MAX_STATE_BYTES); nothing of it was stored") from None
         changed = {k: v for k, v in task.data.items() if k not in before or before[k] != v}
         self.estimate += measure(changed, self.max_bytes)
-        if self.estimate > self.max_bytes // 2:
-            size = len(dumps_state(workflow))
-            self.estimate = size
-            if size > self.max_bytes:
+        at_end = 0 if workflow.is_completed() else data_bytes
+        if self.estimate + at_end > self.max_bytes // 2:
+            self.estimate = len(dumps_state(workflow))
+            if self.estimate + at_end > self.max_bytes:
                 raise StepLimitError(
-                    f"with the data written here the state of this instance would take "
-                    f"{size:,} bytes, more than {self.max_bytes:,} (SLM_MAX_STATE_BYTES); "
-                    "nothing of it was stored")
+                    f"with the data written here the state of this instance would take more "
+                    f"than {self.max_bytes:,} bytes (SLM_MAX_STATE_BYTES); nothing of it was "
+                    "stored")
 
 
 def check_state_size(text: str, instance_id: int, max_bytes: int | None = None) -> None:
