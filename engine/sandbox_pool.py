@@ -10,7 +10,8 @@ SandboxLimitError, which the engine turns into an incident. An answer longer tha
 
 Settings (environment): ``SLM_SCRIPT_MEMORY_LIMIT`` (MB a worker may add to what it uses at
 start, default 256), ``SLM_SANDBOX_WORKERS`` (pool size, default 2), ``SLM_MAX_STATE_BYTES``
-(default 1 MB).
+(default 1 MB), ``SLM_SANDBOX_SPIN_US`` (microseconds to poll for an answer before sleeping,
+default 300; read at start).
 """
 from __future__ import annotations
 
@@ -30,10 +31,23 @@ from .sandbox_codec import CodecError, decode
 from .script_limits import ScriptSandboxError
 
 GRACE = 0.5  # seconds the engine waits past the time limit before it kills the worker
-#: seconds the engine polls for an answer before it sleeps: a short evaluation is answered
-#: within this, and a caller that stays awake is not woken again (on a virtual machine,
-#: waking an idle CPU costs more than the evaluation itself)
-SPIN = float(os.environ.get("SLM_SANDBOX_SPIN_US", "300")) / 1e6
+
+
+def spin_seconds(environ=os.environ) -> float:
+    """``SLM_SANDBOX_SPIN_US``: how long the engine polls for an answer before it sleeps
+    (default 300 us). A short evaluation is answered within it, and a caller that stays
+    awake is not woken again (on a virtual machine, waking an idle CPU can cost more than
+    the evaluation itself)."""
+    raw = environ.get("SLM_SANDBOX_SPIN_US", "").strip()
+    if not raw:
+        return 300e-6
+    if not (raw.isascii() and raw.isdigit()) or int(raw) > 100_000:
+        raise ValueError("SLM_SANDBOX_SPIN_US must be a whole number of microseconds from 0 "
+                         f"to 100000, not {raw!r}")
+    return int(raw) / 1e6
+
+
+SPIN = spin_seconds()
 START_TIMEOUT = 60.0
 _HEADER = struct.Struct(">I")
 

@@ -116,3 +116,14 @@ def test_a_worker_gets_only_the_names_the_code_mentions_and_the_rest_stays():
     env.execute("b = a + 1\ndel gone", data)
     assert data == {"a": 1, "kept": {"deep": [1, 2]}, "b": 2}
     assert env.evaluate("len(str(a)) == 1 and b == 2", data) is True
+
+
+def test_the_spin_setting_takes_microseconds_and_refuses_nonsense():
+    from engine.sandbox_pool import spin_seconds
+
+    assert spin_seconds({}) == 300e-6
+    assert spin_seconds({"SLM_SANDBOX_SPIN_US": "0"}) == 0
+    assert spin_seconds({"SLM_SANDBOX_SPIN_US": "50"}) == 50e-6
+    for bad in ("-1", "lots", "1e9", "200000"):
+        with pytest.raises(ValueError, match="SLM_SANDBOX_SPIN_US must be a whole number"):
+            spin_seconds({"SLM_SANDBOX_SPIN_US": bad})
