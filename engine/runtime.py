@@ -32,10 +32,10 @@ from .db import is_sqlite
 from .errors import ConflictError, NotFoundError
 from .models import Incident, ProcessVersion
 from .registry import HandlerRegistry
-from .sandbox_pool import SandboxLimitError, max_state_bytes
+from .sandbox_pool import SandboxLimitError
 from .scripting import EngineScriptEngine
 from .serialization import SERIALIZER_VERSION, dumps_state, loads_spec, loads_state
-from .step_limits import StepGuard, StepLimitError, check_state_size
+from .step_limits import StepGuard, check_state_size
 from .task_index import scan, sync_human_tasks
 from .timer_events import waiting_timers
 
@@ -71,8 +71,6 @@ class Loaded:
     began: float = field(default_factory=time.perf_counter)
     #: length of the stored state when the step began
     state_bytes: int = 0
-    #: the last task of this step that ran diagram code, and its data before it ran
-    code_task: tuple | None = None
 
 
 class Engine:
@@ -207,18 +205,11 @@ class Engine:
     def save(self, session: Session, loaded: Loaded, *, completed_task_ids=()) -> None:
         """Write state, task index, timers and audit events; check the revision."""
         wf, now = loaded.workflow, loaded.now
+        # Diagram code that makes the state too large is an incident at its task (StepGuard);
+        # a state that grows past the limit without code (a form's data, very many tasks)
+        # refuses the step, before anything of it is written.
         state = dumps_state(wf)
-        limit = max_state_bytes()
-        if len(state) > limit and loaded.code_task is not None:
-            # grown past the limit after the last check (by tasks without code): the
-            # incident goes to the last task that ran code, whose data is put back
-            task, before = loaded.code_task
-            self._incident(session, loaded, {"task": task, "data": before}, StepLimitError(
-                f"after the data written here the state of this instance would take "
-                f"{len(state):,} bytes, more than {limit:,} (SLM_MAX_STATE_BYTES); nothing "
-                "of it was stored"))
-            state = dumps_state(wf)
-        check_state_size(state, loaded.id, limit)
+        check_state_size(state, loaded.id)
         ready, errored = scan(wf)
         sync_human_tasks(session, loaded, ready, completed_task_ids)
         self._sync_timers(session, loaded)
@@ -241,7 +232,7 @@ class Engine:
         loaded.trail.flush(session)
         loaded.revision += 1
         loaded.status = status
-        loaded.state_bytes, loaded.code_task = len(state), None
+        loaded.state_bytes = len(state)
         session.info.setdefault("slm_live", []).append(
             (self, loaded.id, loaded.revision, wf, set(loaded.ready), loaded.state_bytes))
         if self.on_step is not None:
@@ -292,7 +283,6 @@ class Engine:
             guard.ran()
             before = current.get("data")
             if before is not None:
-                loaded.code_task = (task, before)
                 guard.after(task, before, loaded.workflow)
             sp = current.get("sp")
             if sp is not None:
@@ -316,7 +306,6 @@ class Engine:
 
     def _incident(self, session: Session, loaded: Loaded, current: dict, exc: Exception):
         task = current.get("task")
-        loaded.code_task = None  # its data is put back below: no second incident on save
         if current.get("sp") is not None and current["sp"].is_active:
             current["sp"].rollback()
         if task is None:

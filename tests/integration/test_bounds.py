@@ -13,10 +13,11 @@ from sqlalchemy import func, select
 from engine.audit import verify_chain
 from engine.deploy import deploy
 from engine.errors import DeployError
+from engine.instances import start_instance
 from engine.models import DueTimer, ProcessInstance, ProcessVersion
 from engine.runner import run_due
 from engine.runtime import Engine
-from engine.step_limits import MAX_TASK_DEPTH
+from engine.step_limits import MAX_TASK_DEPTH, StateTooLargeError
 
 
 @pytest.fixture
@@ -155,6 +156,17 @@ def test_a_state_grown_round_by_round_is_an_incident_and_the_engine_serves_on(
     deploy_file("fine.bpmn", script_diagram("small = 1", pid="fine"))
     after = start(engine, factory, "fine", {"amount": 1})
     assert instance(factory, after).status == "completed"
+
+
+def test_a_state_too_large_without_any_code_refuses_the_step_and_stores_nothing(
+        deploy_file, factory, engine, monkeypatch):
+    deploy_file("wide.bpmn", fan_out(60))  # no diagram code: nothing to put an incident on
+    monkeypatch.setenv("SLM_MAX_STATE_BYTES", "20000")
+    with factory() as s, pytest.raises(StateTooLargeError, match="more than "
+                                       "SLM_MAX_STATE_BYTES \\(20,000\\); nothing was stored"):
+        start_instance(engine, s, "wide", actor="dave", now=T0, data={})
+    with factory() as s:
+        assert s.execute(select(func.count()).select_from(ProcessInstance)).scalar_one() == 0
 
 
 # -- loops and recursion ----------------------------------------------------------------------
