@@ -5,7 +5,7 @@ inconsistent descriptions, and the committed files in workflows/bpmn are its cur
 from __future__ import annotations
 
 import pytest
-from diagram_support import BPMN_DIR, FLOW_NODES, NS, layout
+from diagram_support import BPMN_DIR, DMN_DIR, FLOW_NODES, NS, layout
 from lxml import etree
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
@@ -54,6 +54,8 @@ def test_generated_xml_is_well_formed_drawn_and_parses(build):
     data = layout.to_xml(build())
     root = etree.fromstring(data)  # well-formed
     parser = SpiffBpmnParser()
+    for dmn in sorted(DMN_DIR.glob("*.dmn")):  # the decision tables business rule tasks use
+        parser.add_dmn_file(str(dmn))
     parser.add_bpmn_xml(root, filename="gen.bpmn")
     [pid] = parser.get_process_ids()
     spec = parser.get_spec(pid)

@@ -16,6 +16,7 @@ from diagram_support import (
     OWNER,
     Run,
     load_form,
+    product_decisions,
 )
 from diagram_support import sessions as sessions  # the fixture
 from sqlalchemy import select
@@ -125,8 +126,9 @@ class ContractHandlers:
         return {"report_id": 2, "slas": 1, "breaches": 0}
 
     def verify_service_levels(self, p, ctx):
-        return {"slas": [{"sla_id": 5, "reference": "SLA-2026-0005", "priority": 3}],
-                "can_raise": []}
+        return {"slas": [{"sla_id": 5, "reference": "SLA-2026-0005", "priority": 3,
+                          "delivered": "met"}],
+                "can_raise": [], "sla_count": 1, "met": 1, "breached": 0, "no_data": 0}
 
     def set_priorities(self, p, ctx):
         return {"updated": [], "count": 0}
@@ -140,7 +142,8 @@ def contract(sessions):
     with sessions() as s:
         for fname in DIAGRAMS:
             deploy(s, (BPMN_DIR / fname).read_bytes(), fname, registry=engine.registry,
-                   known_lanes=engine.known_lanes, form_loader=load_form, actor="test", now=T0)
+                   known_lanes=engine.known_lanes, form_loader=load_form, actor="test", now=T0,
+                   decisions=product_decisions())
         s.commit()
     return handlers, engine
 
