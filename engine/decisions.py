@@ -259,11 +259,14 @@ def add_decisions(parser, root, name: str, source: DecisionSource | None,
             continue
         found = source.lookup(ref) if source is not None else None
         if found is None:
+            broken = sorted(source.broken) if source is not None else []
+            hint = (f": {', '.join(broken[:5])} could not be read (see "
+                    f"{'its' if len(broken) == 1 else 'their'} problems)" if broken else "")
             problems.append(Problem(task_id, f"no DMN file deployed with the diagram has the "
-                                             f"decision {ref!r}", name))
+                                             f"decision {ref!r}{hint}", name))
             # a file that could not be read may be the one: say why it could not
-            for broken in (source.broken.values() if source is not None else ()):
-                problems.extend(p for p in broken if p not in problems)
+            for files in (source.broken.values() if source is not None else ()):
+                problems.extend(p for p in files if p not in problems)
             continue
         if found.name not in used:
             parser.add_dmn_xml(found.root, filename=found.name)

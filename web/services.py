@@ -63,13 +63,24 @@ class Services:
                    now: datetime | None = None):
         """Check every file of a set, then store all its diagrams in one transaction."""
         with self.sessions() as session:
-            results = deploy_set(session, files, registry=self.engine.registry,
-                                 known_lanes=self.engine.known_lanes, actor=actor,
-                                 now=now or utcnow(), form_loader=self.form_loader(),
-                                 decision_fallback=self.decisions().fallback,
-                                 max_bytes=self.settings.max_diagram_bytes, note=note)
+            results = self.deploy_set_in(session, files, actor, note, now)
             session.commit()
         return results
+
+    def deploy_set_in(self, session, files: dict[str, bytes], actor: str, note: str = "",
+                      now: datetime | None = None, stored=None):
+        """deploy_set in ``session`` (flush only); ``stored``: more DMN files, e.g. those
+        of deployed versions."""
+        installed = self.decisions().fallback
+
+        def fallback() -> dict[str, bytes]:
+            return {**installed(), **(stored() if stored is not None else {})}
+
+        return deploy_set(session, files, registry=self.engine.registry,
+                          known_lanes=self.engine.known_lanes, actor=actor,
+                          now=now or utcnow(), form_loader=self.form_loader(),
+                          decision_fallback=fallback,
+                          max_bytes=self.settings.max_diagram_bytes, note=note)
 
     def read_set(self, path: Path) -> dict[str, bytes]:
         """The files of a set to deploy: a folder, or a .zip (engine.set_files' limits)."""

@@ -67,7 +67,8 @@ def test_every_problem_of_every_file_is_listed_and_nothing_is_stored(engine, fac
     assert ("risk_route.dmn: rule_costly: rule 1, output 'Route' has a syntax error on line 1:"
             " invalid syntax") in problems
     assert "risk_route.bpmn: assess_risk: no DMN file deployed with the diagram has the " \
-           "decision 'risk_route'" in problems
+           "decision 'risk_route': risk_route.dmn could not be read (see its problems)" \
+           in problems
     assert any(p.startswith("request.schema.json: ") for p in problems), problems
     assert any(p.startswith("full.bpmn: submit: lane 'Nobody' is not a known role")
                for p in problems), problems

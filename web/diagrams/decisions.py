@@ -10,6 +10,7 @@ stored together or not at all).
 from __future__ import annotations
 
 import json
+from functools import partial
 
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -43,9 +44,10 @@ def version_decisions(row: ProcessVersion) -> dict[str, str]:
     return value if isinstance(value, dict) else {}
 
 
-def stored_decisions() -> dict[str, bytes]:
-    """The DMN files stored with deployed versions, newest first per file name."""
-    rows = db_session().execute(
+def stored_decisions(session) -> dict[str, bytes]:
+    """The DMN files stored with deployed versions, newest first per file name (called
+    while a diagram is parsed, in the parser's thread: the session is passed in)."""
+    rows = session.execute(
         select(ProcessVersion.dmn_json).where(ProcessVersion.dmn_json != "{}")
         .order_by(ProcessVersion.id.desc()).limit(STORED_VERSIONS)).scalars()
     found: dict[str, bytes] = {}
@@ -75,10 +77,10 @@ def posted_decisions(max_bytes: int) -> DecisionSource:
                 refuse(f"decision file {str(name)[:80]!r}: send a name ending in .dmn (letters, "
                        "digits, spaces, _ . -) and its XML as text")
             files[name] = xml.encode("utf-8")
-    installed = services.decisions().fallback
+    installed, session = services.decisions().fallback, db_session()
 
     def fallback() -> dict[str, bytes]:
-        return {**installed(), **stored_decisions()}
+        return {**installed(), **stored_decisions(session)}  # stored wins over installed
 
     return DecisionSource(files, strict=True, fallback=fallback, max_bytes=max_bytes)
 
@@ -133,10 +135,13 @@ def deploy_set_view():
         try:
             files = read_zip(data, name, max_bytes=services.settings.max_diagram_bytes,
                              max_zip_bytes=MAX_ZIP_BYTES)
-            results = services.deploy_set(files, current_actor().name, note)
+            results = services.deploy_set_in(db_session(), files, current_actor().name, note,
+                                              stored=partial(stored_decisions, db_session()))
         except DeployError as exc:
+            db_session().rollback()
             problems = _problem_rows(exc)
         else:
+            db_session().commit()
             if request.accept_mimetypes.best == "application/json":
                 return jsonify(valid=True, problems=[], versions=[
                     {"process_id": r.process_id, "version": r.version, "created": r.created,
