@@ -180,3 +180,26 @@ def test_an_edited_table_is_deployed_through_the_checks(app, demo, page, login, 
     expect(page.get_by_test_id("dmn-status")).to_contain_text("Deployed as risk_route version 2")
     screenshot(page, "decisions-edit-deployed")
     assert status(app, start(app, 500)) == ("running", ["review_change"])
+
+
+def test_the_decision_page_passes_axe_for_the_owner_and_the_auditor(app, demo, browser,
+                                                                   live_server, client):
+    from .test_accessibility import AXE, open_context, violations
+    from .support import login as sign_in
+
+    client.environ_base["HTTP_X_CSRFTOKEN"] = client_login(client, demo.users["Process Owner"])
+    assert upload(client, SET).status_code == 302
+    with app.extensions["slm"].sessions() as s:
+        vid = s.scalar(select(ProcessVersion.id))
+    assert AXE.exists()
+    for role, editable in (("Process Owner", "yes"), ("Auditor", "no")):
+        context = open_context(browser, live_server, 1280)
+        page = context.new_page()
+        sign_in(page, demo.users[role])
+        page.goto(f"/diagrams/{vid}/decisions/risk_route.dmn")
+        page.locator(f"#dmn-editor[data-ready=yes][data-editable={editable}]").wait_for()
+        assert (page.get_by_role("button", name="Check and deploy as a new version").count()
+                == (1 if editable == "yes" else 0))
+        found = violations(page)
+        context.close()
+        assert found == [], f"{role}: {found}"
