@@ -115,6 +115,12 @@ def test_the_modeler_deploy_takes_posted_and_stored_decisions(app, demo, client)
     assert stored.status_code == 200 and stored.get_json()["versions"][0]["version"] == 2
     bad_name = client.post("/diagrams/deploy", json={**body, "decisions": {"../x.dmn": "x"}})
     assert bad_name.status_code == 400
+    stricter = SET["risk_route.dmn"].decode().replace("&gt; 1000", "&gt; 100")
+    third = client.post("/diagrams/deploy", json={
+        **body, "xml": changed, "decisions": {"risk_route.dmn": stricter}}).get_json()
+    diff = client.get(third["versions"][0]["diff_url"]).get_data(as_text=True)
+    assert "changed risk_route.dmn:" in diff and "No decision table changed" not in diff
+    assert 'data-testid="no-changes"' not in diff
 
 
 # -- in the browser ---------------------------------------------------------------------------

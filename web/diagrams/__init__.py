@@ -78,7 +78,8 @@ def diff(version_id: int):
     if old.process_id != new.process_id:
         abort(404)
     result = version_diff(old.bpmn_xml, new.bpmn_xml, old.forms_json, new.forms_json)
-    return render_template("diagrams/diff.html", old=old, new=new, diff=result, others=others)
+    return render_template("diagrams/diff.html", old=old, new=new, diff=result, others=others,
+                           decision_diff=decisions.decision_changes(old, new))
 
 
 @bp.get("/<int:version_id>/stats")

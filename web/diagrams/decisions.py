@@ -44,6 +44,15 @@ def version_decisions(row: ProcessVersion) -> dict[str, str]:
     return value if isinstance(value, dict) else {}
 
 
+def decision_changes(old: ProcessVersion, new: ProcessVersion) -> dict:
+    """The DMN files added, removed and changed from ``old`` to ``new`` (names)."""
+    a, b = version_decisions(old), version_decisions(new)
+    changes = {"added": sorted(set(b) - set(a)), "removed": sorted(set(a) - set(b)),
+               "changed": sorted(n for n in set(a) & set(b) if a[n] != b[n])}
+    changes["any"] = any(changes.values())
+    return changes
+
+
 def stored_decisions(session) -> dict[str, bytes]:
     """The DMN files stored with deployed versions, newest first per file name (called
     while a diagram is parsed, in the parser's thread: the session is passed in)."""
