@@ -17,6 +17,8 @@ from engine.instances import start_instance
 from engine.models import HumanTask, ProcessInstance, ProcessVersion
 
 from .support import client_login
+from .support import login as sign_in
+from .test_accessibility import AXE, open_context, violations
 
 SET = {p.name: p.read_bytes() for p in (DATA / "dmn").iterdir()}
 
@@ -190,9 +192,6 @@ def test_an_edited_table_is_deployed_through_the_checks(app, demo, page, login, 
 
 def test_the_decision_page_passes_axe_for_the_owner_and_the_auditor(app, demo, browser,
                                                                    live_server, client):
-    from .test_accessibility import AXE, open_context, violations
-    from .support import login as sign_in
-
     client.environ_base["HTTP_X_CSRFTOKEN"] = client_login(client, demo.users["Process Owner"])
     assert upload(client, SET).status_code == 302
     with app.extensions["slm"].sessions() as s:
