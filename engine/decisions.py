@@ -59,7 +59,11 @@ def _local(tag) -> str:
 def read_decision_file(data: bytes, name: str, max_bytes: int = DEFAULT_MAX_BYTES
                        ) -> DecisionFile:
     """Parse and check one DMN file; raise DeployError listing every problem."""
-    root = parse_xml(data, name, max_bytes)
+    try:
+        root = parse_xml(data, name, max_bytes)
+    except DeployError as exc:
+        raise DeployError([Problem(p.element_id, p.message, name)
+                           for p in exc.problems]) from None
     ns = root.tag[1:].split("}", 1)[0] if root.tag.startswith("{") else ""
     if _local(root.tag) != "definitions" or ns not in DMN_NAMESPACES:
         raise DeployError([Problem(name, "not a DMN document (a DMN 1.1, 1.2 or 1.3 "

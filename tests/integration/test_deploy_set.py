@@ -79,6 +79,8 @@ def test_a_set_refuses_the_same_process_in_two_files(engine, factory):
     assert problems == ["risk_route.bpmn: risk_route: the process is also in copy.bpmn"]
     assert refused(engine, factory, {"risk_route.dmn": FILES["risk_route.dmn"]}) == [
         "set: the set has no .bpmn diagram"]
+    twice = refused(engine, factory, {**FILES, "copy.dmn": FILES["risk_route.dmn"]})
+    assert twice == ["copy.dmn: risk_route: the decision id is also used by risk_route.dmn"]
 
 
 # -- reading a zip ----------------------------------------------------------------------------
@@ -192,6 +194,10 @@ def test_slm_deploy_a_folder_and_a_zip(db_url, factory, tmp_path):
            "error on line 1: invalid syntax" in lines
     assert any(line.startswith("other.bpmn: ") for line in lines), lines
     assert versions(factory) == 1
+    # one diagram: its decision is found beside it
+    (folder / "risk_route.dmn").write_bytes(FILES["risk_route.dmn"].replace(b"1000", b"900"))
+    single = slm(db_url, "deploy", str(folder / "risk_route.bpmn"), handlers=False)
+    assert (single.returncode, single.stdout) == (0, "risk_route: version 2 (created)\n")
     archive = tmp_path / "set.zip"
     archive.write_bytes(zip_of({"../x.bpmn": b"x"}))
     bad_zip = slm(db_url, "deploy", str(archive), handlers=False)
