@@ -208,3 +208,24 @@ def test_the_decision_page_passes_axe_for_the_owner_and_the_auditor(app, demo, b
         found = violations(page)
         context.close()
         assert found == [], f"{role}: {found}"
+
+
+def test_the_modeler_keeps_and_edits_a_business_rule_task_s_decision(app, demo, page, login,
+                                                                    client):
+    client.environ_base["HTTP_X_CSRFTOKEN"] = client_login(client, demo.users["Process Owner"])
+    assert upload(client, SET).status_code == 302
+    with app.extensions["slm"].sessions() as s:
+        vid = s.scalar(select(ProcessVersion.id))
+    login(page, demo.users["Process Owner"])
+    page.goto(f"/diagrams/modeler?version={vid}")
+    page.locator("#modeler[data-state=ready]").wait_for()
+    page.evaluate("""id => window.slmModeler.get('selection').select(
+        window.slmModeler.get('elementRegistry').get(id))""", "assess_risk")
+    field = page.get_by_label("Decision (DMN decision id)")
+    expect(field).to_have_value("risk_route")
+    saved = page.evaluate("() => window.slmModeler.saveXML().then(r => r.xml)")
+    assert "<spiffworkflow:calledDecisionId>risk_route</spiffworkflow:calledDecisionId>" in saved
+    field.fill("other_decision")
+    field.press("Tab")
+    page.wait_for_function("""() => window.slmModeler.saveXML().then(r =>
+        r.xml.includes('<spiffworkflow:calledDecisionId>other_decision<'))""")
