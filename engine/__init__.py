@@ -14,7 +14,9 @@ PUBLIC_MODULES = frozenset({
     "audit",      # the audit trail and its verification
     "clock",      # time helpers (the engine's clock is always passed in as ``now``)
     "db",         # Base, engines and sessions
+    "decisions",  # the DMN decision tables deployed with a diagram
     "deploy",     # deploy a diagram and its forms
+    "deploy_set",  # deploy a set of diagrams, decisions and forms (a folder or a .zip)
     "errors",     # the engine's exceptions
     "forms",      # a task's form schema, resolved
     "heartbeat",  # runners' heartbeats (readiness)

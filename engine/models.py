@@ -40,6 +40,8 @@ class ProcessVersion(Base):
     spec_json: Mapped[str] = mapped_column(Text)
     #: {form file name: JSON Schema} for every form a user task names
     forms_json: Mapped[str] = mapped_column(Text, default="{}")
+    #: {DMN file name: DMN XML} for every decision a business rule task names
+    dmn_json: Mapped[str] = mapped_column(Text, default="{}", server_default="{}")
     filename: Mapped[str] = mapped_column(String(255), default="")
     deployed_by: Mapped[str] = mapped_column(String(120))
     deployed_at: Mapped[datetime] = mapped_column(DateTime)

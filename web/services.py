@@ -9,7 +9,9 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from engine.clock import aware, utcnow
 from engine.db import is_sqlite, make_engine, make_session_factory
+from engine.decisions import decisions_in
 from engine.deploy import deploy
+from engine.deploy_set import deploy_set, read_dir, read_zip
 from engine.heartbeat import beat
 from engine.runner import run_due, runner_id
 from engine.runtime import Engine
@@ -53,6 +55,40 @@ class Services:
 
         return load
 
+    def decisions(self, *dirs: Path):
+        """The DMN files beside a diagram and in workflows/dmn, by decision id."""
+        return decisions_in(*dirs, WORKFLOWS / "dmn", max_bytes=self.settings.max_diagram_bytes)
+
+    def deploy_set(self, files: dict[str, bytes], actor: str, note: str = "",
+                   now: datetime | None = None):
+        """Check every file of a set, then store all its diagrams in one transaction."""
+        with self.sessions() as session:
+            results = self.deploy_set_in(session, files, actor, note, now)
+            session.commit()
+        return results
+
+    def deploy_set_in(self, session, files: dict[str, bytes], actor: str, note: str = "",
+                      now: datetime | None = None, stored=None):
+        """deploy_set in ``session`` (flush only); ``stored``: more DMN files, e.g. those
+        of deployed versions."""
+        installed = self.decisions().fallback
+
+        def fallback() -> dict[str, bytes]:
+            return {**installed(), **(stored() if stored is not None else {})}
+
+        return deploy_set(session, files, registry=self.engine.registry,
+                          known_lanes=self.engine.known_lanes, actor=actor,
+                          now=now or utcnow(), form_loader=self.form_loader(),
+                          decision_fallback=fallback,
+                          max_bytes=self.settings.max_diagram_bytes, note=note)
+
+    def read_set(self, path: Path) -> dict[str, bytes]:
+        """The files of a set to deploy: a folder, or a .zip (engine.set_files' limits)."""
+        limit = self.settings.max_diagram_bytes
+        if path.is_dir():
+            return read_dir(path, max_bytes=limit)
+        return read_zip(path.read_bytes(), path.name, max_bytes=limit)
+
     def deploy_file(self, path: Path, actor: str, now: datetime | None = None):
         with self.sessions() as session:
             results = deploy(session, path.read_bytes(), path.name,
@@ -60,7 +96,8 @@ class Services:
                              known_lanes=self.engine.known_lanes,
                              form_loader=self.form_loader(path.parent), actor=actor,
                              now=now or utcnow(),
-                             max_bytes=self.settings.max_diagram_bytes)
+                             max_bytes=self.settings.max_diagram_bytes,
+                             decisions=self.decisions(path.parent))
             session.commit()
         return results
 

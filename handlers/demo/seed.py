@@ -35,6 +35,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from engine.clock import as_utc
+from engine.decisions import decisions_in
 from engine.deploy import deploy
 from engine.errors import NotFoundError
 from handlers.people.models import Organisation
@@ -92,7 +93,7 @@ def deploy_diagrams(session, engine, now: datetime, actor: str = "seed") -> list
         path = WORKFLOWS / "bpmn" / fname
         results += deploy(session, path.read_bytes(), fname, registry=engine.registry,
                           known_lanes=engine.known_lanes, form_loader=load_form, actor=actor,
-                          now=now)
+                          now=now, decisions=decisions_in(WORKFLOWS / "dmn"))
     return results
 
 

@@ -60,6 +60,11 @@ URL_ARGS = {
     "diagrams.health": lambda w: {"version_id": w.extra["version_id"]},
     "diagrams.health_export": lambda w: {"version_id": w.extra["version_id"]},
     "diagrams.migrate": lambda w: {"version_id": w.extra["version_id"]},
+    # issue 14: a decision table deployed with the management diagram
+    "diagrams.decision": lambda w: {"version_id": w.extra["dmn_version_id"],
+                                    "name": "service_level_priorities.dmn"},
+    "diagrams.decision_download": lambda w: {"version_id": w.extra["dmn_version_id"],
+                                             "name": "service_level_priorities.dmn"},
     # audit (the agreed SLA's sla_agreement instance)
     "audit.trace": lambda w: {"instance_id": w.extra["instance_id"]},
     "audit.diagram": lambda w: {"instance_id": w.extra["instance_id"]},

@@ -139,6 +139,10 @@ MATRIX = {
     ("diagrams.try_expression_view", "POST"): (302, 400, 400, 403, 403, 403),
     ("diagrams.health", "GET"):               (302, 200, 200, 403, 403, 200),
     ("diagrams.health_export", "GET"):        (302, 200, 200, 403, 403, 200),
+    # issue 14: decision tables, deploying a set
+    ("diagrams.decision", "GET"):             (302, 200, 200, 403, 403, 200),
+    ("diagrams.decision_download", "GET"):    (302, 200, 200, 403, 403, 200),
+    ("diagrams.deploy_set_view", "POST"):     (302, 422, 422, 403, 403, 403),
     # audit
     ("audit.index", "GET"):                   (302, 200, 403, 403, 403, 200),
     ("audit.trace", "GET"):                   (302, 200, 200, 403, 403, 200),
@@ -265,6 +269,8 @@ def world(matrix_app) -> Demo:
     # diagrams: a deployed version
     with matrix_app.extensions["slm"].sessions() as s:
         demo.extra["version_id"] = s.execute(text("select min(id) from process_version")).scalar()
+        demo.extra["dmn_version_id"] = s.execute(text(
+            "select min(id) from process_version where dmn_json <> '{}'")).scalar()
     return demo
 
 

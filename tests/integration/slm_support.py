@@ -22,6 +22,7 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from engine.decisions import decisions_in
 from engine.deploy import deploy
 from engine.instances import start_instance
 from engine.models import DueTimer, HumanTask, Incident, ProcessInstance
@@ -90,7 +91,8 @@ class Slm:
             for path in sorted(BPMN_DIR.glob("*.bpmn")):
                 for r in deploy(s, path.read_bytes(), path.name, registry=engine.registry,
                                 known_lanes=engine.known_lanes, form_loader=load_form,
-                                actor="olivia", now=now):
+                                actor="olivia", now=now,
+                                decisions=decisions_in(ROOT / "workflows" / "dmn")):
                     deployed.add(r.process_id)
             s.commit()
         assert deployed == PROCESSES

@@ -16,6 +16,7 @@ from diagram_support import (
     OWNER,
     Run,
     load_form,
+    product_decisions,
 )
 from diagram_support import sessions as sessions  # the fixture
 from sqlalchemy import select
@@ -25,6 +26,7 @@ from engine.errors import FormValidationError
 from engine.models import ProcessInstance
 from engine.registry import HandlerRegistry
 from engine.runtime import Engine
+from engine.tasks import task_data
 
 
 # -- runs along its paths against the handler contract ------------------------------------
@@ -124,9 +126,15 @@ class ContractHandlers:
     def build_management_report(self, p, ctx):
         return {"report_id": 2, "slas": 1, "breaches": 0}
 
+    #: what verify_service_levels answers, when a test sets it
+    verification: dict | None = None
+
     def verify_service_levels(self, p, ctx):
-        return {"slas": [{"sla_id": 5, "reference": "SLA-2026-0005", "priority": 3}],
-                "can_raise": []}
+        if self.verification is not None:
+            return self.verification
+        return {"slas": [{"sla_id": 5, "reference": "SLA-2026-0005", "priority": 3,
+                          "delivered": "met"}],
+                "can_raise": [], "sla_count": 1, "met": 1, "breached": 0, "no_data": 0}
 
     def set_priorities(self, p, ctx):
         return {"updated": [], "count": 0}
@@ -140,7 +148,8 @@ def contract(sessions):
     with sessions() as s:
         for fname in DIAGRAMS:
             deploy(s, (BPMN_DIR / fname).read_bytes(), fname, registry=engine.registry,
-                   known_lanes=engine.known_lanes, form_loader=load_form, actor="test", now=T0)
+                   known_lanes=engine.known_lanes, form_loader=load_form, actor="test", now=T0,
+                   decisions=product_decisions())
         s.commit()
     return handlers, engine
 
@@ -277,3 +286,25 @@ def test_slm_process_management_runs(contract, sessions):
     assert run.status == "completed"
     assert [p["ideas"] for p in handlers.called("propose_improvements")] == [
         ["automate reports"], []]
+
+
+@pytest.mark.parametrize(("breached", "proposed"), [(0, 3), (2, 2), (3, 1)])
+def test_the_decision_table_proposes_the_priority_of_breached_slas(contract, sessions, breached,
+                                                                   proposed):
+    """workflows/dmn/service_level_priorities.dmn: the more SLAs breached, the higher the
+    priority proposed for each breached one; the others keep theirs."""
+    handlers, engine = contract
+    handlers.verification = {
+        "slas": [{"sla_id": 5, "reference": "SLA-5", "priority": 4,
+                  "delivered": "breached" if breached else "met"},
+                 {"sla_id": 6, "reference": "SLA-6", "priority": 5, "delivered": "met"}],
+        "can_raise": [], "sla_count": 2, "met": 2 - min(breached, 1), "breached": breached,
+        "no_data": 0}
+    run = Run(engine, sessions, "slm_process_management", {})
+    with sessions() as s:
+        data = task_data(engine, s, run.task(), T0)
+    assert data["breach_priority"] == proposed
+    assert data["priorities"] == [
+        {"sla_reference": "SLA-5", "priority": proposed if breached else 4},
+        {"sla_reference": "SLA-6", "priority": 5}]
+    assert "breached" in data["priority_advice"]

@@ -59,7 +59,8 @@ def version(version_id: int):
     session = db_session()
     return render_template(
         "diagrams/version.html", v=row, counts=instance_counts(session, [row.id])[row.id],
-        running=running_instances(session, row.id), others=versions_of(session, row.process_id))
+        running=running_instances(session, row.id), others=versions_of(session, row.process_id),
+        decision_files=sorted(decisions.version_decisions(row)))
 
 
 @bp.get("/<int:version_id>/diff")
@@ -77,7 +78,8 @@ def diff(version_id: int):
     if old.process_id != new.process_id:
         abort(404)
     result = version_diff(old.bpmn_xml, new.bpmn_xml, old.forms_json, new.forms_json)
-    return render_template("diagrams/diff.html", old=old, new=new, diff=result, others=others)
+    return render_template("diagrams/diff.html", old=old, new=new, diff=result, others=others,
+                           decision_diff=decisions.decision_changes(old, new))
 
 
 @bp.get("/<int:version_id>/stats")
@@ -157,13 +159,15 @@ def migrate(version_id: int):
 
 def _deploy_args(forms: dict) -> dict:
     services = current_app.extensions["slm"]
+    limit = services.settings.max_diagram_bytes
     return dict(registry=services.engine.registry, known_lanes=services.engine.known_lanes,
                 form_loader=loader_with(forms, services.form_loader()),
-                max_bytes=services.settings.max_diagram_bytes)
+                max_bytes=limit, decisions=decisions.posted_decisions(limit))
 
 
 def _problems(exc: DeployError) -> list[dict]:
-    return [{"element_id": p.element_id, "message": p.message} for p in exc.problems]
+    return [{"element_id": p.element_id, "message": p.message,
+             **({"file": p.file} if p.file else {})} for p in exc.problems]
 
 
 @bp.post("/validate")
@@ -197,4 +201,4 @@ def deploy_diagram():
         for r in results])
 
 # their routes join this blueprint
-from . import health_routes, studio  # noqa: E402,F401
+from . import decisions, health_routes, studio  # noqa: E402,F401
