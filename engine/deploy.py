@@ -10,6 +10,7 @@ from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from . import event_subprocesses
 from .audit import AuditTrail
 from .clock import as_utc
 from .diagram_limits import check_shape, parse_deep
@@ -89,6 +90,7 @@ def _parse(root, name, problems, registry, known_lanes, form_loader) -> list[Che
             continue
         missing = [k for k, v in subs.items() if v is None]
         problems.extend(Problem(pid, f"called process {k!r} is not in this file") for k in missing)
+        event_subprocesses.mark(root, [spec, *[s for s in subs.values() if s]])
         forms: dict = {}
         problems.extend(check_specs([spec, *[s for s in subs.values() if s]], registry=registry,
                                     known_lanes=known_lanes, form_loader=form_loader,

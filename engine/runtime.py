@@ -25,7 +25,7 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from . import sql
+from . import event_subprocesses, sql
 from .audit import AuditTrail
 from .clock import as_utc
 from .db import is_sqlite
@@ -267,6 +267,7 @@ class Engine:
         def did(task):
             if current.get("data") is not None:
                 guard.after(task)
+            event_subprocesses.interrupt(task)
             sp = current.get("sp")
             if sp is not None:
                 sp.commit()
