@@ -23,7 +23,8 @@ def flow(fid: str, src: str, tgt: str, cond: str = "") -> str:
 
 def chain(*ids: str, prefix: str = "f") -> str:
     """Sequence flows along ``ids``."""
-    return "".join(flow(f"{prefix}{i}", a, b) for i, (a, b) in enumerate(zip(ids, ids[1:], strict=False)))
+    pairs = zip(ids, ids[1:], strict=False)
+    return "".join(flow(f"{prefix}{i}", a, b) for i, (a, b) in enumerate(pairs))
 
 
 def script(sid: str, code: str) -> str:
