@@ -6,11 +6,10 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import event_subprocesses
+from . import calls, event_subprocesses
 from .audit import AuditTrail
 from .clock import as_utc
 from .diagram_limits import check_shape, parse_deep
@@ -51,10 +50,12 @@ class CheckedProcess:
 
 def check_diagram(data: bytes, name: str, *, registry: HandlerRegistry, known_lanes,
                   form_loader: FormLoader, max_bytes: int = DEFAULT_MAX_BYTES,
-                  ) -> list[CheckedProcess]:
+                  session: Session | None = None) -> list[CheckedProcess]:
     """Run every deploy check on one BPMN file.
 
-    Returns the parsed executable processes; raises DeployError with all problems.
+    ``session``: where to look for processes that call activities call but the file does
+    not hold (without one, such a call is a problem). Returns the parsed executable
+    processes; raises DeployError with all problems.
     """
     root = parse_xml(data, name, max_bytes)
     problems = check_document(root, name)
@@ -64,15 +65,16 @@ def check_diagram(data: bytes, name: str, *, registry: HandlerRegistry, known_la
     if any(p.element_id == name for p in problems):  # too large to hand to the parser
         raise DeployError(_unique(problems))
     checked = parse_deep(lambda: _parse(root, name, problems, registry, known_lanes,
-                                        form_loader))
+                                        form_loader, session))
     if problems:
         raise DeployError(_unique(problems))
     return checked
 
 
-def _parse(root, name, problems, registry, known_lanes, form_loader) -> list[CheckedProcess]:
+def _parse(root, name, problems, registry, known_lanes, form_loader,
+           session=None) -> list[CheckedProcess]:
     """SpiffWorkflow's parser and the checks on its specs; adds to ``problems``."""
-    parser = SpiffBpmnParser()
+    parser = calls.EngineParser()
     try:
         parser.add_bpmn_xml(root, filename=name)
     except Exception as exc:  # Spiff raises a variety of errors on broken models
@@ -83,13 +85,19 @@ def _parse(root, name, problems, registry, known_lanes, form_loader) -> list[Che
     for pid in parser.get_process_ids():
         try:
             spec = parser.get_spec(pid)
-            subs = parser.get_subprocess_specs(pid)
+            subs = parser.get_subprocess_specs(pid, require_call_activity_specs=False)
         except Exception as exc:
             problems.append(parse_problem(exc, pid))
             problems.extend(xml_code_problems(root))
             continue
-        missing = [k for k, v in subs.items() if v is None]
-        problems.extend(Problem(pid, f"called process {k!r} is not in this file") for k in missing)
+        missing = sorted(k for k, v in subs.items() if v is None)
+        subs = {k: v for k, v in subs.items() if v is not None}
+        if missing and session is not None:  # deployed separately: a child instance
+            problems.extend(calls.check_called(
+                session, root, calls.call_activities_by_called(root, missing)))
+        elif missing:
+            problems.extend(Problem(pid, f"called process {k!r} is not in this file")
+                            for k in missing)
         event_subprocesses.mark(root, [spec, *[s for s in subs.values() if s]])
         forms: dict = {}
         problems.extend(check_specs([spec, *[s for s in subs.values() if s]], registry=registry,
@@ -131,7 +139,7 @@ def deploy(session: Session, data: bytes, name: str, *, registry: HandlerRegistr
     if len(note) > MAX_NOTE:
         raise DeployError([Problem(name, f"the change note is longer than {MAX_NOTE} characters")])
     checked = check_diagram(data, name, registry=registry, known_lanes=known_lanes,
-                            form_loader=form_loader, max_bytes=max_bytes)
+                            form_loader=form_loader, max_bytes=max_bytes, session=session)
     text = data.decode("utf-8")
     trail, results = AuditTrail(), []
     for proc in checked:
