@@ -25,7 +25,7 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from . import calls, event_subprocesses, sql
+from . import calls, event_subprocesses, messages, sql
 from .audit import AuditTrail
 from .clock import as_utc
 from .db import is_sqlite
@@ -224,6 +224,7 @@ class Engine:
         sync_human_tasks(session, loaded, ready, completed_task_ids)
         self._sync_timers(session, loaded)
         status = "error" if errored else ("completed" if wf.is_completed() else "running")
+        messages.after_step(session, loaded, status)
         state = dumps_state(wf)
         check_state_size(state, loaded.id)
         values = dict(v_state=state, v_revision=loaded.revision + 1, v_status=status,
