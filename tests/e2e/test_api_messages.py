@@ -82,3 +82,24 @@ def test_roles_that_may_not_send(app, demo):
     for role in ("Customer", "Auditor", "Admin"):
         r = api_as(app, demo.users[role]).post("/api/v1/messages", {"name": "breach"})
         assert r.status_code == 403, role
+
+
+def test_the_process_owner_sees_kept_messages(app, demo, page, login, screenshot):
+    waiting(app, 3)
+    api = api_as(app, demo.users["Service Level Manager"])
+    assert api.post("/api/v1/messages", {"name": "breach", "correlation": {"sla": 3},
+                                         "payload": {"minutes": 1}}).status_code == 200
+    assert api.post("/api/v1/messages", {"name": "breach", "correlation": {"sla": 404},
+                                         "payload": {"minutes": 2}}).status_code == 200
+    login(page, demo.users["Process Owner"])
+    page.goto("/diagrams")
+    page.get_by_role("link", name="Messages").click()
+    rows = page.get_by_test_id("message-row")
+    assert rows.count() == 2
+    first = rows.nth(0)  # the kept one comes first
+    assert first.get_attribute("data-status") == "unclaimed"
+    assert "kept: nobody waited" in first.inner_text() and '"sla": 404' in first.inner_text()
+    assert "API, by" in first.inner_text()
+    screenshot(page, "messages-kept")
+    page.get_by_test_id("filter-delivered").click()
+    assert page.get_by_test_id("message-row").count() == 1

@@ -139,6 +139,7 @@ MATRIX = {
     ("diagrams.try_expression_view", "POST"): (302, 400, 400, 403, 403, 403),
     ("diagrams.health", "GET"):               (302, 200, 200, 403, 403, 200),
     ("diagrams.health_export", "GET"):        (302, 200, 200, 403, 403, 200),
+    ("diagrams.messages", "GET"):             (302, 200, 200, 403, 403, 200),
     # audit
     ("audit.index", "GET"):                   (302, 200, 403, 403, 403, 200),
     ("audit.trace", "GET"):                   (302, 200, 200, 403, 403, 200),

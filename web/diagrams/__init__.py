@@ -197,4 +197,4 @@ def deploy_diagram():
         for r in results])
 
 # their routes join this blueprint
-from . import health_routes, studio  # noqa: E402,F401
+from . import health_routes, messages, studio  # noqa: E402,F401
