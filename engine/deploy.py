@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import calls, event_subprocesses
+from . import bpmn_support, calls, event_subprocesses
 from .audit import AuditTrail
 from .clock import as_utc
 from .diagram_limits import check_shape, parse_deep
@@ -62,6 +62,7 @@ def check_diagram(data: bytes, name: str, *, registry: HandlerRegistry, known_la
     if problems and problems[0].element_id == name:
         raise DeployError(problems)
     problems.extend(check_shape(root, name))
+    problems.extend(bpmn_support.refused(root))
     if any(p.element_id == name for p in problems):  # too large to hand to the parser
         raise DeployError(_unique(problems))
     checked = parse_deep(lambda: _parse(root, name, problems, registry, known_lanes,

@@ -37,7 +37,8 @@ FLOW_NODES = (
     "task", "userTask", "manualTask", "scriptTask", "serviceTask", "sendTask", "receiveTask",
     "businessRuleTask", "callActivity", "subProcess", "transaction", "exclusiveGateway",
     "parallelGateway", "inclusiveGateway", "eventBasedGateway", "startEvent", "endEvent",
-    "intermediateCatchEvent", "intermediateThrowEvent", "boundaryEvent",
+    "intermediateCatchEvent", "intermediateThrowEvent", "boundaryEvent", "complexGateway",
+    "adHocSubProcess",
 )
 
 _ISO_LIKE = re.compile(r"^(R\d*/)?P[0-9YMWDTHS.]+$|^\d{4}-\d{2}-\d{2}")
