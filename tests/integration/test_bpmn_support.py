@@ -2,6 +2,7 @@
 deploy with its reason (refused), on SQLite and PostgreSQL."""
 from __future__ import annotations
 
+import bpmn_support_events  # noqa: F401 (registers its rows)
 import bpmn_support_more  # noqa: F401 (registers its rows)
 import pytest
 from bpmn_support_cases import REFUSED, SUPPORTED

@@ -1,0 +1,66 @@
+"""More event rows of README's "BPMN support" table (see bpmn_support_cases)."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bpmn_support_cases import _ran, supported
+from bpmn_support_diagrams import bpmn, chain, end, message_def, script, start, timer
+from bpmn_support_more import _line
+
+from engine.messages import run_messages
+
+ONE_DAY = timer('"P1D"')
+
+
+@supported
+def intermediate_timer(w):
+    w.deploy(_line(("wait", f'<bpmn:intermediateCatchEvent id="wait">{ONE_DAY}'
+                            "</bpmn:intermediateCatchEvent>")))
+    w.start()
+    assert w.later(timedelta(hours=23)) == 0 and w.status() == "running"
+    assert w.later(timedelta(hours=2)) == 1 and w.status() == "completed"
+
+
+@supported
+def boundary_escalation_non_interrupting(w):
+    esc = '<bpmn:escalation id="esc_up" name="up" escalationCode="up" />'
+    ev = '<bpmn:escalationEventDefinition escalationRef="esc_up" />'
+    sub = ('<bpmn:subProcess id="sub">' + start("s_start")
+           + f'<bpmn:intermediateThrowEvent id="s_up">{ev}</bpmn:intermediateThrowEvent>'
+           + script("s_work", "inner = 1") + end("s_end")
+           + chain("s_start", "s_up", "s_work", "s_end", prefix="s") + "</bpmn:subProcess>")
+    body = (start() + sub + end() + chain("start", "sub", "end")
+            + f'<bpmn:boundaryEvent id="told" attachedToRef="sub" cancelActivity="false">{ev}'
+            "</bpmn:boundaryEvent>" + script("note", "told = True") + end("n_end")
+            + chain("told", "note", "n_end", prefix="n"))
+    w.deploy(bpmn(body, extra=esc))
+    w.start()
+    assert w.status() == "completed" and _ran(w, "note") and _ran(w, "s_work") and _ran(w, "end")
+
+
+@supported
+def message_end_event(w):
+    msg, ev = message_def("done")
+    w.deploy(bpmn(start() + f'<bpmn:intermediateCatchEvent id="wait">{ev}'
+                  "</bpmn:intermediateCatchEvent>" + end() + chain("start", "wait", "end"),
+                  pid="listener", extra=msg), "listener.bpmn")
+    w.deploy(bpmn(start() + end("end", ev) + chain("start", "end"), pid="teller", extra=msg),
+             "teller.bpmn")
+    listener = w.start("listener")
+    teller = w.start("teller")
+    assert w.status(teller) == "completed" and run_messages(w.engine, w.factory, w.now) == 1
+    assert w.status(listener) == "completed"
+
+
+@supported
+def cancel_end_event_in_transaction(w):
+    cancel = "<bpmn:cancelEventDefinition />"
+    tx = ('<bpmn:transaction id="tx">' + start("t_start") + end("t_cancel", cancel)
+          + chain("t_start", "t_cancel", prefix="t") + "</bpmn:transaction>")
+    body = (start() + tx + end() + chain("start", "tx", "end")
+            + f'<bpmn:boundaryEvent id="cancelled" attachedToRef="tx">{cancel}'
+            "</bpmn:boundaryEvent>" + script("undo", "undone = True") + end("u_end")
+            + chain("cancelled", "undo", "u_end", prefix="u"))
+    w.deploy(bpmn(body))
+    w.start()
+    assert w.status() == "completed" and w.data()["undone"] is True and not _ran(w, "end")
