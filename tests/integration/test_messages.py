@@ -80,3 +80,42 @@ def test_a_message_nobody_waits_for_is_kept_and_delivered_later(w):
     assert w.status(late) == "completed" and w.data(late)["minutes_late"] == 9
     assert messages(w)[0].status == "delivered"
     assert w.status(other) == "running"
+
+
+def test_several_runners_deliver_each_message_once(pg_url, registry):
+    """PostgreSQL: three runner threads (each its own Engine) race over 12 thrown messages."""
+    import threading
+
+    from engine.db import make_engine, make_session_factory
+    from engine.runtime import Engine
+
+    db = make_engine(pg_url)
+    try:
+        w = World(Engine(registry), make_session_factory(db))
+        w.deploy(agreement(), "agreement.bpmn")
+        w.deploy(monitor(), "monitor.bpmn")
+        waiting = [w.start("agreement", {"sla_id": n}) for n in range(12)]
+        for n in range(12):
+            w.start("monitor", {"sla_id": n, "minutes": n})
+        barrier, done, errors = threading.Barrier(3, timeout=30), [], []
+
+        def runner():
+            try:
+                barrier.wait()
+                done.append(run_messages(Engine(registry), w.factory, w.now))
+            except Exception as exc:  # reported below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=runner) for _ in range(3)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        assert errors == [] and sum(done) == 12
+        assert [w.status(i) for i in waiting] == ["completed"] * 12
+        assert [w.data(i)["minutes_late"] for i in waiting] == list(range(12))
+        assert {m.status for m in messages(w)} == {"delivered"}
+        received = [e.instance_id for e in w.events("message_received")]
+        assert sorted(received) == waiting  # each instance took its message once
+    finally:
+        db.dispose()
