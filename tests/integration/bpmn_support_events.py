@@ -64,3 +64,21 @@ def cancel_end_event_in_transaction(w):
     w.deploy(bpmn(body))
     w.start()
     assert w.status() == "completed" and w.data()["undone"] is True and not _ran(w, "end")
+
+
+@supported
+def data_object(w):
+    """A script writes the data object (named by its id), a later one reads it."""
+    body = (start() + '<bpmn:dataObject id="total" />'
+            + '<bpmn:scriptTask id="write"><bpmn:dataOutputAssociation id="out">'
+            "<bpmn:targetRef>total_ref</bpmn:targetRef></bpmn:dataOutputAssociation>"
+            "<bpmn:script>total = 41</bpmn:script></bpmn:scriptTask>"
+            '<bpmn:dataObjectReference id="total_ref" dataObjectRef="total" />'
+            '<bpmn:scriptTask id="read"><bpmn:dataInputAssociation id="in">'
+            "<bpmn:sourceRef>total_ref</bpmn:sourceRef></bpmn:dataInputAssociation>"
+            "<bpmn:script>answer = total + 1</bpmn:script></bpmn:scriptTask>"
+            + end() + chain("start", "write", "read", "end"))
+    w.deploy(bpmn(body))
+    w.start()
+    assert w.status() == "completed" and w.data()["answer"] == 42
+    assert "total" not in w.data()  # kept as the process's data object, not task data
