@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bpmn_support_cases import _ran, supported
-from bpmn_support_diagrams import bpmn, chain, end, message_def, script, start, timer
+from bpmn_support_cases import PO, _ran, supported
+from bpmn_support_diagrams import bpmn, chain, end, lane, message_def, script, start, timer, user
 from bpmn_support_more import _line
 
 from engine.messages import run_messages
@@ -82,3 +82,20 @@ def data_object(w):
     w.start()
     assert w.status() == "completed" and w.data()["answer"] == 42
     assert "total" not in w.data()  # kept as the process's data object, not task data
+
+
+@supported
+def standard_loop_user_task(w):
+    """A user task repeated until approved, each round completed by another engine process
+    (so no round relies on what one process remembers)."""
+    from engine.runtime import Engine
+    task = user("work").replace("</bpmn:userTask>", "<bpmn:standardLoopCharacteristics>"
+                                "<bpmn:loopCondition>not approved</bpmn:loopCondition>"
+                                "</bpmn:standardLoopCharacteristics></bpmn:userTask>")
+    w.deploy(bpmn(start() + task + end() + chain("start", "work", "end"),
+                  lanes=lane(PO, "work")))
+    w.start(data={"approved": False})
+    for approved in (False, True):
+        w.engine = Engine(w.engine.registry)
+        w.complete("work", {"approved": approved})
+    assert w.status() == "completed" and w.ready() == []
