@@ -44,3 +44,24 @@ def test_trace_links_parent_and_child(app, demo, page, login, screenshot):
     screenshot(page, "trace-called")
     by.get_by_role("link", name=f"instance {parent} (calling_parent)").click()
     page.wait_for_url(f"**/audit/instances/{parent}")
+
+
+def test_the_studio_validates_a_call_to_a_deployed_process_as_deploy_does(app, demo, client):
+    from .support import client_login
+    client.environ_base["HTTP_X_CSRFTOKEN"] = client_login(client, demo.users["Process Owner"])
+    parent = (CALLS / "parent.bpmn").read_text()
+
+    def check(url):
+        return client.post(url, json={"xml": parent, "name": "parent.bpmn", "note": "",
+                                      "forms": {}}).get_json()
+
+    answer = check("/diagrams/validate")
+    assert answer["valid"] is False
+    assert answer["problems"] == [{"element_id": "call", "message": (
+        "called process 'called_child' is neither deployed nor in this upload: deploy it "
+        "first or add it")}]
+    child = (CALLS / "child.bpmn").read_text()
+    assert client.post("/diagrams/deploy", json={"xml": child, "name": "child.bpmn",
+                                                 "note": "", "forms": {}}).status_code == 200
+    assert check("/diagrams/validate") == {"valid": True, "problems": []}
+    assert check("/diagrams/deploy")["valid"] is True
