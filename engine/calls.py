@@ -10,8 +10,8 @@ taken. ``SLM_MAX_CALL_DEPTH`` bounds the nesting across instances too.
 from __future__ import annotations
 
 import copy
+from uuid import UUID
 
-from lxml import etree
 from SpiffWorkflow.bpmn.parser.util import full_tag
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
@@ -23,6 +23,7 @@ from sqlalchemy import select
 from .errors import Problem
 from .models import ProcessVersion
 from .step_limits import StepLimitError, max_call_depth
+from .xmlsafe import parse_xml
 
 BPMN = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
 CHILD = "slm_child"
@@ -70,9 +71,8 @@ def latest_version_row(session, process_id: str):
 
 
 def _calls_of(xml_text: str, process_id: str) -> set[str]:
-    root = etree.fromstring(xml_text.encode("utf-8"),
-                            etree.XMLParser(resolve_entities=False, no_network=True,
-                                            huge_tree=False))
+    """The processes the stored diagram's ``process_id`` calls."""
+    root = parse_xml(xml_text.encode("utf-8"), process_id)
     out = set()
     for proc in root.iter(BPMN + "process"):
         if proc.get("id") == process_id:
@@ -180,7 +180,6 @@ def resume_parent(engine, session, child) -> None:
     stepping = session.info.setdefault("slm_stepping", set())
     if parent_id in stepping:
         return  # started in the parent's own step: start_child takes the result
-    from uuid import UUID
     parent = engine.load(session, parent_id, actor=child.actor, now=child.now)
     task = parent.workflow.get_task_from_id(UUID(task_id))
     if task is None or not task.has_state(TaskState.STARTED) \

@@ -10,9 +10,11 @@
 * ``send_message`` (``POST /api/v1/messages``) stores a message from another system and
   delivers it at once, answering which instances took it.
 
-A message goes to every waiting instance whose correlation matches (SpiffWorkflow's rule:
-a key the message carries has the value the instance expects; an instance that expects
-nothing takes any). A message nobody waits for is kept as ``unclaimed``, listed for process
+A message goes to every waiting instance whose correlation matches: an instance that
+expects values for a correlation key (computed from its data by the catch event's
+``processVariableCorrelation``, or set by an earlier message) takes a message that carries
+all of that key's properties with those values; one that expects nothing takes any
+message of that name. A message nobody waits for is kept as ``unclaimed``, listed for process
 owners, and delivered to the first instance that starts waiting for it: never dropped.
 """
 from __future__ import annotations
