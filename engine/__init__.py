@@ -21,6 +21,7 @@ PUBLIC_MODULES = frozenset({
     "forms",      # a task's form schema, resolved
     "heartbeat",  # runners' heartbeats (readiness)
     "instances",  # start, retry and inspect process instances
+    "messages",   # messages between instances and from outside
     "migration",  # move instances to a newer version
     "models",     # the engine's tables
     "observers",  # hear of every step's events, in its transaction (notifications)

@@ -6,10 +6,10 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from . import bpmn_support, calls, event_subprocesses
 from .audit import AuditTrail
 from .clock import as_utc
 from .decisions import DecisionSource, add_decisions, missing_decision
@@ -53,30 +53,37 @@ class CheckedProcess:
 
 def check_diagram(data: bytes, name: str, *, registry: HandlerRegistry, known_lanes,
                   form_loader: FormLoader, max_bytes: int = DEFAULT_MAX_BYTES,
-                  decisions: DecisionSource | None = None) -> list[CheckedProcess]:
+                  decisions: DecisionSource | None = None,
+                  session: Session | None = None,
+                  upload: dict[str, set[str]] | None = None) -> list[CheckedProcess]:
     """Run every deploy check on one BPMN file.
 
-    Returns the parsed executable processes; raises DeployError with all problems.
     ``decisions``: the DMN files its business rule tasks may name (engine.decisions).
+    ``session``: where to look for processes that call activities call but the file does
+    not hold (without one, such a call is a problem); ``upload``: the processes of the other
+    files deployed with this one, and what they call (engine.calls.calls_in). Returns the
+    parsed executable
+    processes; raises DeployError with all problems.
     """
     root = parse_xml(data, name, max_bytes)
     problems = check_document(root, name)
     if problems and problems[0].element_id == name:
         raise DeployError(problems)
     problems.extend(check_shape(root, name))
+    problems.extend(bpmn_support.refused(root))
     if any(p.element_id == name for p in problems):  # too large to hand to the parser
         raise DeployError(_unique(problems))
     checked = parse_deep(lambda: _parse(root, name, problems, registry, known_lanes,
-                                        form_loader, decisions))
+                                        form_loader, decisions, session, upload))
     if problems:
         raise DeployError(_unique(problems))
     return checked
 
 
 def _parse(root, name, problems, registry, known_lanes, form_loader,
-           decisions=None) -> list[CheckedProcess]:
+           decisions=None, session=None, upload=None) -> list[CheckedProcess]:
     """SpiffWorkflow's parser and the checks on its specs; adds to ``problems``."""
-    parser = SpiffBpmnParser()
+    parser = calls.EngineParser()
     used = add_decisions(parser, root, name, decisions, problems)
     try:
         parser.add_bpmn_xml(root, filename=name)
@@ -88,14 +95,21 @@ def _parse(root, name, problems, registry, known_lanes, form_loader,
     for pid in parser.get_process_ids():
         try:
             spec = parser.get_spec(pid)
-            subs = parser.get_subprocess_specs(pid)
+            subs = parser.get_subprocess_specs(pid, require_call_activity_specs=False)
         except Exception as exc:
             if not missing_decision(exc):  # add_decisions said which task and decision
                 problems.append(parse_problem(exc, pid))
             problems.extend(xml_code_problems(root))
             continue
-        missing = [k for k, v in subs.items() if v is None]
-        problems.extend(Problem(pid, f"called process {k!r} is not in this file") for k in missing)
+        missing = sorted(k for k, v in subs.items() if v is None)
+        subs = {k: v for k, v in subs.items() if v is not None}
+        if missing and (session is not None or upload):  # deployed separately: a child
+            problems.extend(calls.check_called(
+                session, root, calls.call_activities_by_called(root, missing), upload))
+        elif missing:
+            problems.extend(Problem(pid, f"called process {k!r} is not in this file")
+                            for k in missing)
+        event_subprocesses.mark(root, [spec, *[s for s in subs.values() if s]])
         forms: dict = {}
         problems.extend(check_specs([spec, *[s for s in subs.values() if s]], registry=registry,
                                     known_lanes=known_lanes, form_loader=form_loader,
@@ -138,7 +152,8 @@ def deploy(session: Session, data: bytes, name: str, *, registry: HandlerRegistr
     """
     note = clean_note(note, name)
     checked = check_diagram(data, name, registry=registry, known_lanes=known_lanes,
-                            form_loader=form_loader, max_bytes=max_bytes, decisions=decisions)
+                            form_loader=form_loader, max_bytes=max_bytes, decisions=decisions,
+                            session=session)
     return store_checked(session, checked, data, name, actor=actor, now=now, note=note)
 
 

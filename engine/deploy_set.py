@@ -16,13 +16,14 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from . import calls
 from .decisions import DecisionSource
 from .deploy import DeployResult, check_diagram, clean_note, store_checked
 from .errors import DeployError, Problem
 from .forms import schema_problems
 from .registry import HandlerRegistry
 from .set_files import KNOWN_EXTENSIONS, MAX_MEMBERS, kind_of, read_dir, read_zip
-from .xmlsafe import DEFAULT_MAX_BYTES
+from .xmlsafe import DEFAULT_MAX_BYTES, parse_xml
 
 __all__ = ["KNOWN_EXTENSIONS", "MAX_MEMBERS", "check_set", "deploy_set", "read_dir",
            "read_zip"]
@@ -47,12 +48,15 @@ def _json_problems(files: dict[str, bytes]) -> list[Problem]:
 
 
 def check_set(files: dict[str, bytes], *, registry: HandlerRegistry, known_lanes,
-              form_loader=None, decision_fallback=None, max_bytes: int = DEFAULT_MAX_BYTES):
+              form_loader=None, decision_fallback=None, max_bytes: int = DEFAULT_MAX_BYTES,
+              session: Session | None = None):
     """Check every file of the set; return [(file name, bytes, checked processes)].
 
     ``form_loader``: forms not in the set (the installation's form files);
     ``decision_fallback``: a callable giving more DMN files ({name: bytes}) for decisions
-    not in the set. Raises DeployError listing every problem, each with its file.
+    not in the set; ``session``: where call activities find processes deployed before (a
+    call to a process of another file of the set is fine too). Raises DeployError listing
+    every problem, each with its file.
     """
     problems: list[Problem] = []
     unknown = [n for n in files if kind_of(n) is None]
@@ -77,11 +81,20 @@ def check_set(files: dict[str, bytes], *, registry: HandlerRegistry, known_lanes
             return schemas[name]
         return form_loader(name) if form_loader is not None else None
 
+    called_by_file = {}
+    for name, data in diagrams.items():
+        try:
+            called_by_file[name] = calls.calls_in(parse_xml(data, name, max_bytes))
+        except DeployError:  # check_diagram below says what is wrong with it
+            called_by_file[name] = {}
     checked_all, owners = [], {}
     for name, data in sorted(diagrams.items()):
+        upload = {pid: called for other, procs in called_by_file.items() if other != name
+                  for pid, called in procs.items()}
         try:
             checked = check_diagram(data, name, registry=registry, known_lanes=known_lanes,
-                                    form_loader=load, max_bytes=max_bytes, decisions=decisions)
+                                    form_loader=load, max_bytes=max_bytes, decisions=decisions,
+                                    session=session, upload=upload)
         except DeployError as exc:
             problems.extend(Problem(p.element_id, p.message, p.file or name)
                             for p in exc.problems)
@@ -109,7 +122,7 @@ def deploy_set(session: Session, files: dict[str, bytes], *, registry: HandlerRe
     note = clean_note(note, "set")
     checked_all = check_set(files, registry=registry, known_lanes=known_lanes,
                             form_loader=form_loader, decision_fallback=decision_fallback,
-                            max_bytes=max_bytes)
+                            max_bytes=max_bytes, session=session)
     results: list[DeployResult] = []
     for name, data, checked in checked_all:
         results.extend(store_checked(session, checked, data, name, actor=actor, now=now,

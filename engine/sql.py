@@ -28,7 +28,8 @@ def _values(columns):
 LATEST_VERSION = Prepared(select(PV.c.id).where(PV.c.process_id == bindparam("pid"))
                           .order_by(PV.c.version.desc()).limit(1))
 
-_INSTANCE_COLS = (PI.c.version_id, PI.c.revision, PI.c.status, PI.c.organisation, PI.c.timers)
+_INSTANCE_COLS = (PI.c.version_id, PI.c.revision, PI.c.status, PI.c.organisation, PI.c.timers,
+                  PI.c.parent_instance_id, PI.c.parent_task_id, PI.c.call_depth)
 _LOAD = select(*_INSTANCE_COLS).where(PI.c.id == bindparam("iid"))
 INSTANCE_STATE = Prepared(select(PI.c.version_id, PI.c.revision, PI.c.status, PI.c.timers,
                                  PI.c.state)
@@ -40,6 +41,7 @@ LOAD_INSTANCE_LOCKED = Prepared(_LOAD.with_for_update())
 INSERT_INSTANCE = Prepared(PI.insert().values(_values((
     "version_id", "process_id", "status", "state", "serializer_version", "revision",
     "started_by", "organisation", "title", "started_at", "updated_at", "timers",
+    "parent_instance_id", "parent_task_id", "call_depth",
 ))).returning(PI.c.id))
 READY_TASK_IDS = Prepared(select(HT.c.task_id).where(HT.c.instance_id == bindparam("iid"),
                                                      HT.c.status == "ready"))

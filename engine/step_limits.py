@@ -21,7 +21,6 @@ from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import CallActivity
 from .errors import EngineError
 from .sandbox_codec import TooLargeError, measure
 from .sandbox_pool import _env_number, max_state_bytes
-from .serialization import dumps_state
 
 #: deepest task (in the task tree) a step may run; SpiffWorkflow's iterator stops at 1000
 MAX_TASK_DEPTH = 950
@@ -54,7 +53,9 @@ class StepGuard:
     changed, plus TASK_BYTES a task) passes half the limit: small instances never pay it.
     """
 
-    def __init__(self, state_bytes: int = 0):
+    def __init__(self, state_bytes: int = 0, dump=None):
+        #: the state serializer (engine.serialization.dumps_state, given by the runtime)
+        self.dump = dump
         self.max_bytes = max_state_bytes()
         self.max_calls = max_call_depth()
         self.estimate = state_bytes
@@ -112,7 +113,7 @@ class StepGuard:
         self.estimate += measure(changed, self.max_bytes)
         at_end = 0 if workflow.is_completed() else data_bytes
         if self.estimate + at_end > self.max_bytes // 2:
-            self.estimate = len(dumps_state(workflow))
+            self.estimate = len(self.dump(workflow))
             if self.estimate + at_end > self.max_bytes:
                 raise StepLimitError(
                     f"with the data written here the state of this instance would take more "

@@ -37,7 +37,8 @@ FLOW_NODES = (
     "task", "userTask", "manualTask", "scriptTask", "serviceTask", "sendTask", "receiveTask",
     "businessRuleTask", "callActivity", "subProcess", "transaction", "exclusiveGateway",
     "parallelGateway", "inclusiveGateway", "eventBasedGateway", "startEvent", "endEvent",
-    "intermediateCatchEvent", "intermediateThrowEvent", "boundaryEvent",
+    "intermediateCatchEvent", "intermediateThrowEvent", "boundaryEvent", "complexGateway",
+    "adHocSubProcess",
 )
 
 _ISO_LIKE = re.compile(r"^(R\d*/)?P[0-9YMWDTHS.]+$|^\d{4}-\d{2}-\d{2}")
@@ -93,11 +94,14 @@ def _check_flows(container) -> list[Problem]:
             problems.append(Problem(fid, f"sequence flow ends at unknown element {tgt!r}"))
         outgoing.add(src)
         incoming.add(tgt)
-    event_sub = container.get("triggeredByEvent") == "true"
     for nid, (tag, el) in nodes.items():
-        if tag not in ("startEvent", "boundaryEvent") and nid not in incoming:
+        # An event sub-process is started by its event, not by a flow; a boundary event
+        # without an outgoing flow ends its path there (an implicit end, which BPMN allows).
+        triggered = el.get("triggeredByEvent") == "true"
+        if tag not in ("startEvent", "boundaryEvent") and nid not in incoming and not triggered:
             problems.append(Problem(nid, "has no incoming sequence flow"))
-        if tag != "endEvent" and nid not in outgoing and not (event_sub and tag == "startEvent"):
+        if (tag not in ("endEvent", "boundaryEvent") and nid not in outgoing
+                and not triggered):
             problems.append(Problem(nid, "has no outgoing sequence flow"))
         if tag in ("subProcess", "transaction"):
             problems.extend(_check_flows(el))

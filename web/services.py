@@ -13,6 +13,7 @@ from engine.decisions import decisions_in
 from engine.deploy import deploy
 from engine.deploy_set import deploy_set, read_dir, read_zip
 from engine.heartbeat import beat
+from engine.messages import run_messages
 from engine.runner import run_due, runner_id
 from engine.runtime import Engine
 from engine.sealer import run_sealer
@@ -104,6 +105,8 @@ class Services:
     def run_timers(self, now: datetime | None = None) -> int:
         fired = run_due(self.engine, self.sessions, now or utcnow(), self.runner,
                         claim_ttl=timedelta(seconds=self.settings.claim_ttl))
+        # messages thrown by instances, delivered after the thrower's step committed
+        run_messages(self.engine, self.sessions, now or utcnow())
         with self.sessions() as session:  # alive: a round went through (see /readyz)
             beat(session, self.runner, utcnow())
             session.commit()

@@ -143,6 +143,7 @@ MATRIX = {
     ("diagrams.decision", "GET"):             (302, 200, 200, 403, 403, 200),
     ("diagrams.decision_download", "GET"):    (302, 200, 200, 403, 403, 200),
     ("diagrams.deploy_set_view", "POST"):     (302, 422, 422, 403, 403, 403),
+    ("diagrams.messages", "GET"):             (302, 200, 200, 403, 403, 200),
     # audit
     ("audit.index", "GET"):                   (302, 200, 403, 403, 403, 200),
     ("audit.trace", "GET"):                   (302, 200, 200, 403, 403, 200),
@@ -192,6 +193,7 @@ MATRIX = {
     ("admin.outbox", "GET"):                  (302, 200, 403, 403, 403, 403),
     ("admin.mail", "GET"):                    (302, 404, 403, 403, 403, 403),
     ("api.notifications", "GET"):             (401, 200, 200, 200, 200, 200),
+    ("api.post_message", "POST"):             (401, 403, 422, 422, 403, 403),
     ("api.read_notification", "POST"):        (401, 404, 404, 404, 404, 403),
     ("account.change_password", "GET"):       (302, 200, 200, 200, 200, 200),
     ("account.change_password", "POST"):      (302, 400, 400, 400, 400, 400),

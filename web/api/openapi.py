@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from ..auth.access import public
 from . import bp, ok
+from .messages import MESSAGE_SCHEMA
 
 ERROR = {"$ref": "#/components/schemas/Error"}
 TIMESTAMP = {"type": ["string", "null"], "format": "date-time"}
@@ -143,6 +144,14 @@ SCHEMAS = {
         "instance_id": {"type": ["integer", "null"]},
         "wishes": {"type": "array", "items": _ref("Wish")},
         "assessment": {"type": "object"}, "options": {"type": "array"}}},
+    "Message": MESSAGE_SCHEMA,
+    "MessageResult": {"type": "object", "properties": {
+        "message_id": {"type": "integer"}, "name": {"type": "string"},
+        "status": {"type": "string", "enum": ["delivered", "unclaimed"],
+                   "description": "unclaimed: no instance waits for it; it is kept and "
+                                  "delivered when one starts waiting"},
+        "delivered_to": {"type": "array", "items": {"type": "integer"},
+                         "description": "the instances that took it"}}},
     "Notification": {"type": "object", "properties": {
         "id": {"type": "integer"}, "kind": {"type": "string"}, "title": {"type": "string"},
         "body": {"type": "string"},
@@ -234,6 +243,11 @@ PATHS = {
         "A process's event log as OCEL 2.0 JSON: instances, tasks, requirements, SLAs, "
         "reviews and change requests as objects", "application/json",
         "The OCEL 2.0 document (slm:chainHead: the anchor it was cut at)"),
+    "/api/v1/messages": {"post": _op(
+        "Send a message to the process instances waiting for it (process owners and "
+        "service level managers), e.g. monitoring reporting a breach",
+        _json(_ref("MessageResult"), "Which instances took it"), 400, 422,
+        body=_ref("Message"), tag="messages")},
     "/api/v1/notifications": {"get": _op(
         "The caller's notifications, newest first, with the unread count",
         _json({"allOf": [_page_of("#/components/schemas/Notification"), {"properties": {

@@ -5,6 +5,7 @@ import json
 from datetime import datetime, timedelta
 
 from flask import abort, render_template, request, url_for
+from sqlalchemy import select
 
 from engine.audit import chain_head, instance_events, parse_anchor, verify_chain
 from engine.models import ProcessInstance, ProcessVersion
@@ -81,7 +82,18 @@ def trace(instance_id: int):
         markers=marks, markers_json=json.dumps(marks), check=queries.check_instance(events),
         organisation=names.get(instance.organisation or ""),
         element_names=element_names(version.bpmn_xml),
-        subjects=_subject_links(session, instance_id), head=chain_head(session))
+        subjects=_subject_links(session, instance_id), head=chain_head(session),
+        calls=_call_links(session, instance))
+
+
+def _call_links(session, instance: ProcessInstance) -> dict:
+    """The instance that called this one (a call activity) and the ones it called."""
+    parent = (session.get(ProcessInstance, instance.parent_instance_id)
+              if instance.parent_instance_id is not None else None)
+    children = session.scalars(select(ProcessInstance).where(
+        ProcessInstance.parent_instance_id == instance.id).order_by(ProcessInstance.id)
+        .limit(200)).all()
+    return {"parent": parent, "children": children}
 
 
 def _subject_links(session, instance_id: int) -> list[tuple]:

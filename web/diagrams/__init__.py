@@ -175,7 +175,8 @@ def _problems(exc: DeployError) -> list[dict]:
 def validate():
     data, name, _, forms = posted_diagram()
     try:
-        check_diagram(data, name, **_deploy_args(forms))
+        # with the session: a call activity may call a process deployed on its own
+        check_diagram(data, name, session=db_session(), **_deploy_args(forms))
     except DeployError as exc:
         return jsonify(valid=False, problems=_problems(exc))
     return jsonify(valid=True, problems=[])
@@ -201,4 +202,4 @@ def deploy_diagram():
         for r in results])
 
 # their routes join this blueprint
-from . import decisions, health_routes, studio  # noqa: E402,F401
+from . import decisions, health_routes, messages, studio  # noqa: E402,F401
