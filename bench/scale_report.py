@@ -31,7 +31,8 @@ def summary(results: dict, counts) -> dict:
     modes = results["modes"]
     out = {"counts": list(counts), "rounds": len(next(iter(modes.values()))["workers"][1]),
            "load_average_at_each_round": results["load_average"],
-           "sealer": {"events_sealed": results["sealed"], "cpu_s": results["sealer_cpu_s"]},
+           "sealer": {"events_sealed": results["sealed"], "cpu_s": results["sealer_cpu_s"],
+                      "idle_passes_cpu_s": results["sealer_idle_cpu_s"]},
            "modes": {}}
     for mode, res in modes.items():
         w, r = res["workers"], res["runners"]
@@ -97,5 +98,9 @@ def print_table(out: dict, counts) -> None:
         if key in out:
             print(f"{key:16} " + "  ".join(
                 f"W={n}: {fmt(out[key][f'W={n}'])}" for n in counts))
+    if "cpu_ms_per_instance" in out["sealer"]:
+        print(f"sealer: {out['sealer']['events_sealed']} events, "
+              f"{out['sealer']['cpu_ms_per_instance']:.3f} ms CPU per instance (client and "
+              f"backend, passes that sealed; idle passes {out['sealer']['idle_passes_cpu_s']} s)")
     if "targets" in out:
         print(f"targets {out['targets']}", flush=True)
