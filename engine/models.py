@@ -12,7 +12,6 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
-    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -159,13 +158,7 @@ class AuditEvent(Base):
     """
 
     __tablename__ = "audit_event"
-    __table_args__ = (
-        Index("ix_audit_instance", "instance_id", "id"),
-        # the sealer's question (events without a place yet, oldest first), whatever the
-        # length of the log: the index holds only the unsealed events
-        Index("ix_audit_event_unsealed", "id", postgresql_where=text("seq IS NULL"),
-              sqlite_where=text("seq IS NULL")),
-    )
+    __table_args__ = (Index("ix_audit_instance", "instance_id", "id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     #: position in the chain; NULL until sealed
