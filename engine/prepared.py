@@ -169,8 +169,9 @@ class Prepared:
 class RawPg:
     """A PostgreSQL-only statement written in the driver's own SQL (``%s`` placeholders),
     for what the hot paths need as one statement and Core would build slowly or not at
-    all: a step's events appended with one multi-row INSERT, a sealer's whole batch
-    sealed with one ``UPDATE ... FROM (VALUES ...)``. Parameters are a flat sequence."""
+    all: a step's events appended with one multi-row INSERT (parameters: a flat sequence),
+    a sealer's whole batch sealed with one ``UPDATE ... FROM unnest(...)`` (parameters:
+    one list per column, sent as binary arrays with ``%b``)."""
 
     __slots__ = ("sql",)
 
