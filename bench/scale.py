@@ -66,7 +66,7 @@ from engine_contenders import (  # noqa: E402
     make_registry,
 )
 from pg_scratch import create_database, drop_database  # noqa: E402
-from scale_report import print_table, summary  # noqa: E402
+from scale_report import print_table, rotate, summary  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
 from engine import audit, observers  # noqa: E402
@@ -212,17 +212,33 @@ def sealer(url: str, stop, out) -> None:
 
 
 def phase(ctx, target, args_for, n: int) -> dict:
-    go, out = ctx.Event(), ctx.Queue()
-    procs = [ctx.Process(target=target, args=(*args_for(i), go, out)) for i in range(n)]
-    for p in procs:
-        p.start()
+    return phases_at_once(ctx, target, [args_for], n)[0]
+
+
+def phases_at_once(ctx, target, args_fors: list, n: int) -> list[dict]:
+    """``n`` processes per entry of ``args_fors`` (one entry per mode), all started by one
+    signal: with several entries, the modes run side by side, under the same load."""
+    go = ctx.Event()
+    runs = []
+    for args_for in args_fors:
+        out = ctx.Queue()
+        runs.append((out, [ctx.Process(target=target, args=(*args_for(i), go, out))
+                           for i in range(n)]))
+    for _out, procs in runs:
+        for p in procs:
+            p.start()
     time.sleep(1.0)  # every process has imported and connected before the clock starts
     go.set()
-    results = [out.get(timeout=600) for _ in procs]
-    for p in procs:
-        p.join(timeout=60)
-        if p.exitcode != 0:
-            raise SystemExit(f"a {target.__name__} process failed (exit {p.exitcode})")
+    results = [[out.get(timeout=600) for _ in procs] for out, procs in runs]
+    for _out, procs in runs:
+        for p in procs:
+            p.join(timeout=60)
+            if p.exitcode != 0:
+                raise SystemExit(f"a {target.__name__} process failed (exit {p.exitcode})")
+    return [_figures(target, r) for r in results]
+
+
+def _figures(target, results: list[dict]) -> dict:
     done = sum(r["done"] for r in results)
     elapsed = max(r["elapsed"] for r in results)
     steps = sum(r["steps"] for r in results)
@@ -251,14 +267,9 @@ def prepare(url: str) -> None:
     sa.dispose()
 
 
-def rotate(modes: list[str], k: int) -> list[str]:
-    """The modes in the order of phase ``k``: reversed every other phase (on, off, off,
-    on, ... for two modes), so neither mode always runs first or right after the other."""
-    return list(reversed(modes)) if k % 2 else list(modes)
-
-
-def run_modes(modes: list[str], seconds: float, rounds: int) -> dict:
-    """Every round: for each W the phases of every mode back to back, then the runners."""
+def run_modes(modes: list[str], seconds: float, rounds: int, together: bool = False) -> dict:
+    """Every round: for each W the phases of every mode back to back (``together``: at the
+    same time), then the runners."""
     ctx = mp.get_context("fork")
     dbs = {mode: create_database("slm_scale") for mode in modes}
     stop, sealed = ctx.Event(), ctx.Queue()
@@ -277,10 +288,16 @@ def run_modes(modes: list[str], seconds: float, rounds: int) -> dict:
             print(f"round {rnd + 1}/{rounds}: load average {loads[-1]}", flush=True)
             for k, w in enumerate(COUNTS):
                 start_at = T0 + timedelta(days=rnd * len(COUNTS) + k)
-                for mode in rotate(modes, phase_no):
-                    url = dbs[mode][1]
-                    out[mode]["workers"][w].append(phase(
-                        ctx, worker, lambda i, u=url, m=mode, s=start_at: (u, m, s, seconds), w))
+                order = rotate(modes, phase_no)
+                args = [lambda i, u=dbs[m][1], m=m, s=start_at: (u, m, s, seconds)
+                        for m in order]
+                if together:  # W workers of every mode at once
+                    for mode, res in zip(order, phases_at_once(ctx, worker, args, w),
+                                         strict=True):
+                        out[mode]["workers"][w].append(res)
+                else:
+                    for mode, args_for in zip(order, args, strict=True):
+                        out[mode]["workers"][w].append(phase(ctx, worker, args_for, w))
                 phase_no += 1
             for k, r in enumerate(COUNTS):  # phase k's timers: due an hour after its start
                 now = T0 + timedelta(days=rnd * len(COUNTS) + k, hours=2)
@@ -350,6 +367,10 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=3, help="rounds of every phase (1-20)")
     ap.add_argument("--modes", default="on,off",
                     help="audit modes to run, comma-separated: on, off, locked")
+    ap.add_argument("--together", action="store_true",
+                    help="run the worker phases of the modes at the same time (W workers "
+                         "each), so that both see the same load; compares the modes' cost "
+                         "under equal competition, not their throughput alone")
     args = ap.parse_args()
     modes = [m.strip() for m in args.modes.split(",") if m.strip()]
     bad = [m for m in modes if m not in ("on", "off", "locked")]
@@ -360,8 +381,9 @@ def main() -> None:
         ap.error(f"--rounds: {args.rounds} is not between 1 and 20")
     if not 0.5 <= args.seconds <= 600:
         ap.error(f"--seconds: {args.seconds} is not between 0.5 and 600")
-    results = run_modes(modes, args.seconds, args.rounds)
+    results = run_modes(modes, args.seconds, args.rounds, args.together)
     out = summary(results, COUNTS)
+    out["together"] = args.together
     print_table(out, COUNTS)
     print(json.dumps(out))
     if not out["checks_ok"]:

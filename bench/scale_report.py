@@ -1,8 +1,14 @@
-"""bench/scale.py's summary: medians over the rounds, their spread, the paired on/off ratios
-and the targets, as one JSON-able dict, and a table of it for people."""
+"""bench/scale.py's order of phases and its summary: medians over the rounds, their spread,
+the paired on/off ratios and the targets, as one JSON-able dict, and a table for people."""
 from __future__ import annotations
 
 from statistics import median
+
+
+def rotate(modes: list[str], k: int) -> list[str]:
+    """The modes in the order of phase ``k``: reversed every other phase (on, off, off,
+    on, ... for two modes), so neither mode always runs first or right after the other."""
+    return list(reversed(modes)) if k % 2 else list(modes)
 
 
 def spread(values: list[float]) -> dict:
@@ -82,7 +88,8 @@ def print_table(out: dict, counts) -> None:
     def fmt(d):
         return f"{d['median']:.2f} ({d['min']:.2f}-{d['max']:.2f})"
 
-    print(f"rounds {out['rounds']}, load average at each round "
+    print(f"rounds {out['rounds']}{' (modes side by side)' if out.get('together') else ''}, "
+          "load average at each round "
           f"{out['load_average_at_each_round']}")
     for mode, f in out["modes"].items():
         print(f"audit {mode:6} instances/s  " + "  ".join(
