@@ -70,7 +70,7 @@ class MailSettings:
     max_attempts: int = MAX_ATTEMPTS
     claim_ttl: timedelta = timedelta(minutes=5)
     #: SMTP connections used at once (each in a thread: sending mostly waits on the server)
-    connections: int = 4
+    connections: int = 16
 
 
 @dataclass
