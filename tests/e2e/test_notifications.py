@@ -138,6 +138,22 @@ def test_reminders_due_soon_overdue_and_escalation_each_once(app, demo):
     assert remind(due + timedelta(hours=9)) == 1
     assert remind(due + timedelta(hours=30)) == 0
     assert notified(app, "task_escalated") == ["owner"]  # the process owner
+    assert _mailed(app, due + timedelta(hours=31), "task_due_soon", "task_overdue",
+                   "task_escalated") == {"task_due_soon": [address("manager2")],
+                                         "task_overdue": [address("manager2")],
+                                         "task_escalated": [address("owner")]}
+
+
+def _mailed(app, now, *kinds) -> dict:
+    """Deliver the outbox to a loopback SMTP server: kind -> recipients (sorted, every
+    message counted) for ``kinds``."""
+    with SmtpSink() as sink:
+        sink.wait_for(deliver(app, sink.url, now).sent)
+        got = {kind: [] for kind in kinds}
+        for rcpts, msg in sink.messages:
+            if msg["X-SLM-Kind"] in got:
+                got[msg["X-SLM-Kind"]] += rcpts
+    return {kind: sorted(r) for kind, r in got.items()}
 
 
 def test_preferences_in_app_off_and_a_daily_digest_at_the_persons_hour(app, demo):
@@ -224,6 +240,9 @@ def test_an_import_that_puts_a_target_at_risk_notifies_once(app, demo, client):
     load([90.0], 8, day + timedelta(days=8, hours=1))  # the budget is spent: breached
     assert sorted(notified(app, "target_breached")) == ["acme", "acme2", "manager",
                                                         "manager2"]
+    told = sorted(address(u) for u in ("acme", "acme2", "manager", "manager2"))
+    assert _mailed(app, day + timedelta(days=8, hours=2), "target_at_risk",
+                   "target_breached") == {"target_at_risk": told, "target_breached": told}
 
 
 def _health_on(client, demo, who: str, url: str) -> str:
