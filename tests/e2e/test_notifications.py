@@ -112,6 +112,34 @@ def test_after_every_retry_a_mail_is_failed_and_the_admin_sees_it(app, demo, cli
     assert "2 mails could not be delivered" in page and "cannot connect" in page
 
 
+def test_a_mail_left_sending_by_a_stopped_runner_is_uncertain_and_never_sent_again(
+        app, demo, client):
+    give_addresses(app, demo)
+    task_records.start(app, "slm_process_management", "manager")
+    now = utcnow()
+    first, second = mails(app)
+    with app.extensions["slm"].sessions() as s:  # as a runner leaves it that dies there
+        s.get(MailMessage, first.id).status = "sending"
+        s.get(MailMessage, first.id).claimed_by = "dead"
+        s.get(MailMessage, first.id).claim_expires_at = now + timedelta(minutes=5)
+        s.commit()
+    with SmtpSink() as sink:
+        assert deliver(app, sink.url, now).sent == 1  # its claim still stands: left alone
+        assert deliver(app, sink.url, now + timedelta(minutes=6)).sent == 0  # taken over
+        sink.wait_for(1)
+        assert sink.recipients() == [second.to_addr]  # never sent again
+    assert {m.id: m.status for m in mails(app)} == {first.id: "uncertain",
+                                                    second.id: "sent"}
+    with app.extensions["slm"].sessions() as s:
+        audited = [json.loads(e.data) for e in s.scalars(select(AuditEvent).where(
+            AuditEvent.kind == "notification_sent"))]
+    assert sorted((a["mail_id"], a["confirmed"]) for a in audited) == [
+        (first.id, False), (second.id, True)]
+    client_login(client, demo.users["Admin"])
+    page = client.get("/admin/outbox").get_data(as_text=True)
+    assert "1 mail may not have arrived" in page and "uncertain" in page
+
+
 def test_reminders_due_soon_overdue_and_escalation_each_once(app, demo):
     give_addresses(app, demo)
     iid = task_records.start(app, "slm_process_management", "manager")
