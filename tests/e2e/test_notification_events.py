@@ -117,3 +117,27 @@ def test_every_event_kind_mails_the_right_people_and_nobody_else(app, demo):
     assert address("admin") not in everyone and address("auditor") not in everyone
     for kind in ("sla_active", "report_ready", "review_discussion"):
         assert address("globex") not in got[kind]
+
+
+def test_a_customer_comment_tells_the_managers_and_a_staff_comment_nobody(app, demo):
+    from .support import client_login
+
+    give_addresses(app, demo)
+    world = sla_world.agreed_sla(app, demo, demo.users["Customer"],
+                                 sla_world.build_catalogue(app))
+    with SmtpSink() as sink:  # what the agreement itself sent
+        deliver(app, sink.url)
+    url = f"/conversations/sla/{world['sla_id']}"
+    for who, text in (("Customer", "The depot was offline on Monday"),
+                      ("Service Level Manager", "Looking into it")):
+        client = app.test_client()
+        token = client_login(client, demo.users[who])
+        assert client.post(url, data={"csrf_token": token, "text": text}).status_code == 302
+    with SmtpSink() as sink:
+        sink.wait_for(deliver(app, sink.url).sent)
+        got = [(sorted(rcpts), m["X-SLM-Kind"], m["Subject"]) for rcpts, m in sink.messages]
+    assert sorted(r for rcpts, _, _ in got for r in rcpts) == sorted(MANAGERS)
+    assert {kind for _, kind, _ in got} == {"counter_proposal"}
+    assert all("A comment from acme" in subject for _, _, subject in got)
+    msg = sink.to(address("manager"))[0]
+    assert f"/slas/{world['sla_id']}" in msg.get_body(("plain",)).get_content()
