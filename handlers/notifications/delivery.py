@@ -206,6 +206,7 @@ def _send_slice(config: SmtpConfig, settings: MailSettings, key: str, mails: lis
     """One SMTP connection sending ``mails`` in turn; reports each outcome to ``out``
     (the database is written by the caller's thread only: it answers ``sending``)."""
     sender = parseaddr(settings.sender)[1] or "slm@localhost"
+    wait = settings.claim_ttl.total_seconds()
     conn, i = None, 0
     try:
         while i < len(mails):
@@ -220,7 +221,7 @@ def _send_slice(config: SmtpConfig, settings: MailSettings, key: str, mails: lis
                                             base_url=settings.base_url, key=key,
                                             today=today))
             try:
-                transmit(conn, sender, mail.to_addr, data, lambda m=mail: _ask(out, m))
+                transmit(conn, sender, mail.to_addr, data, lambda m=mail: _ask(out, m, wait))
             except Refused as exc:
                 out.put(("refused", [mail], f"refused: {exc}"))
             except Abandoned:  # no longer this runner's: drop the half-sent DATA
@@ -242,13 +243,16 @@ def _send_slice(config: SmtpConfig, settings: MailSettings, key: str, mails: lis
         out.put(("done", None, None))
 
 
-def _ask(out: queue.Queue, mail) -> bool:
+def _ask(out: queue.Queue, mail, timeout: float) -> bool:
     """Between the content and the end-of-data line: have the database thread mark the
     mail ``sending`` (committed) and say whether it is still this runner's."""
     checkpoint("content", mail)
     answer: queue.Queue = queue.Queue(maxsize=1)
     out.put(("sending", (mail, answer), None))
-    granted = answer.get()
+    try:  # no answer (the database thread failed): withdraw the mail, it stays pending
+        granted = answer.get(timeout=timeout)
+    except queue.Empty:
+        granted = False
     if granted:
         checkpoint("sending", mail)
     return granted
