@@ -99,3 +99,19 @@ def test_bad_forged_expired_and_oversized_tokens_are_refused_clearly(app, demo, 
     assert client.post(f"/notifications/unsubscribe/{other}").status_code == 200
     assert (_channel(app, "acme"), _channel(app, "acme", "review_due")) == ("email",
                                                                             "in_app")
+
+
+def test_in_the_browser_the_link_asks_and_the_button_stops_the_mails(app, page, demo,
+                                                                     screenshot):
+    path = _mail_for_acme(app, demo)
+    page.goto(path)
+    assert "A task is ready in your role" in page.locator("main").inner_text()
+    screenshot(page, "unsubscribe-confirm")
+    assert _channel(app, "acme") == "email"
+    page.get_by_role("button", name="Stop these e-mails").click()
+    assert "no more e-mails" in page.get_by_test_id("unsubscribed").inner_text()
+    screenshot(page, "unsubscribe-done")
+    assert _channel(app, "acme") == "in_app"
+    page.goto(path[:-4] + "abcd")
+    assert "not valid" in page.get_by_test_id("unsubscribe-refused").inner_text()
+    screenshot(page, "unsubscribe-refused")
