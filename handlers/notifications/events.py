@@ -117,8 +117,26 @@ def _handler_run(session: Session, ev: dict) -> None:
                    now=at, link="/change-requests", body="A change request was raised.")
 
 
+#: where staff open a conversation's subject
+_STAFF_LINKS = {"sla": "/slas/{}", "review": "/reviews/{}", "change_request": "/change-requests",
+                "requirement": "/tasks"}
+
+
+def _comment_posted(session: Session, ev: dict) -> None:
+    """A customer's comment (on a page or with a task) tells the managers: "a comment
+    arrived". Staff comments tell nobody (staff read the thread where they work)."""
+    data = json.loads(ev["data"])
+    if data.get("role") != "Customer":
+        return
+    kind, subject = data.get("subject_type"), data.get("subject_id")
+    link = _STAFF_LINKS.get(kind, "").format(subject)
+    notify(session, people_with_role(session, "Service Level Manager"), "counter_proposal",
+           f"A comment from {ev['actor']} ({kind} {subject})", now=ev["at"], link=link,
+           body=f"{ev['actor']} wrote in the conversation of {kind} {subject}.")
+
+
 _ROUTES = {"task_ready": _task_ready, "task_assigned": _task_assigned,
-           "handler_run": _handler_run}
+           "handler_run": _handler_run, "comment_posted": _comment_posted}
 
 
 def on_engine_events(session: Session, events: list[dict]) -> None:

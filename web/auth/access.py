@@ -39,7 +39,7 @@ API_PREFIX = "/api/"
 #: managing one's own API tokens, which the read-only API needs)
 AUDITOR_MAY_POST = frozenset({"auth.logout", "account.create_token", "account.revoke_token",
                               "account.end_session", "account.end_other_sessions",
-                              "account.change_password"})
+                              "account.change_password", "notifications.unsubscribe"})
 ALL_ROLES = frozenset(ROLES)
 
 
@@ -126,6 +126,15 @@ def _unauthorized():
 def public(view):
     """Anyone may use this view, signed in or not."""
     view.slm_public = True
+    return view
+
+
+def signed_link(view):
+    """Anyone may use this view, and POST to it without a CSRF token: it is authenticated by
+    the signed token in its URL, does one bounded thing, and mail providers POST to it
+    without a session (RFC 8058 one-click unsubscribe). Only that view is declared so."""
+    view.slm_public = True
+    view.slm_signed_link = True
     return view
 
 
@@ -243,7 +252,8 @@ def _guard():
             and current_user.is_auditor and request.endpoint not in AUDITOR_MAY_POST):
         g.slm_refusal = "Auditors read everything and change nothing."
         abort(403)
-    if request.method not in SAFE_METHODS and not is_api_request():
+    if (request.method not in SAFE_METHODS and not is_api_request()
+            and not getattr(view, "slm_signed_link", False)):
         csrf.protect()
     return None
 
