@@ -75,9 +75,16 @@ def _task_ready(session: Session, ev: dict) -> None:
 
 def _wish_to_clarify(session: Session, task: HumanTask) -> dict | None:
     """The wish a clarification task is about: its requirement's first one without an
-    answer (the diagram clarifies them in order)."""
+    answer (the diagram clarifies them in order). When the first task comes up in the step
+    that starts the agreement, the requirement does not name its instance yet: it is then
+    the organisation's newest requirement without one (same transaction)."""
     slr = session.scalar(select(ServiceLevelRequirement).where(
         ServiceLevelRequirement.instance_id == task.instance_id))
+    if slr is None and task.organisation:
+        slr = session.scalar(select(ServiceLevelRequirement).join(
+            Organisation, Organisation.id == ServiceLevelRequirement.organisation_id).where(
+            ServiceLevelRequirement.instance_id.is_(None), Organisation.key == task.organisation)
+            .order_by(ServiceLevelRequirement.id.desc()))
     return None if slr is None else next(iter(pending(json.loads(slr.assessment or "{}"))),
                                          None)
 

@@ -39,7 +39,8 @@ all any some each other within under over around always never any not but are wa
 been being its it's per day days week weeks month months year years hour hours minute
 minutes time times many much good fast quick quickly slow available availability want wish
 need needs would like use used uses using work works working people user users team teams
-staff business service services level levels new one two first second
+staff business service services level levels new one two first second customer customers
+data centre centres including between there here then whole
 """.split())
 
 
@@ -56,8 +57,11 @@ def words(text: str) -> set[str]:
 
 def serves(need_words: set[str], service_text: str) -> bool:
     """Whether a service (its name and description) speaks of the need: a telling word in
-    common. Services that share none are not offered at all."""
-    return bool(need_words & words(service_text))
+    common, or one of at least 4 letters inside the other ("mail" and "email"). Services
+    that share none are not offered at all."""
+    offered = words(service_text)
+    return any(n == w or (len(n) >= 4 and len(w) >= 4 and (n in w or w in n))
+               for n in need_words for w in offered)
 
 
 def requirement_met(comparator: str, required: float,

@@ -12,7 +12,7 @@ from handlers.requirements.models import ServiceLevelRequirement
 #: as many rows as an SLR may have wishes (the same bound for the API)
 WISH_ROWS = ServiceLevelRequirement.LIMITS["wishes"]
 WISH_FIELDS = ("text", "metric", "comparator", "value", "period", "clarify")
-COMPARATORS = (("", "— as usual"), (">=", "≥ at least"), ("<=", "≤ at most"))
+COMPARATORS = (("", "—"), (">=", "≥ at least"), ("<=", "≤ at most"))
 PERIODS = (("", "—"), ("month", "per month"), ("quarter", "per quarter"))
 
 
