@@ -21,6 +21,7 @@ URL_ARGS = {
     "portal.report_pdf": lambda w: {"report_id": w.extra["report_id"]},
     # slas
     "agreements.show": lambda w: {"sla_id": w.extra["sla_id"]},
+    "requirements.show": lambda w: {"slr_id": w.extra["slr_id"]},
     # issue 10: conversations (the attachment does not exist: 404 for who may read)
     "conversations.post": lambda w: {"subject_type": "sla", "subject_id": w.extra["sla_id"]},
     "conversations.thread": lambda w: {"subject_type": "sla", "subject_id": w.extra["sla_id"]},

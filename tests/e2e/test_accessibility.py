@@ -22,12 +22,24 @@ PASSWORD = "axe-password-1"
 #: (username, role, pages to check)
 PEOPLE = (
     ("manager", "Service Level Manager", ("/", "/tasks", "/slas", "/catalogue/", "/reviews",
-                                          "/attainment", "/management")),
+                                          "/attainment", "/management", "/requirements",
+                                          "/requirements/{identity}")),
     ("alice.northwind", "Customer", ("/portal", "/portal/requirements", "/portal/slas",
-                                     "/portal/catalogue", "/portal/requirements/new", "/tasks")),
-    ("owner", "Process Owner", ("/", "/diagrams")),
-    ("auditor", "Auditor", ("/", "/audit")),
+                                     "/portal/catalogue", "/portal/requirements/new", "/tasks",
+                                     "/portal/requirements/{identity}")),
+    ("owner", "Process Owner", ("/", "/diagrams", "/requirements/{identity}")),
+    ("auditor", "Auditor", ("/", "/audit", "/requirements/{identity}")),
 )
+
+
+def identity_requirement(app) -> int:
+    """The seeded requirement whose wishes the manager clarified (issue 10, item 5)."""
+    from sqlalchemy import select
+
+    from handlers.requirements.models import ServiceLevelRequirement
+    with app.extensions["slm"].sessions() as s:
+        return s.scalar(select(ServiceLevelRequirement.id).where(
+            ServiceLevelRequirement.title.like("Single sign-on%")))
 
 
 @pytest.fixture
@@ -70,7 +82,9 @@ def test_pages_pass_axe(seeded, browser, live_server, username, role, paths):
     found = {}
     page.goto("/tasks")
     task = first_task(page)
+    identity = identity_requirement(seeded)
     for path in (*paths, *([task] if task else [])):
+        path = path.format(identity=identity)
         page.goto(path)
         if problems := violations(page):
             found[path] = problems
@@ -81,6 +95,9 @@ def test_pages_pass_axe(seeded, browser, live_server, username, role, paths):
 @pytest.mark.parametrize("username, role, path", (
     ("manager", "Service Level Manager", "/tasks"),
     ("alice.northwind", "Customer", "/portal/requirements/new"),
+    ("alice.northwind", "Customer", "/portal/requirements/{identity}"),
+    ("manager", "Service Level Manager", "/requirements/{identity}"),
+    ("manager", "Service Level Manager", "/requirements"),
     ("alice.northwind", "Customer", "task")))
 def test_forms_fit_a_phone(seeded, browser, live_server, username, role, path):
     context = open_context(browser, live_server, 390)
@@ -90,6 +107,7 @@ def test_forms_fit_a_phone(seeded, browser, live_server, username, role, path):
         page.goto("/tasks")
         path = first_task(page)
         assert path, "the customer has a task in the seeded database"
+    path = path.format(identity=identity_requirement(seeded))
     page.goto(path)
     screenshot(page, f"phone-{role.lower().replace(' ', '-')}-{path.strip('/').replace('/', '-')}")
     overflow = page.evaluate("document.documentElement.scrollWidth")

@@ -71,6 +71,9 @@ MATRIX = {
     # slas
     ("agreements.index", "GET"):             (302, 403, 200, 200, 403, 200),
     ("agreements.show", "GET"):              (302, 403, 200, 200, 403, 200),
+    # requirements for the staff (issue 10)
+    ("requirements.index", "GET"):           (302, 403, 200, 200, 403, 200),
+    ("requirements.show", "GET"):            (302, 403, 200, 200, 403, 200),
     # catalogue, delivery, reviews, reports (the service level manager's pages)
     ("catalogue.index", "GET"):               (302, 403, 200, 200, 403, 200),
     ("catalogue.service", "GET"):             (302, 403, 200, 200, 403, 200),
