@@ -40,7 +40,7 @@ been being its it's per day days week weeks month months year years hour hours m
 minutes time times many much good fast quick quickly slow available availability want wish
 need needs would like use used uses using work works working people user users team teams
 staff business service services level levels new one two first second customer customers
-data centre centres including between there here then whole
+data centre centres including between there here then whole single point multi
 """.split())
 
 

@@ -130,6 +130,20 @@ def requested_service(session, slr: ServiceLevelRequirement) -> dict | None:
     return None
 
 
+def not_ready(session, option_list: list[dict]) -> dict[int, list[str]]:
+    """service id -> the supporting processes it still lacks, for the options' services
+    that are not ready for targets (mission rule 5): the options page says so before the
+    choice."""
+    found = {}
+    for service_id in {o.get("service_id") for o in option_list}:
+        service = session.get(Service, service_id) if isinstance(service_id, int) else None
+        if service is not None:
+            ready, missing = readiness(session, service)
+            if not ready:
+                found[service_id] = list(missing)
+    return found
+
+
 def assessment(slr: ServiceLevelRequirement) -> dict:
     return json.loads(slr.assessment or "{}")
 

@@ -136,7 +136,9 @@ def _choose_task(slr: ServiceLevelRequirement) -> HumanTask | None:
 
 def _options_page(slr, errors: dict, status: int = 200):
     session = db_session()
-    return render_template("portal/options.html", slr=slr, options=queries.options(slr),
+    listed = queries.options(slr)
+    return render_template("portal/options.html", slr=slr, options=listed,
+                           not_ready=queries.not_ready(session, listed),
                            assessment=queries.assessment(slr), task=_choose_task(slr),
                            sla=queries.sla_of(session, slr), errors=errors,
                            metrics=queries.metric_map(session),
