@@ -31,7 +31,7 @@ def subject_url(subject_type: str, subject_id: int) -> str | None:
     if subject_type == "review":
         return url_if("reviews.detail", review_id=subject_id)
     if subject_type == "change_request":
-        return url_if("reviews.change_requests")
+        return url_if("reviews.change_request", change_id=subject_id)
     return None
 
 
