@@ -5,21 +5,27 @@ notification), and the options are matched afterwards, with the wish when it bec
 measurable."""
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 
+import pytest
 from playwright.sync_api import expect
 from smtp_sink import SmtpSink
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from engine.models import HumanTask
+from handlers.conversations.models import Comment
 from handlers.notifications.models import Notification
 from handlers.people.models import User
+from handlers.requirements.models import ServiceLevelRequirement
 
 from . import sla_world
 from .notify_world import address, deliver, give_addresses
 from .sla_world import MANAGER, complete
+from .support import client_login
 from .test_sla_agreement_walk import browse as browse  # the fixture
 from .test_sla_agreement_walk import nav, open_task
+from .test_subjects_and_conversations import NONSENSE, _token
 
 
 def test_a_clarification_is_mailed_to_the_managers_and_its_answer_to_the_customers(app, demo):
@@ -57,7 +63,6 @@ def test_a_clarification_is_mailed_to_the_managers_and_its_answer_to_the_custome
 
 
 def _slr_of(app, iid: int) -> int:
-    from handlers.requirements.models import ServiceLevelRequirement
     with app.extensions["slm"].sessions() as s:
         return s.scalar(select(ServiceLevelRequirement.id).where(
             ServiceLevelRequirement.instance_id == iid))
@@ -120,3 +125,35 @@ def test_a_clarification_round_trip_in_the_browser(app, demo, browse, screenshot
     expect(gold).to_contain_text("meets all your requirements")  # 99.9 % and 4 h
     expect(customer.locator(f'[data-key="{options["Silver"]}"]')).to_contain_text("short by")
     nav(customer, "My service")
+
+
+@pytest.mark.parametrize("metric, comparator, threshold, field", NONSENSE)
+def test_a_clarification_refuses_a_level_that_makes_no_sense(app, demo, metric, comparator,
+                                                             threshold, field):
+    """The clarification is an entry point for a target too: on the task page and through
+    the API a nonsense level is a field error, and nothing is stored (the task waits, the
+    wish has no answer, the conversation is empty)."""
+    sla_world.build_catalogue(app)
+    slr_id, iid = sla_world.submit(app, demo, demo.users["Customer"], "Email for the depot",
+                                   wishes=sla_world.WISHES)
+    task_id = sla_world.ready_task(app, iid, "clarify_wish")
+    manager = app.test_client()
+    token = client_login(manager, demo.users["Service Level Manager"])
+    response = manager.post(f"/tasks/{task_id}", data={
+        "csrf_token": token, "answer": "Measured as asked.", "metric": metric,
+        "comparator": comparator, "value": str(threshold), "period": "month"})
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    form_field = "value" if field == "threshold" else "comparator"
+    assert f'id="{form_field}-error"' in html or f'{form_field}-error' in html
+    api = app.test_client().post(
+        f"/api/v1/tasks/{task_id}/complete",
+        headers={"Authorization": f"Bearer {_token(app, demo.users['Service Level Manager'])}"},
+        json={"answer": "Measured as asked.", "metric": metric, "comparator": comparator,
+              "value": threshold, "period": "month"})
+    assert api.status_code == 422 and form_field in api.get_json()["errors"]
+    with app.extensions["slm"].sessions() as s:
+        assert s.get(HumanTask, task_id).status == "ready"
+        slr = s.get(ServiceLevelRequirement, slr_id)
+        assert not any(f.get("answer") for f in json.loads(slr.assessment)["flagged"])
+        assert s.scalar(select(func.count()).select_from(Comment)) == 0
