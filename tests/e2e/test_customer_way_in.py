@@ -55,7 +55,7 @@ def test_asking_for_a_service_lists_its_levels_first_and_its_missing_processes(
     assert response.status_code == 302, response.data.decode()[:2000]
     with app.extensions["slm"].sessions() as s:
         slr = s.scalars(select(ServiceLevelRequirement)).one()
-        assert slr.service_id is not None
+        assert slr.service_id is not None and slr.instance_id is not None
     page = client.get(f"/portal/requirements/{slr.id}").data.decode()
     assert re.search(r'data-testid="requirement-service">Mail Archive<', page)
     options = client.get(f"/portal/requirements/{slr.id}/options").data.decode()
@@ -67,6 +67,9 @@ def test_asking_for_a_service_lists_its_levels_first_and_its_missing_processes(
     assert len(cards) == 4  # a standard option meets it: no customer-specific one
     warning = options[options.index('data-testid="not-ready"'):][:400]
     assert "Not ready for an SLA yet" in warning and "incident" in warning
+    task = client.get(f"/tasks/{sla_world.ready_task(app, slr.instance_id, 'choose_option')}")
+    shown = task.data.decode()  # the task page's options say it too
+    assert 'data-testid="option-not-ready"' in shown and "incident" in shown
     done = client.post(f"/portal/requirements/{slr.id}/options", data={
         "csrf_token": token, "option_key": cards[0]}, follow_redirects=True)
     html = done.data.decode()

@@ -19,6 +19,18 @@ from ..portal import queries
 bp = Blueprint("requirements", __name__, url_prefix="/requirements")
 STAFF = ("Service Level Manager", "Process Owner", "Auditor")
 PER_PAGE = 25
+#: the customer's words for a stage (web.portal.queries.STAGES) -> the staff's
+STAFF_WORDS = {"We are clarifying your wishes": "Clarifying the customer's wishes",
+               "We are revising the SLA": "Revising the SLA",
+               "We are looking into a problem": "A step failed: an incident is open",
+               "Awaiting approval": "Waiting for approval"}
+
+
+def staff_words(label: str) -> str:
+    return STAFF_WORDS.get(label, label)
+
+
+bp.add_app_template_filter(staff_words, "staff_words")
 
 
 @bp.get("")

@@ -47,7 +47,10 @@ def options(session, data: dict, customer: bool) -> dict:
         rows = [{**r, "name": units.get(r.get("metric"), (r.get("metric"), ""))[0],
                  "unit": units.get(r.get("metric"), ("", ""))[1]}
                 for r in o.get("per_requirement") or [] if isinstance(r, dict)]
-        shown.append({"key": o.get("key"), "label": o["label"],
+        service = session.get(Service, o["service_id"]) if isinstance(
+            o.get("service_id"), int) else None
+        missing = [] if service is None else list(readiness(session, service)[1])
+        shown.append({"key": o.get("key"), "label": o["label"], "not_ready": missing,
                       "monthly_cost": money(o.get("monthly_cost")),
                       "customer_specific": bool(o.get("customer_specific")),
                       "fully_meets": bool(o.get("fully_meets")), "per_requirement": rows})
