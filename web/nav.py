@@ -16,6 +16,7 @@ NAV = (
     ("My service", "portal.index"),
     ("Tasks", "tasks.index"),
     ("Catalogue", "catalogue.index"),
+    ("Requirements", "requirements.index"),
     ("SLAs", "agreements.index"),
     ("Attainment", "delivery.index"),
     ("Reviews", "reviews.index"),

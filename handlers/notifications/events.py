@@ -17,6 +17,8 @@ from sqlalchemy.orm import Session
 from engine import observers
 from engine.models import HumanTask, ProcessInstance
 from handlers.people.models import Organisation, User
+from handlers.requirements.clarification import pending
+from handlers.requirements.models import ServiceLevelRequirement
 
 from .operations import notify
 
@@ -28,6 +30,7 @@ TASK_KINDS = {
     "discuss_results": "review_discussion",
     "revise_sla": "counter_proposal",
     "define_supporting": "clarification",
+    "clarify_wish": "clarification",
 }
 
 
@@ -61,9 +64,29 @@ def _task_ready(session: Session, ev: dict) -> None:
     if task is None or not task.lane:
         return
     kind = TASK_KINDS.get(task.element_id, "task_ready")
+    title, body = task.name, f"The task “{task.name}” is ready in the {task.lane} queue."
+    if task.element_id == "clarify_wish" and (wish := _wish_to_clarify(session, task)):
+        title = f"Clarification needed: “{wish['text']}”"
+        body = (f"{body} The customer asked how their wish “{wish['text']}” can be "
+                "measured; your answer goes back to them.")
     notify(session, people_with_role(session, task.lane, task.organisation), kind,
-           f"{task.name}", now=ev["at"], link=f"/tasks/{task.id}",
-           body=f"The task “{task.name}” is ready in the {task.lane} queue.")
+           title, now=ev["at"], link=f"/tasks/{task.id}", body=body)
+
+
+def _wish_to_clarify(session: Session, task: HumanTask) -> dict | None:
+    """The wish a clarification task is about: its requirement's first one without an
+    answer (the diagram clarifies them in order). When the first task comes up in the step
+    that starts the agreement, the requirement does not name its instance yet: it is then
+    the organisation's newest requirement without one (same transaction)."""
+    slr = session.scalar(select(ServiceLevelRequirement).where(
+        ServiceLevelRequirement.instance_id == task.instance_id))
+    if slr is None and task.organisation:
+        slr = session.scalar(select(ServiceLevelRequirement).join(
+            Organisation, Organisation.id == ServiceLevelRequirement.organisation_id).where(
+            ServiceLevelRequirement.instance_id.is_(None), Organisation.key == task.organisation)
+            .order_by(ServiceLevelRequirement.id.desc()))
+    return None if slr is None else next(iter(pending(json.loads(slr.assessment or "{}"))),
+                                         None)
 
 
 def _task_assigned(session: Session, ev: dict) -> None:
@@ -104,6 +127,12 @@ def _handler_run(session: Session, ev: dict) -> None:
                f"Report ready: {outputs.get('title', '')}", now=at,
                link=f"/portal/reports/{outputs['report_id']}",
                body="A new service report is ready to read.")
+    elif name == "record_clarification" and outputs.get("text"):
+        notify(session, people_with_role(session, "Customer", org), "clarification_answered",
+               f"Your wish was clarified: “{outputs['text']}”", now=at,
+               link=f"/portal/requirements/{inputs.get('slr_id')}",
+               body="The service level manager answered how your wish can be measured; the "
+                    "answer is on your requirement.")
     elif name == "review_due" and outputs.get("continue"):
         notify(session, people_with_role(session, "Service Level Manager"), "review_due",
                "A service review is due", now=at, link="/reviews",

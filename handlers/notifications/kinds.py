@@ -14,6 +14,7 @@ KINDS = {
     "review_discussion": "A review discussion waits for you",
     "counter_proposal": "A counter-proposal or comment arrived",
     "clarification": "A clarification is needed",
+    "clarification_answered": "A wish of your requirements was clarified",
     "target_breached": "A measurement import breaks a target",
     "target_at_risk": "A target is at risk",
     "review_due": "A service review is due",

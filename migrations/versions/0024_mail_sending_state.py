@@ -2,13 +2,13 @@
 and 'uncertain' (its runner stopped while sending; never sent again)
 
 Revision ID: 0024
-Revises: 0013
+Revises: 0027
 Create Date: 2026-12-03 08:10:00
 """
 from alembic import op
 
 revision = '0024'
-down_revision = '0013'
+down_revision = '0027'
 branch_labels = None
 depends_on = None
 

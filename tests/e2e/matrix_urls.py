@@ -21,6 +21,7 @@ URL_ARGS = {
     "portal.report_pdf": lambda w: {"report_id": w.extra["report_id"]},
     # slas
     "agreements.show": lambda w: {"sla_id": w.extra["sla_id"]},
+    "requirements.show": lambda w: {"slr_id": w.extra["slr_id"]},
     # issue 10: conversations (the attachment does not exist: 404 for who may read)
     "conversations.post": lambda w: {"subject_type": "sla", "subject_id": w.extra["sla_id"]},
     "conversations.thread": lambda w: {"subject_type": "sla", "subject_id": w.extra["sla_id"]},
@@ -39,6 +40,7 @@ URL_ARGS = {
     "catalogue.edit_ci": lambda w: {"ci_id": w.extra["ci_id"]},
     "delivery.attainment": lambda w: {"sla_id": w.extra["sla_id"]},
     "reviews.detail": lambda w: {"review_id": w.extra["review_id"]},
+    "reviews.change_request": lambda w: {"change_id": w.extra["change_id"]},
     "reports.export": lambda w: {"kind": "cost-data", "fmt": "csv"},
     "reports.customer_report": lambda w: {"report_id": w.extra["report_id"]},
     "reports.customer_report_pdf": lambda w: {"report_id": w.extra["report_id"]},

@@ -24,6 +24,7 @@ from sqlalchemy import text
 from engine.clock import utcnow
 from engine.db import Base, make_engine
 from engine.heartbeat import beat
+from handlers.outputs.models import ChangeRequest
 from handlers.people import operations as people
 from handlers.people import tokens as api_tokens
 from web.auth.access import AUDITOR_MAY_POST, SAFE_METHODS, allowed_roles
@@ -71,6 +72,9 @@ MATRIX = {
     # slas
     ("agreements.index", "GET"):             (302, 403, 200, 200, 403, 200),
     ("agreements.show", "GET"):              (302, 403, 200, 200, 403, 200),
+    # requirements for the staff (issue 10)
+    ("requirements.index", "GET"):           (302, 403, 200, 200, 403, 200),
+    ("requirements.show", "GET"):            (302, 403, 200, 200, 403, 200),
     # catalogue, delivery, reviews, reports (the service level manager's pages)
     ("catalogue.index", "GET"):               (302, 403, 200, 200, 403, 200),
     ("catalogue.service", "GET"):             (302, 403, 200, 200, 403, 200),
@@ -107,6 +111,7 @@ MATRIX = {
     ("reviews.detail", "GET"):                (302, 403, 200, 200, 403, 200),
     ("reviews.proposals", "GET"):             (302, 403, 200, 200, 403, 200),
     ("reviews.change_requests", "GET"):       (302, 403, 200, 200, 403, 200),
+    ("reviews.change_request", "GET"):        (302, 403, 200, 200, 403, 200),
     ("reports.index", "GET"):                 (302, 403, 200, 200, 403, 200),
     ("reports.export", "GET"):                (302, 403, 200, 200, 403, 200),
     ("reports.customer_report", "GET"):       (302, 403, 200, 200, 403, 200),
@@ -264,10 +269,14 @@ def world(matrix_app) -> Demo:
                                            utcnow(), actor="test-setup")[1]
             for actor, user in demo.users.items()}
         s.commit()
-    # /readyz: a runner has reported
+    # /readyz: a runner has reported; reviews.change_request: a stand-alone change request
     with matrix_app.extensions["slm"].sessions() as s:
         beat(s, "matrix-runner", utcnow())
+        change = ChangeRequest(reference="CR-2026-9001", title="Matrix", description="-",
+                               status="open", created_by="test", created_at=utcnow())
+        s.add(change)
         s.commit()
+        demo.extra["change_id"] = change.id
     # diagrams: a deployed version
     with matrix_app.extensions["slm"].sessions() as s:
         demo.extra["version_id"] = s.execute(text("select min(id) from process_version")).scalar()

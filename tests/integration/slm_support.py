@@ -52,6 +52,7 @@ OWNER = Actor("olivia", frozenset({"Process Owner"}))
 
 # task names, as the diagrams call them
 CHOOSE = "Choose a service level option"
+CLARIFY = "Clarify the customer's wish"
 GATE = "Define the missing supporting processes"
 REVIEW_DRAFT = "Review the SLA draft"
 REVISE = "Revise the SLA"
@@ -211,7 +212,8 @@ def submit(slm: Slm, now: datetime, *wishes: dict) -> int:
     with slm.factory() as s:
         acme = s.scalars(select(Organisation).where(Organisation.key == "acme")).one()
         slr = submit_slr(s, acme.id, "carol", "E-mail for the sales team",
-                         "Our sales team lives in its mailboxes.", list(wishes), now)
+                         "Our sales team lives in its mailboxes and tools on hosting.",
+                         list(wishes), now)
         s.commit()
         return slr.id
 

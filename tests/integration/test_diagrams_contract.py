@@ -38,6 +38,7 @@ class ContractHandlers:
         self.supporting_checks = 0
         self.drafts = 0
         self.due_checks = 0
+        self.to_clarify: list[str] = []  # texts of the wishes waiting for an answer
 
     def registry(self) -> HandlerRegistry:
         reg = HandlerRegistry()
@@ -46,7 +47,8 @@ class ContractHandlers:
                      "activate_sla", "review_due", "start_review", "compute_attainment",
                      "build_customer_report", "record_review", "propose_improvements",
                      "raise_change_request", "catalogue_readiness", "build_management_report",
-                     "verify_service_levels", "set_priorities"):
+                     "verify_service_levels", "set_priorities", "next_clarification",
+                     "record_clarification"):
             reg.add(name, self._recording(name, getattr(self, name)))
         return reg
 
@@ -61,6 +63,19 @@ class ContractHandlers:
 
     def assess_requirements(self, p, ctx):
         return {"measurable": [], "flagged": [], "measurable_count": 0, "flagged_count": 0}
+
+    def next_clarification(self, p, ctx):
+        if not self.to_clarify:
+            return {"pending": False, "remaining": 0, "metrics": []}
+        return {"pending": True, "remaining": len(self.to_clarify), "index": 3,
+                "text": self.to_clarify[0], "reason": "asked", "metric": None,
+                "comparator": None, "value": None, "period": None, "requirement": "Mail",
+                "metrics": [{"key": "availability", "label": "Availability (%)"}]}
+
+    def record_clarification(self, p, ctx):
+        text = self.to_clarify.pop(0)
+        return {"index": p["index"], "text": text, "measurable": bool(p["metric"]),
+                "remaining": len(self.to_clarify)}
 
     def match_catalogue(self, p, ctx):
         std = {"key": "opt-1", "label": "E-mail Gold", "service_id": 1, "service_key": "email",
@@ -207,6 +222,31 @@ def test_sla_agreement_runs_through_every_branch(contract, sessions):
     run.wait("next_review_due", timedelta(days=28))  # 5 February + P1M
     assert run.status == "completed"
     assert len(handlers.called("start_review")) == 1
+
+
+def test_each_wish_to_clarify_is_a_manager_task_before_the_options(contract, sessions):
+    handlers, engine = contract
+    handlers.to_clarify = ["Mail feels fast", "Users are happy"]
+    run = Run(engine, sessions, "sla_agreement", {"slr_id": 1, "organisation": "acme"}, "acme")
+    task = run.task()
+    assert (task.name, task.lane, task.form) == (
+        "Clarify the customer's wish", "Service Level Manager", "clarify_wish.schema.json")
+    assert handlers.called("match_catalogue") == []  # the options wait for the answers
+    with pytest.raises(FormValidationError, match="answer"):  # an answer in words
+        run.complete("Clarify the customer's wish", MANAGER, {"metric": "availability"})
+    with pytest.raises(FormValidationError, match="metric"):  # only metrics that measure
+        run.complete("Clarify the customer's wish", MANAGER, {"answer": "x", "metric": "nps"})
+    run.complete("Clarify the customer's wish", MANAGER, {
+        "answer": "Fast: available", "metric": "availability", "comparator": ">=",
+        "value": 99.5, "period": "month"})
+    run.complete("Clarify the customer's wish", MANAGER, {"answer": "We ask them quarterly"})
+    assert handlers.called("record_clarification") == [
+        {"slr_id": 1, "index": 3, "answer": "Fast: available", "metric": "availability",
+         "comparator": ">=", "value": 99.5, "period": "month"},
+        {"slr_id": 1, "index": 3, "answer": "We ask them quarterly", "metric": "",
+         "comparator": "", "value": None, "period": ""}]  # the form starts empty each time
+    assert len(handlers.called("match_catalogue")) == 1
+    assert run.task().name == "Choose a service level option"
 
 
 def test_standard_option_goes_straight_to_the_supporting_process_gate(contract, sessions):

@@ -133,15 +133,22 @@ SCHEMAS = {
         "text": {"type": "string"}, "metric": {"type": ["string", "null"]},
         "comparator": {"type": ["string", "null"], "enum": [">=", "<=", None]},
         "value": {"type": ["number", "string", "null"]},
-        "period": {"type": ["string", "null"], "enum": ["month", "quarter", None]}}},
+        "period": {"type": ["string", "null"], "enum": ["month", "quarter", None]},
+        "clarify": {"type": ["boolean", "null"], "description":
+                    "true: the customer cannot say how to measure it; a service level "
+                    "manager clarifies it (then only text is required, else metric, value "
+                    "and period are)"}}},
     "NewSLR": {"type": "object", "required": ["title", "need"], "properties": {
         "title": {"type": "string"}, "need": {"type": "string"},
+        "service": {"type": ["string", "null"],
+                    "description": "key of the catalogue service it is about, if any"},
         "wishes": {"type": "array", "items": _ref("Wish")}}},
     "SLR": {"type": "object", "properties": {
         "id": {"type": "integer"}, "title": {"type": "string"}, "need": {"type": "string"},
         "status": {"type": "string"}, "organisation": {"type": "string"},
         "submitted_by": {"type": "string"}, "created_at": TIMESTAMP,
         "instance_id": {"type": ["integer", "null"]},
+        "service_id": {"type": ["integer", "null"]},
         "wishes": {"type": "array", "items": _ref("Wish")},
         "assessment": {"type": "object"}, "options": {"type": "array"}}},
     "Message": MESSAGE_SCHEMA,

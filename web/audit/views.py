@@ -19,10 +19,10 @@ from ..nav import url_if
 from . import AUDITORS, PER_PAGE, TRACE_READERS, bp, queries, steps
 
 #: where each kind of record an instance is about is shown
-SUBJECT_PAGES = {"requirement": ("portal.requirement", "slr_id"),
+SUBJECT_PAGES = {"requirement": ("requirements.show", "slr_id"),
                  "sla": ("agreements.show", "sla_id"),
                  "review": ("reviews.detail", "review_id"),
-                 "change_request": ("reviews.change_requests", None)}
+                 "change_request": ("reviews.change_request", "change_id")}
 
 
 def _day(name: str, end: bool = False) -> datetime | None:
@@ -101,10 +101,7 @@ def _subject_links(session, instance_id: int) -> list[tuple]:
     out = []
     for subject in subjects_of(session, instance_id):
         endpoint, arg = SUBJECT_PAGES[subject.kind]
-        url = url_if(endpoint, **({arg: subject.id} if arg else {}))
-        if url and arg is None:
-            url += f"#cr-{subject.id}"
-        out.append((subject, url))
+        out.append((subject, url_if(endpoint, **{arg: subject.id})))
     return out
 
 

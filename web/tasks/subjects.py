@@ -28,6 +28,8 @@ SUBJECTS: dict[str, SubjectKind] = {
     # SLA agreement
     "choose_option": SubjectKind("the customer's requirement and its ranked options",
                                  "options", ("requirement", "slr_id")),
+    "clarify_wish": SubjectKind("a wish the customer could not make measurable", "wish",
+                                ("requirement", "slr_id")),
     "define_supporting": SubjectKind("the chosen service's missing supporting processes",
                                      "supporting", ("requirement", "slr_id")),
     "review_draft": SubjectKind("the SLA draft", "draft", ("sla", "sla_id")),
@@ -53,7 +55,8 @@ SUBJECTS: dict[str, SubjectKind] = {
     "review_management": SubjectKind("the management report", "management"),
 }
 
-BUILDERS = {"options": views.options, "supporting": views.supporting, "draft": views.draft,
+BUILDERS = {"wish": views.wish, "options": views.options, "supporting": views.supporting,
+            "draft": views.draft,
             "review": views.review, "proposals": views.proposals, "catalogue": views.catalogue,
             "process_ideas": views.process_ideas, "levels": views.levels,
             "management": views.management}
