@@ -19,6 +19,7 @@ PUBLIC_MODULES = frozenset({
     "forms",      # a task's form schema, resolved
     "heartbeat",  # runners' heartbeats (readiness)
     "instances",  # start, retry and inspect process instances
+    "lanes",      # lanes name roles; a lane narrowed to named people (lane_owners)
     "migration",  # move instances to a newer version
     "models",     # the engine's tables
     "observers",  # hear of every step's events, in its transaction (notifications)

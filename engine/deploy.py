@@ -14,6 +14,7 @@ from .audit import AuditTrail
 from .clock import as_utc
 from .diagram_limits import check_shape, parse_deep
 from .errors import DeployError, Problem
+from .lanes import spec_lane_problems
 from .models import ProcessVersion
 from .registry import HandlerRegistry
 from .serialization import dumps_spec
@@ -90,9 +91,10 @@ def _parse(root, name, problems, registry, known_lanes, form_loader) -> list[Che
         missing = [k for k, v in subs.items() if v is None]
         problems.extend(Problem(pid, f"called process {k!r} is not in this file") for k in missing)
         forms: dict = {}
-        problems.extend(check_specs([spec, *[s for s in subs.values() if s]], registry=registry,
-                                    known_lanes=known_lanes, form_loader=form_loader,
+        specs = [spec, *[s for s in subs.values() if s]]
+        problems.extend(check_specs(specs, registry=registry, form_loader=form_loader,
                                     forms_out=forms))
+        problems.extend(spec_lane_problems(specs, root, known_lanes))
         checked.append(CheckedProcess(pid, spec.description or pid, spec, subs, forms))
     return checked
 

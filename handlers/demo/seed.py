@@ -38,6 +38,7 @@ from engine.clock import as_utc
 from engine.deploy import deploy
 from engine.errors import NotFoundError
 from handlers.people.models import Organisation
+from handlers.people.roles import active_role_names
 
 from ._agreements import _AgreementScenarios
 from ._data import (
@@ -91,7 +92,8 @@ def deploy_diagrams(session, engine, now: datetime, actor: str = "seed") -> list
             pass
         path = WORKFLOWS / "bpmn" / fname
         results += deploy(session, path.read_bytes(), fname, registry=engine.registry,
-                          known_lanes=engine.known_lanes, form_loader=load_form, actor=actor,
+                          known_lanes=active_role_names(session), form_loader=load_form,
+                          actor=actor,
                           now=now)
     return results
 

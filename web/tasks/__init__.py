@@ -114,7 +114,7 @@ def assign(task_id: int):
     task, session = visible_task(task_id), db_session()
     username = request.form.get("assignee", "")
     if username not in {u.username for u in queries.assignable_users(
-            session, task.lane, task.organisation)}:
+            session, task.lane, task.organisation, task.lane_owners)}:
         errors = {"assignee": [f"Choose a person who holds the role {task.lane}."]}
         return _render_task(task, assign_errors=errors, status=400)
     if _step(lambda: assign_task(session, task.id, username, current_actor(), utcnow()),
@@ -144,7 +144,8 @@ def _render_task(task, values=None, errors=None, assign_errors=None, status=200)
     form = build_form(schema, data, data if values is None else values, errors)
     actions = task_actions(task)
     people = [task.assignee, task.completed_by]
-    assignees = queries.assignable_users(session, task.lane, task.organisation) \
+    assignees = queries.assignable_users(session, task.lane, task.organisation,
+                                         task.lane_owners) \
         if actions.assign else []
     subject = task_subject(session, task.element_id, data, current_user.is_customer)
     conversation = conversation_of(task.element_id, data)
