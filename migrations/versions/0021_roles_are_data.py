@@ -24,6 +24,17 @@ BUILTIN = (
 
 
 def upgrade():
+    # read the people's roles first: on SQLite dropping the column rebuilds app_user, which
+    # would take the rows of a user_role table made before it along (ON DELETE CASCADE)
+    conn = op.get_bind()
+    ids = {n: i for i, (n, _d) in enumerate(BUILTIN, start=1)}
+    rows = []
+    for user_id, text in conn.execute(sa.text("SELECT id, roles FROM app_user")).all():
+        for name in sorted({r.strip() for r in (text or "").split(",") if r.strip()}):
+            if name in ids:
+                rows.append({"user_id": user_id, "role_id": ids[name]})
+    with op.batch_alter_table('app_user') as batch:
+        batch.drop_column('roles')
     role = op.create_table(
         'role',
         sa.Column('id', sa.Integer(), nullable=False),
@@ -48,22 +59,12 @@ def upgrade():
         batch.create_index(batch.f('ix_user_role_role_id'), ['role_id'], unique=False)
     op.bulk_insert(role, [{"id": i, "name": n, "description": d, "builtin": True}
                           for i, (n, d) in enumerate(BUILTIN, start=1)])
-    if op.get_context().dialect.name == "postgresql":
+    if conn.dialect.name == "postgresql":
         op.execute("SELECT setval(pg_get_serial_sequence('role', 'id'), "
                    f"{len(BUILTIN)})")
-    # existing people: each name of their comma-separated roles becomes a row
-    conn = op.get_bind()
-    ids = {n: i for i, (n, _d) in enumerate(BUILTIN, start=1)}
-    rows = []
-    for user_id, text in conn.execute(sa.text("SELECT id, roles FROM app_user")):
-        for name in sorted({r.strip() for r in (text or "").split(",") if r.strip()}):
-            if name in ids:
-                rows.append({"user_id": user_id, "role_id": ids[name]})
     if rows:
         conn.execute(sa.text("INSERT INTO user_role (user_id, role_id) "
                              "VALUES (:user_id, :role_id)"), rows)
-    with op.batch_alter_table('app_user') as batch:
-        batch.drop_column('roles')
     with op.batch_alter_table('human_task') as batch:
         batch.add_column(sa.Column('lane_owners', sa.Text(), nullable=True))
 
@@ -71,22 +72,21 @@ def upgrade():
 def downgrade():
     with op.batch_alter_table('human_task') as batch:
         batch.drop_column('lane_owners')
-    with op.batch_alter_table('app_user') as batch:
-        batch.add_column(sa.Column('roles', sa.String(length=255), nullable=False,
-                                   server_default=''))
     conn = op.get_bind()
     held: dict[int, list[str]] = {}
     for user_id, name in conn.execute(sa.text(
             "SELECT user_role.user_id, role.name FROM user_role "
-            "JOIN role ON role.id = user_role.role_id WHERE role.builtin")):
+            "JOIN role ON role.id = user_role.role_id WHERE role.builtin")).all():
         held.setdefault(user_id, []).append(name)
-    order = [n for n, _d in BUILTIN]
-    for user_id, names in held.items():
-        conn.execute(sa.text("UPDATE app_user SET roles = :r WHERE id = :i"),
-                     {"r": ",".join(n for n in order if n in names), "i": user_id})
-    with op.batch_alter_table('app_user') as batch:
-        batch.alter_column('roles', server_default=None)
     with op.batch_alter_table('user_role') as batch:
         batch.drop_index(batch.f('ix_user_role_role_id'))
     op.drop_table('user_role')
     op.drop_table('role')
+    # roles added by admins have no place in the text column: only built-in ones go back
+    with op.batch_alter_table('app_user') as batch:
+        batch.add_column(sa.Column('roles', sa.String(length=255), nullable=False,
+                                   server_default=''))
+    order = [n for n, _d in BUILTIN]
+    for user_id, names in held.items():
+        conn.execute(sa.text("UPDATE app_user SET roles = :r WHERE id = :i"),
+                     {"r": ",".join(n for n in order if n in names), "i": user_id})
