@@ -29,6 +29,7 @@ from .form_rules import MAX_FORM_BYTES
 from .forms import schema_problems
 from .lanes import xml_lane_problems
 from .registry import HandlerRegistry
+from .ui_forms import ui_schema_problems
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 NS = {"bpmn": BPMN_NS}
@@ -216,6 +217,7 @@ def _check_user_task(task_spec, eid, form_loader, forms_out) -> list[Problem]:
                 problems.extend(Problem(eid, f"form file {form!r}: {m}") for m in bad)
                 if not bad:
                     forms_out[form] = schema
+    problems.extend(ui_schema_problems(props, eid, form_loader, forms_out))
     due = props.get(DUE_PROPERTY)
     if due:
         try:

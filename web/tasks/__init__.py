@@ -16,6 +16,7 @@ from engine.errors import ConflictError, FormValidationError, TaskStateError
 from engine.forms import resolve_schema
 from engine.models import ProcessInstance, ProcessVersion
 from engine.tasks import assign_task, claim_task, complete_task, task_data, task_form, unclaim_task
+from engine.ui_forms import task_ui_schema
 
 from .. import db_session
 from ..auth.access import current_actor, roles_required
@@ -29,6 +30,7 @@ from .context import instance_context
 from .diagram_view import viewer_xml
 from .form_data import form_to_data
 from .form_fields import build_form, enum_sources
+from .instructions import task_instructions
 from .listing import duration, list_args, list_context, query_args
 from .subjects import conversation_of, task_subject
 from .submission import check_submission, post_form_comments
@@ -141,7 +143,8 @@ def _render_task(task, values=None, errors=None, assign_errors=None, status=200)
     session, engine = db_session(), _engine()
     data = task_data(engine, session, task, utcnow()) if task.status == "ready" else {}
     schema = resolve_schema(task_form(engine, session, task), data)
-    form = build_form(schema, data, data if values is None else values, errors)
+    ui = task_ui_schema(engine, session, task.instance_id, task.element_id)
+    form = build_form(schema, data, data if values is None else values, errors, ui)
     actions = task_actions(task)
     people = [task.assignee, task.completed_by]
     assignees = queries.assignable_users(session, task.lane, task.organisation,
@@ -153,6 +156,8 @@ def _render_task(task, values=None, errors=None, assign_errors=None, status=200)
         session, *conversation, next_url=url_for("tasks.show", task_id=task.id))
     return render_template(
         "tasks/show.html", task=task, form=form, actions=actions, assignees=assignees,
+        instructions=task_instructions(task.instructions,
+                                       data if task.status == "ready" else None),
         assign_errors=assign_errors or {}, subject=subject, thread=thread,
         context=instance_context(session, task, data, "options" in enum_sources(schema)),
         names=queries.display_names(session, people), now=utcnow()), status
