@@ -91,3 +91,10 @@ def test_markdown_keeps_what_a_person_needs():
 def test_a_closed_task_shows_the_text_as_written():
     shown = task_instructions("## Hello {{ name }}", None)
     assert shown.problem is None and "Hello {{ name }}" in str(shown.html)
+
+
+def test_lists_show_a_plain_preview_without_filling_anything_in():
+    from web.tasks.instructions import preview
+    assert preview("## Hello {{ name }}\n\nCall **{{ contact }}** <b>now</b>") == \
+        "Hello … Call … <b>now</b>"
+    assert len(preview("word " * 100)) == 140 and preview("word " * 100).endswith("…")

@@ -30,6 +30,7 @@ from .context import instance_context
 from .diagram_view import viewer_xml
 from .form_data import form_to_data
 from .form_fields import build_form, enum_sources
+from .instructions import preview as instructions_preview
 from .instructions import task_instructions
 from .listing import duration, list_args, list_context, query_args
 from .subjects import conversation_of, task_subject
@@ -37,6 +38,7 @@ from .submission import check_submission, post_form_comments
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
 bp.add_app_template_filter(duration, "task_duration")
+bp.add_app_template_filter(instructions_preview, "instructions_preview")
 
 
 def _engine():

@@ -4,7 +4,9 @@ by markdown-it-py with raw HTML off, then cleaned by nh3 (ammonia) to a small se
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from html import unescape
 
 import nh3
 from markdown_it import MarkdownIt
@@ -44,3 +46,14 @@ def task_instructions(source: str, data: dict | None) -> Instructions | None:
         return Instructions(to_html(source))
     filled = fill_instructions(source, data)
     return Instructions(to_html(filled.text), filled.problem)
+
+
+_JINJA = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)
+
+
+def preview(source: str, length: int = 140) -> str:
+    """The instructions as one line of plain text for lists (no data is filled in there:
+    a Jinja expression shows as "…")."""
+    html = nh3.clean(_MARKDOWN.render(_JINJA.sub("…", source or "")), tags=set())
+    text = " ".join(unescape(html).split())  # plain text: the template escapes it again
+    return text if len(text) <= length else text[:length - 1].rstrip() + "…"
