@@ -18,8 +18,8 @@ from .models import ProcessVersion
 from .xmlsafe import parse_xml
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
-#: the BPMN elements a person works
-HUMAN_TAGS = ("userTask", "manualTask")
+#: the BPMN elements a person works (a task of no type waits for a person, too)
+HUMAN_TAGS = ("userTask", "manualTask", "task")
 #: at most this many named people per lane, each name at most MAX_NAME characters
 MAX_OWNERS = 100
 MAX_NAME = 120
@@ -29,8 +29,12 @@ NOT_FOR_LANES = frozenset({"Auditor", "Admin"})
 _WHY = {"Auditor": " (auditors change nothing)", "Admin": " (admins do no process work)"}
 
 
+_KINDS = {"manualTask": "manual task", "userTask": "user task",
+          "task": "task (of no type: a person confirms it)"}
+
+
 def _kind(tag: str) -> str:
-    return "manual task" if tag.endswith("manualTask") else "user task"
+    return _KINDS.get(tag, "user task")
 
 
 def not_in_lane(tag: str) -> str:
@@ -67,10 +71,10 @@ def spec_lane_problems(specs: Iterable, root, known_lanes: Iterable[str]) -> lis
             if not getattr(task_spec, "manual", False):
                 continue
             eid = getattr(task_spec, "bpmn_id", None) or task_spec.name
-            tag = type(task_spec).__name__
+            tag = {"ManualTask": "manualTask", "NoneTask": "task"}.get(
+                type(task_spec).__name__, "userTask")
             if not task_spec.lane:
-                problems.append(Problem(eid, not_in_lane("manualTask" if "Manual" in tag
-                                                         else "userTask")))
+                problems.append(Problem(eid, not_in_lane(tag)))
             elif task_spec.lane not in known:
                 where = ", ".join(ids.get(task_spec.lane, [])) or "?"
                 why = _WHY.get(task_spec.lane, "")

@@ -103,11 +103,11 @@ def test_a_role_a_deployed_lane_uses_cannot_be_retired(factory, engine):
         assert s.get(Role, role.id).retired_at is None
 
 
-@pytest.mark.parametrize("task", ["userTask", "manualTask"])
-def test_a_task_outside_every_lane_is_refused_with_its_id(factory, engine, task):
+@pytest.mark.parametrize("task, kind", [("userTask", "user task"), ("manualTask", "manual task"),
+                                        ("task", "task (of no type: a person confirms it)")])
+def test_a_task_outside_every_lane_is_refused_with_its_id(factory, engine, task, kind):
     with factory() as s:
         problems = _problems(s, engine, lane_diagram(None, task=task))
-        kind = "manual task" if task == "manualTask" else "user task"
         assert any(p.element_id == "check_service" and
                    p.message.startswith(f"{kind} is not in a lane, so no one could ever work it")
                    for p in problems), problems
