@@ -21,6 +21,8 @@ PUBLIC_MODULES = frozenset({
     "forms",      # a task's form schema, resolved
     "heartbeat",  # runners' heartbeats (readiness)
     "instances",  # start, retry and inspect process instances
+    "instructions",  # a task's instructions filled in from its data (Jinja, sandboxed)
+    "lanes",      # lanes name roles; a lane narrowed to named people (lane_owners)
     "messages",   # messages between instances and from outside
     "migration",  # move instances to a newer version
     "models",     # the engine's tables
@@ -33,5 +35,6 @@ PUBLIC_MODULES = frozenset({
     "sealer",     # seals appended audit events into the hash chain
     "tasks",      # claim, assign and complete human tasks
     "trial",      # try a script, condition or timer on sample data (the modeler)
+    "ui_forms",   # a user task's ui schema (formUiSchemaFilename), checked and stored
     "xmlsafe",    # the hardened XML parser
 })

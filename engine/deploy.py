@@ -15,6 +15,7 @@ from .clock import as_utc
 from .decisions import DecisionSource, add_decisions, missing_decision
 from .diagram_limits import check_shape, parse_deep
 from .errors import DeployError, Problem
+from .lanes import spec_lane_problems
 from .models import ProcessVersion
 from .registry import HandlerRegistry
 from .serialization import dumps_spec
@@ -111,9 +112,10 @@ def _parse(root, name, problems, registry, known_lanes, form_loader,
                             for k in missing)
         event_subprocesses.mark(root, [spec, *[s for s in subs.values() if s]])
         forms: dict = {}
-        problems.extend(check_specs([spec, *[s for s in subs.values() if s]], registry=registry,
-                                    known_lanes=known_lanes, form_loader=form_loader,
+        specs = [spec, *[s for s in subs.values() if s]]
+        problems.extend(check_specs(specs, registry=registry, form_loader=form_loader,
                                     forms_out=forms))
+        problems.extend(spec_lane_problems(specs, root, known_lanes))
         checked.append(CheckedProcess(pid, spec.description or pid, spec, subs, forms, used))
     return checked
 

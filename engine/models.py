@@ -113,6 +113,9 @@ class HumanTask(Base):
     process_id: Mapped[str] = mapped_column(String(255))
     form: Mapped[str | None] = mapped_column(String(255))
     instructions: Mapped[str] = mapped_column(Text, default="")
+    #: the lane narrowed to named people for this instance (task data ``lane_owners``):
+    #: their usernames, each between newlines ("\\nana\\nbo\\n"); None: everyone of the lane
+    lane_owners: Mapped[str | None] = mapped_column(Text)
     assignee: Mapped[str | None] = mapped_column(String(120))
     claimed_at: Mapped[datetime | None] = mapped_column(DateTime)
     due_at: Mapped[datetime | None] = mapped_column(DateTime)

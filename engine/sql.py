@@ -63,7 +63,7 @@ SAVE_INSTANCE_DONE = _save("status", "completed_at")
 
 INSERT_TASKS = Prepared(HT.insert().values(_values((
     "instance_id", "task_id", "element_id", "name", "lane", "organisation", "process_id",
-    "form", "instructions", "due_at", "status", "created_at",
+    "form", "instructions", "lane_owners", "due_at", "status", "created_at",
 ))))
 #: one row per task id (execute_many)
 CANCEL_TASK = Prepared(HT.update().where(
@@ -73,7 +73,7 @@ CANCEL_TASK = Prepared(HT.update().where(
 TASK_ROW = Prepared(select(
     HT.c.id, HT.c.instance_id, HT.c.task_id, HT.c.element_id, HT.c.name, HT.c.lane,
     HT.c.organisation, HT.c.process_id, HT.c.form, HT.c.assignee, HT.c.status,
-    HT.c.completed_by, HT.c.completed_at).where(HT.c.id == bindparam("htid")))
+    HT.c.completed_by, HT.c.completed_at, HT.c.lane_owners).where(HT.c.id == bindparam("htid")))
 COMPLETE_TASK = Prepared(HT.update().where(HT.c.id == bindparam("htid"),
                                            HT.c.status == "ready").values(
     status="completed", completed_at=bindparam("now"), completed_by=bindparam("actor"),

@@ -14,6 +14,7 @@ from .audit import AuditTrail
 from .clock import as_utc
 from .errors import ConflictError, NotFoundError, PermissionDeniedError, TaskStateError
 from .forms import check_task_form
+from .lanes import is_owner
 from .models import HumanTask, ProcessInstance
 from .runtime import Engine
 
@@ -49,6 +50,9 @@ def check_may_work(task: HumanTask, actor: Actor) -> None:
         return
     if task.lane not in actor.roles:
         raise PermissionDeniedError(f"task {task.id} is for the role {task.lane!r}")
+    if not is_owner(task.lane_owners, actor.name):
+        raise PermissionDeniedError(f"task {task.id} is for named people of the lane "
+                                    f"{task.lane!r} only (lane_owners)")
     if actor.organisation and task.organisation and actor.organisation != task.organisation:
         raise PermissionDeniedError(f"task {task.id} belongs to another organisation")
 
@@ -115,6 +119,9 @@ def assign_task(session: Session, human_task_id: int, assignee: str, actor: Acto
         raise PermissionDeniedError("only a service level manager may assign tasks")
     task = get_task(session, human_task_id)
     _refuse_finished(task)
+    if not is_owner(task.lane_owners, assignee):
+        raise PermissionDeniedError(f"task '{task.name}' is for named people only "
+                                    f"(lane_owners); {assignee} is not one of them")
     previous = task.assignee
     session.execute(update(HumanTask).where(HumanTask.id == task.id)
                     .values(assignee=assignee, claimed_at=now))

@@ -320,7 +320,8 @@ def users():
 @click.argument("username")
 @click.option("--name", "display_name", required=True, help="Full name.")
 @click.option("--role", "roles", multiple=True, required=True,
-              type=click.Choice(ROLES), help="Repeat for several roles.")
+              help=f"Repeat for several roles: built-in ({', '.join(ROLES)}) or any an "
+                   "admin added.")
 @click.option("--organisation", default=None, help="Organisation key (customers).")
 @click.option("--email", default="")
 @click.password_option(help="Prompted for (twice) when not given.")

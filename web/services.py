@@ -20,6 +20,7 @@ from engine.sealer import run_sealer
 from handlers.notifications import events as notification_events
 from handlers.notifications.delivery import Delivered, MailSettings, deliver_due
 from handlers.notifications.reminders import remind_due_tasks, send_digests
+from handlers.people.roles import active_role_names as lane_roles
 from handlers.registry import build_registry
 
 log = logging.getLogger(__name__)
@@ -94,7 +95,7 @@ class Services:
         with self.sessions() as session:
             results = deploy(session, path.read_bytes(), path.name,
                              registry=self.engine.registry,
-                             known_lanes=self.engine.known_lanes,
+                             known_lanes=lane_roles(session),
                              form_loader=self.form_loader(path.parent), actor=actor,
                              now=now or utcnow(),
                              max_bytes=self.settings.max_diagram_bytes,

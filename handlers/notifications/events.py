@@ -15,8 +15,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import observers
+from engine.lanes import is_owner
 from engine.models import HumanTask, ProcessInstance
-from handlers.people.models import Organisation, User
+from handlers.people.models import ROLES, Organisation, Role, User, user_role
 from handlers.requirements.clarification import pending
 from handlers.requirements.models import ServiceLevelRequirement
 
@@ -37,13 +38,16 @@ TASK_KINDS = {
 def people_with_role(session: Session, role: str, organisation: str | None = None) -> list[User]:
     """Active users holding ``role``; customers only of ``organisation`` (a key): a customer
     task without an organisation reaches nobody rather than every customer."""
-    query = select(User).where(User.active.is_(True), User.roles.contains(role))
-    if role == "Customer" or role not in PROVIDER_ROLES:
+    query = select(User).join(user_role, user_role.c.user_id == User.id).join(
+        Role, Role.id == user_role.c.role_id).where(User.active.is_(True), Role.name == role)
+    # built-in roles other than the provider's reach one organisation; roles admins added
+    # are the provider's staff
+    if role == "Customer" or (role in ROLES and role not in PROVIDER_ROLES):
         if not organisation:
             return []
         query = query.join(Organisation, User.organisation_id == Organisation.id).where(
             Organisation.key == organisation)
-    return [u for u in session.scalars(query) if role in u.role_set]
+    return list(session.scalars(query))
 
 
 def people_named(session: Session, usernames: Iterable[str]) -> list[User]:
@@ -69,8 +73,9 @@ def _task_ready(session: Session, ev: dict) -> None:
         title = f"Clarification needed: “{wish['text']}”"
         body = (f"{body} The customer asked how their wish “{wish['text']}” can be "
                 "measured; your answer goes back to them.")
-    notify(session, people_with_role(session, task.lane, task.organisation), kind,
-           title, now=ev["at"], link=f"/tasks/{task.id}", body=body)
+    people = [u for u in people_with_role(session, task.lane, task.organisation)
+              if is_owner(task.lane_owners, u.username)]  # a narrowed lane: its people only
+    notify(session, people, kind, title, now=ev["at"], link=f"/tasks/{task.id}", body=body)
 
 
 def _wish_to_clarify(session: Session, task: HumanTask) -> dict | None:

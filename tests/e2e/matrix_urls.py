@@ -10,6 +10,7 @@ URL_ARGS = {
     "static": lambda w: {"filename": "css/app.css"},
     "vendor.asset": lambda w: {"package": "bootstrap", "filename": "css/test.css"},
     "admin.edit_user": lambda w: {"user_id": w.users["Customer"].id},
+    "admin.retire_role": lambda w: {"role_id": BAD_ID},
     # portal
     "portal.requirement": lambda w: {"slr_id": w.extra["slr_id"]},
     "portal.options": lambda w: {"slr_id": w.extra["slr_id"]},

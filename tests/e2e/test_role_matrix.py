@@ -54,6 +54,10 @@ MATRIX = {
     ("admin.edit_user", "POST"):     (302, 400, 403, 403, 403, 403),
     ("admin.organisations", "GET"):  (302, 200, 403, 403, 403, 200),
     ("admin.organisations", "POST"): (302, 400, 403, 403, 403, 403),
+    # issue 14: roles are data (retiring: a role that does not exist, 404, nothing changes)
+    ("admin.roles", "GET"):          (302, 200, 403, 403, 403, 200),
+    ("admin.roles", "POST"):         (302, 400, 403, 403, 403, 403),
+    ("admin.retire_role", "POST"):   (302, 404, 403, 403, 403, 403),
     # portal
     ("portal.index", "GET"):           (302, 403, 403, 403, 200, 403),
     ("portal.requirements", "GET"):    (302, 403, 403, 403, 200, 403),
@@ -234,7 +238,9 @@ def _reset(url: str) -> None:
     eng = make_engine(url)
     with eng.begin() as conn:
         for table in reversed(Base.metadata.sorted_tables):
-            if table.name != "audit_head":
+            if table.name == "role":  # the built-in roles are seeded by the migration
+                conn.execute(table.delete().where(table.c.builtin.is_(False)))
+            elif table.name != "audit_head":
                 conn.execute(table.delete())
         conn.execute(text("UPDATE audit_head SET seq = 0, hash = :h"), {"h": "0" * 64})
     eng.dispose()

@@ -111,6 +111,9 @@ def chain(n: int, pid: str = "chain") -> bytes:
 def fan_out(width: int) -> bytes:
     """A parallel gateway opening ``width`` branches, joined again."""
     parts = ['<bpmn:process id="wide" isExecutable="true">',
+             '<bpmn:laneSet id="lanes"><bpmn:lane id="lane" name="Service Level Manager">',
+             *[f"<bpmn:flowNodeRef>t{i}</bpmn:flowNodeRef>" for i in range(width)],
+             '</bpmn:lane></bpmn:laneSet>',
              '<bpmn:startEvent id="start"><bpmn:outgoing>f_in</bpmn:outgoing></bpmn:startEvent>',
              '<bpmn:parallelGateway id="split"><bpmn:incoming>f_in</bpmn:incoming>']
     parts += [f"<bpmn:outgoing>a{i}</bpmn:outgoing>" for i in range(width)]

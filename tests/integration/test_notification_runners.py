@@ -38,7 +38,7 @@ from engine.db import make_engine, make_session_factory
 from engine.models import AuditEvent
 from handlers.notifications.models import MailMessage
 from handlers.notifications.operations import notify
-from handlers.people.models import User
+from handlers.people.models import Role, User
 
 ROOT = Path(__file__).resolve().parents[2]
 SLM = ROOT / ".venv" / "bin" / "slm"
@@ -49,8 +49,9 @@ PEOPLE, KINDS = 120, ("task_ready", "task_assigned", "review_due", "change_reque
 
 def _people_and_mail(factory) -> int:
     with factory() as s:
+        manager = s.scalar(select(Role).where(Role.name == "Service Level Manager"))
         users = [User(username=f"p{i}", display_name=f"Person {i}", email=f"p{i}@example.test",
-                      password_hash="not-a-hash", roles="Service Level Manager")
+                      password_hash="not-a-hash", role_rows=[manager])
                  for i in range(PEOPLE)]
         s.add_all(users)
         s.flush()

@@ -22,8 +22,10 @@ from flask import (
 from engine.clock import utcnow
 from engine.deploy import check_diagram, deploy
 from engine.errors import DeployError, NotFoundError
+from engine.lanes import NOT_FOR_LANES
 from engine.migration import MigrationRefused, migrate_instance, migrate_version
 from engine.models import ProcessInstance, ProcessVersion
+from handlers.people.roles import active_role_names as lane_roles
 
 from .. import db_session
 from ..auth.access import current_actor, roles_required
@@ -113,7 +115,7 @@ def modeler():
     return render_template(
         "diagrams/modeler.html", v=row, forms=forms, previous=previous,
         handlers=services.engine.registry.describe(),
-        lanes=list(services.engine.known_lanes),
+        lanes=[r for r in lane_roles(db_session()) if r not in NOT_FOR_LANES],
         name=(row.filename if row is not None and _SAFE_NAME.fullmatch(row.filename or "")
               else "diagram.bpmn"))
 
@@ -160,7 +162,7 @@ def migrate(version_id: int):
 def _deploy_args(forms: dict) -> dict:
     services = current_app.extensions["slm"]
     limit = services.settings.max_diagram_bytes
-    return dict(registry=services.engine.registry, known_lanes=services.engine.known_lanes,
+    return dict(registry=services.engine.registry, known_lanes=lane_roles(db_session()),
                 form_loader=loader_with(forms, services.form_loader()),
                 max_bytes=limit, decisions=decisions.posted_decisions(limit))
 
