@@ -62,6 +62,8 @@ def owner_home(session) -> list[dict]:
 
 
 def auditor_home(session) -> dict:
-    events = list(session.scalars(select(AuditEvent).order_by(AuditEvent.seq.desc())
+    # newest first by insertion (on PostgreSQL the newest events are not sealed yet: no seq)
+    events = list(session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc())
                                   .limit(15)))
-    return {"events": events, "head": events[0].seq if events else 0}
+    head = session.scalar(select(func.max(AuditEvent.seq)))
+    return {"events": events, "head": head or 0}
