@@ -79,7 +79,7 @@ class Services:
             return {**installed(), **(stored() if stored is not None else {})}
 
         return deploy_set(session, files, registry=self.engine.registry,
-                          known_lanes=self.engine.known_lanes, actor=actor,
+                          known_lanes=lane_roles(session), actor=actor,
                           now=now or utcnow(), form_loader=self.form_loader(),
                           decision_fallback=fallback,
                           max_bytes=self.settings.max_diagram_bytes, note=note)
