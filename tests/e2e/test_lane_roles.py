@@ -176,3 +176,18 @@ def test_lane_owners_show_the_task_to_the_named_people_only(app, client, demo, o
         listed = f"/tasks/{task_id}".encode() in c.get("/tasks?view=unclaimed").data
         assert listed == (name in sees), name
         assert c.get(f"/tasks/{task_id}").status_code == (200 if name in sees else 403)
+
+
+def test_the_api_gives_the_instructions_as_the_person_reads_them(app, demo):
+    from .api_support import api_as
+    with app.extensions["slm"].sessions() as s:
+        roles.create_role(s, "Service Owner", "Owns one service", actor="admin", now=utcnow())
+        s.commit()
+    _deploy(app, lane_diagram("Service Owner", instructions=INSTRUCTIONS))
+    sam = _person(app, "sam", ["Service Owner"])
+    task_id = _start(app)
+    body = api_as(app, sam).get(f"/api/v1/tasks/{task_id}").get_json()
+    assert body["instructions"].startswith("## Check Mail\n")  # filled in from the data
+    assert "<strong>&lt;script&gt;alert('x')&lt;/script&gt;Kim</strong>" in \
+        body["instructions_html"]
+    assert "<script>" not in body["instructions_html"] and body["instructions_problem"] is None

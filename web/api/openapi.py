@@ -89,7 +89,12 @@ SCHEMAS = {
     "TaskDetail": {"allOf": [_ref("Task"), {"type": "object", "properties": {
         "element_id": {"type": "string"}, "status": {"type": "string",
                                                      "enum": ["ready", "completed", "cancelled"]},
-        "instructions": {"type": "string"}, "completed_at": TIMESTAMP,
+        "instructions": {"type": "string", "description": "the Markdown a person reads, "
+                                                          "filled in from an open task's data"},
+        "instructions_html": {"type": "string", "description": "the same, as sanitized HTML"},
+        "instructions_problem": {"type": ["string", "null"],
+                                 "description": "why the template could not be filled in"},
+        "completed_at": TIMESTAMP,
         "completed_by": {"type": ["string", "null"]},
         "form": {"type": ["object", "null"],
                  "description": "the task's JSON Schema, resolved with the task data"},

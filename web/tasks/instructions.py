@@ -48,6 +48,18 @@ def task_instructions(source: str, data: dict | None) -> Instructions | None:
     return Instructions(to_html(filled.text), filled.problem)
 
 
+def instructions_json(source: str, data: dict | None) -> dict:
+    """The instructions as the JSON API gives them: the Markdown a person reads (filled in
+    from the data of an open task, as on the task page), its sanitized HTML, and why it could
+    not be filled in, if so."""
+    if not source:
+        return {"instructions": "", "instructions_html": "", "instructions_problem": None}
+    filled = fill_instructions(source, data) if data is not None else None
+    text = source if filled is None or filled.problem else filled.text
+    return {"instructions": text, "instructions_html": str(to_html(text)),
+            "instructions_problem": filled.problem if filled is not None else None}
+
+
 _JINJA = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)
 
 
