@@ -30,6 +30,7 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from . import message_starts
 from .audit import AuditTrail
 from .clock import as_utc
 from .db import is_sqlite
@@ -135,8 +136,8 @@ def carried_for(expected: dict, values: dict) -> dict | None:
 
 def deliver(engine, session: Session, msg: BpmnMessage, now: datetime, actor: str) -> list[int]:
     """Deliver ``msg`` to every waiting instance it correlates with (each one step, in this
-    transaction); sets its status and returns the instance ids that took it."""
-    from .serialization import SERIALIZER
+    transaction), or else to a new instance of each process it starts (a message start
+    event); sets its status and returns the instance ids that took it."""
     now = as_utc(now)
     values = json.loads(msg.correlations)
     waits = session.scalars(select(MessageWait).where(MessageWait.name == msg.name)
@@ -149,29 +150,16 @@ def deliver(engine, session: Session, msg: BpmnMessage, now: datetime, actor: st
     if len(by_instance) > MAX_RECIPIENTS:
         log.warning("message %s: %d instances wait for it; delivered to the first %d",
                     msg.id, len(by_instance), MAX_RECIPIENTS)
-    taken = []
-    for iid in sorted(by_instance)[:MAX_RECIPIENTS]:  # one lock order for every runner
-        loaded = engine.load(session, iid, actor=actor, now=now)
-        if loaded.status != "running":
-            continue
-        wait, carried = by_instance[iid][0]
-        ev_def = _definition(loaded.workflow, wait)
-        if ev_def is None:
-            continue
-        # the correlation values are part of the message: Spiff reads them from the payload
-        payload = {**values, **SERIALIZER.registry.restore(json.loads(msg.payload))}
-        caught = loaded.workflow.event_manager.catch(
-            BpmnEvent(ev_def, payload=payload, correlations=carried), internal=False)
-        if not caught and not wait.task_id.startswith(START):
-            continue
-        loaded.trail.add("message_received", at=now, actor=actor, instance_id=iid,
-                         process_id=loaded.version.process_id, version=loaded.version.version,
-                         element_id=wait.element_id,
-                         data={"message_id": msg.id, "name": msg.name, "from": msg.source,
-                               "from_instance_id": msg.source_instance_id})
-        engine.advance(session, loaded)
-        engine.save(session, loaded)
-        taken.append(iid)
+    taken = [iid for iid in sorted(by_instance)[:MAX_RECIPIENTS]  # one lock order
+             if _deliver_one(engine, session, msg, iid, *by_instance[iid][0], values, now,
+                             actor)]
+    if not taken:  # a message start event: a new instance of its process takes it
+        for iid in message_starts.start_for(engine, session, msg.name, actor=actor, now=now):
+            for w in session.scalars(select(MessageWait).where(
+                    MessageWait.instance_id == iid, MessageWait.name == msg.name)):
+                if _deliver_one(engine, session, msg, iid, w, {}, values, now, actor):
+                    taken.append(iid)
+                    break
     msg.status = "delivered" if taken else "unclaimed"
     msg.delivered_to = json.dumps(taken)
     msg.delivered_at = now if taken else None
@@ -182,6 +170,32 @@ def deliver(engine, session: Session, msg: BpmnMessage, now: datetime, actor: st
         trail.flush(session)
     session.flush()
     return taken
+
+
+def _deliver_one(engine, session: Session, msg: BpmnMessage, iid: int, wait: MessageWait,
+                 carried: dict, values: dict, now: datetime, actor: str) -> bool:
+    """One step of instance ``iid`` catching ``msg`` at ``wait``; whether it took it."""
+    from .serialization import SERIALIZER
+    loaded = engine.load(session, iid, actor=actor, now=now)
+    if loaded.status != "running":
+        return False
+    ev_def = _definition(loaded.workflow, wait)
+    if ev_def is None:
+        return False
+    # the correlation values are part of the message: Spiff reads them from the payload
+    payload = {**values, **SERIALIZER.registry.restore(json.loads(msg.payload))}
+    caught = loaded.workflow.event_manager.catch(
+        BpmnEvent(ev_def, payload=payload, correlations=carried), internal=False)
+    if not caught and not wait.task_id.startswith(START):
+        return False
+    loaded.trail.add("message_received", at=now, actor=actor, instance_id=iid,
+                     process_id=loaded.version.process_id, version=loaded.version.version,
+                     element_id=wait.element_id,
+                     data={"message_id": msg.id, "name": msg.name, "from": msg.source,
+                           "from_instance_id": msg.source_instance_id})
+    engine.advance(session, loaded)
+    engine.save(session, loaded)
+    return True
 
 
 def _definition(workflow, wait: MessageWait):

@@ -99,3 +99,28 @@ def standard_loop_user_task(w):
         w.engine = Engine(w.engine.registry)
         w.complete("work", {"approved": approved})
     assert w.status() == "completed" and w.ready() == []
+
+
+@supported
+def message_start_event_starts_an_instance(w):
+    """A message no instance waits for starts the process whose start event it names; the
+    new instance takes the message's payload. A message of another name starts nothing."""
+    from sqlalchemy import func, select
+
+    from engine.messages import send_message
+    from engine.models import ProcessInstance
+
+    msg, ev = message_def("breach_reported")
+    w.deploy(bpmn(start(inner=ev) + script("s", "handled = True") + end()
+                  + chain("start", "s", "end"), extra=msg))
+    with w.factory() as s:
+        _msg, taken = send_message(w.engine, s, name="breach_reported", correlation={},
+                                   payload={"sla": 4}, actor="monitoring", now=w.now)
+        _other, none = send_message(w.engine, s, name="something_else", correlation={},
+                                    payload={}, actor="monitoring", now=w.now)
+        s.commit()
+    assert len(taken) == 1 and none == []
+    w.id = taken[0]
+    assert w.status() == "completed" and w.data()["handled"] is True
+    with w.factory() as s:
+        assert s.scalar(select(func.count()).select_from(ProcessInstance)) == 1
