@@ -164,6 +164,11 @@ def test_submitting_requirements_starts_the_agreement_and_choosing_completes_the
     assert response.status_code == 302
     page = client.get(response.headers["Location"]).data.decode()
     assert "Choose a service level option" in page and "your move" in page
+    # the home page says where each requirement stands in the process, not a table status
+    home = client.get("/portal").data.decode()
+    recent = home.split('id="req-heading"', 1)[1].split("</section>", 1)[0]
+    assert "Mail for dispatch" in recent and "your move" in recent
+    assert "Choose a service level option" in recent and "assessed" not in recent
     with app.extensions["slm"].sessions() as s:
         slr = s.scalars(select(ServiceLevelRequirement)).one()
         assert (slr.title, slr.status, slr.organisation_id) == (
