@@ -63,7 +63,8 @@ def owner_home(session) -> list[dict]:
 
 def auditor_home(session) -> dict:
     # newest first by insertion (on PostgreSQL the newest events are not sealed yet: no seq)
-    events = list(session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc())
-                                  .limit(15)))
+    # the process's own activity: mail deliveries (notification_sent) would bury it
+    events = list(session.scalars(select(AuditEvent).where(
+        AuditEvent.kind.not_like("notification%")).order_by(AuditEvent.id.desc()).limit(15)))
     head = session.scalar(select(func.max(AuditEvent.seq)))
     return {"events": events, "head": head or 0}

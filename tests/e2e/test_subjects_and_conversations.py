@@ -319,6 +319,7 @@ def test_each_role_lands_where_its_work_is(app, demo, world):
     auditor, _ = signed_in(app, demo.users["Auditor"])
     page = auditor.get("/").get_data(as_text=True)
     assert 'data-testid="auditor-home"' in page and "task completed" in page
+    assert 'data-testid="counts"' not in page  # the auditor's own work, not global counters
 
 
 def test_a_stored_report_says_when_its_data_changed(app, demo):
