@@ -67,8 +67,12 @@ def downgrade():
     op.drop_table('bpmn_message')
     op.drop_index('ix_message_wait_name', table_name='message_wait')
     op.drop_table('message_wait')
-    with op.batch_alter_table('process_instance') as batch:
-        batch.drop_index(batch.f('ix_process_instance_parent_instance_id'))
-        batch.drop_column('call_depth')
-        batch.drop_column('parent_task_id')
-        batch.drop_column('parent_instance_id')
+    op.drop_index(op.f('ix_process_instance_parent_instance_id'),
+                  table_name='process_instance')
+    # SQLite drops the columns in place (3.35+): a batch copy would drop process_instance,
+    # which every table pointing at an instance refuses once there is data
+    for column in ('call_depth', 'parent_task_id', 'parent_instance_id'):
+        if op.get_bind().dialect.name == "sqlite":
+            op.execute(f"ALTER TABLE process_instance DROP COLUMN {column}")
+        else:
+            op.drop_column('process_instance', column)
