@@ -4,7 +4,7 @@ instantiates its process), which then takes the message in the same transaction.
 
 Only a process's own start event counts (an event sub-process's message start belongs to a
 running instance and is found through its ``message_wait`` rows). The names are read from
-the deployed specs, remembered per version (a new version is a new id).
+the deployed specs, remembered on each version's cached spec.
 """
 from __future__ import annotations
 
@@ -17,17 +17,15 @@ from sqlalchemy.orm import Session
 
 from .models import ProcessVersion
 
-#: version id -> message names its process's own start events wait for
-_NAMES: dict[int, frozenset] = {}
-
 
 def start_names(vs) -> frozenset:
-    names = _NAMES.get(vs.version_id)
+    """The message names the process's own start events wait for (kept on ``vs``)."""
+    names = getattr(vs, "slm_start_messages", None)
     if names is None:
         names = frozenset(ts.event_definition.name for ts in vs.spec.task_specs.values()
                           if isinstance(ts, StartEvent)
                           and isinstance(ts.event_definition, MessageEventDefinition))
-        _NAMES[vs.version_id] = names
+        vs.slm_start_messages = names
     return names
 
 
