@@ -254,11 +254,14 @@ def main() -> None:
         port = free_port()
         metrics_dir = tempfile.mkdtemp(prefix="slm-bench-metrics-")
         procs = serve(url, port, args.workers, args.threads, metrics_dir)
+        load_before = round(os.getloadavg()[0], 2)
         log, elapsed = asyncio.run(load(port, tokens, args.seconds))
+        load_after = round(os.getloadavg()[0], 2)
         stop(procs)
         all_latency = [v for vs in log["latency"].values() for v in vs]
         result = {
             "users": args.users, "seconds": round(elapsed, 2), "gunicorn_workers": args.workers,
+            "load_average_before_and_after": [load_before, load_after],
             "threads_per_worker": args.threads, "requests": len(all_latency),
             "requests_per_s": round(len(all_latency) / elapsed, 1),
             "tasks_completed_per_s": round(len(log["completed"]) / elapsed, 1),
@@ -275,7 +278,7 @@ def main() -> None:
                                and result["checks"]["audit_verified"])
         print(f"{result['requests_per_s']} requests/s, p50 {result['p50_ms']} ms, "
               f"p95 {result['p95_ms']} ms, p99 {result['p99_ms']} ms, "
-              f"errors {result['errors']}")
+              f"errors {result['errors']} (load average {load_before} -> {load_after})")
         print(json.dumps(result))
         if not result["checks_ok"]:
             raise SystemExit(1)

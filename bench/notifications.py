@@ -41,7 +41,7 @@ from handlers.notifications.delivery import MailSettings, deliver_due  # noqa: E
 from handlers.notifications.kinds import KINDS  # noqa: E402
 from handlers.notifications.models import MailMessage  # noqa: E402
 from handlers.notifications.operations import notify  # noqa: E402
-from handlers.people.models import User  # noqa: E402
+from handlers.people.models import Role, User  # noqa: E402
 
 T0 = datetime(2026, 3, 2, 9, 0)
 SINK = _ROOT / "tests" / "smtp_sink.py"
@@ -72,9 +72,10 @@ def main() -> None:
         db = make_engine(url)
         factory = make_session_factory(db)
         with factory() as s:
+            manager = s.scalar(select(Role).where(Role.name == "Service Level Manager"))
             s.add_all(User(username=f"p{i}", display_name=f"Person {i}",
                            email=f"p{i}@example.test", password_hash="-",
-                           roles="Service Level Manager") for i in range(args.people))
+                           role_rows=[manager]) for i in range(args.people))
             s.commit()
             users = list(s.scalars(select(User).order_by(User.id)))
         kinds = list(KINDS)

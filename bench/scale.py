@@ -1,33 +1,41 @@
 """Scale-out benchmark on PostgreSQL: W worker processes, then R runner processes.
 
-For each audit mode, on a database of its own (created and dropped here; the phases of
-the modes take turns, so that a busy moment on the machine falls on every mode alike):
+Each audit mode gets a database of its own (created and dropped here). ``--rounds``
+rounds; in each round, for W = 1, 2, 4 in turn, every mode runs one worker phase, the
+modes' order alternating from phase to phase and round to round (on, off, off, on, ...),
+so that a busy moment on a shared machine falls on every mode alike; then the runner
+phases likewise. Figures are medians over the rounds, with their spread (min-max), and
+the on/off ratio is taken per round between phases run back to back, then its median.
 
-* workers: W processes (1, 2, 4) start instances of bench/engine.bpmn and complete their
-  user task (two transactions per instance: ``start_instance``, ``complete_task``) for
-  ``--seconds`` each; instances/s is the total over the slowest worker's time.
-* runners: R processes (1, 2, 4) then fire the timers of the instances of one worker
-  phase each (``run_due`` with ``now`` two hours after that phase's start time, claims
-  with ``FOR UPDATE SKIP LOCKED``); timers/s likewise.
+* workers: W processes start instances of bench/engine.bpmn and complete their user task
+  (two transactions per instance: ``start_instance``, ``complete_task``) for
+  ``--seconds``; instances/s is the total over the slowest worker's time. Each worker
+  also measures the CPU time per instance of itself and of its PostgreSQL backend
+  (/proc/<pid>/stat), a figure other load on the machine moves much less than wall time.
+* runners: R processes (1, 2, 4) fire the timers of one worker phase each (``run_due``
+  with ``now`` two hours after that phase's start, claims with ``FOR UPDATE SKIP LOCKED``).
 
 Audit modes (``--modes``):
 
-* ``on``: the product: steps append their audit events unsealed; one sealer process
-  (engine.sealer, as a runner runs it) seals every 0.5 s during every phase.
-* ``off``: a switch of this benchmark only: ``AuditTrail.flush`` drops the events.
+* ``on``: the product: a step appends its events unsealed (one INSERT); a sealer process
+  (engine.sealer, as a runner runs it) seals every 0.5 s, one UPDATE per batch.
+* ``off``: a switch of this benchmark only: ``AuditTrail.flush`` hands the events to the
+  observers as always and then drops them instead of inserting them. Exactly the append
+  is removed: the same sealer process runs beside the off database too (it finds nothing).
 * ``locked``: the design before issue 16, for comparison: every step locks the
   ``audit_head`` row, appends sealed events and keeps the lock until its commit.
 
 "Audit wait" is the time a step spends in ``AuditTrail.flush`` (appending its events,
 waiting for the head row's lock in ``locked`` mode), per step, and as a share of the
 step's time (on 2 cores every statement slows down as processes are added; a share that
-grows means steps wait for each other in the audit). Checks (per mode): every
-instance started was completed exactly once (status, completion time, and in the audit
-modes exactly one ``instance_completed`` event), every timer fired exactly once (no due
-timer left; one ``timer_fired`` event per instance), and the audit chain verifies with
-nothing left unsealed. The last line of output is JSON.
+grows means steps wait for each other in the audit). Checks (per mode): every instance
+started was completed exactly once (status, completion time, and in the audit modes
+exactly one ``instance_completed`` event), every timer fired exactly once (no due timer
+left; one ``timer_fired`` event per instance), and the audit chain verifies with nothing
+left unsealed. The load average is printed at the start of every round. The last line of
+output is JSON.
 
-Run: ``.venv/bin/python bench/scale.py [--seconds 4] [--modes on,off,locked]``
+Run: ``.venv/bin/python bench/scale.py [--rounds 3] [--seconds 3] [--modes on,off]``
 (PostgreSQL at ``SLM_BENCH_PG``, default postgresql://postgres@127.0.0.1:5432/postgres).
 """
 from __future__ import annotations
@@ -35,6 +43,7 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing as mp
+import os
 import sys
 import time
 from datetime import timedelta
@@ -57,9 +66,10 @@ from engine_contenders import (  # noqa: E402
     make_registry,
 )
 from pg_scratch import create_database, drop_database  # noqa: E402
+from scale_report import print_table, rotate, summary  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
-from engine import audit  # noqa: E402
+from engine import audit, observers  # noqa: E402
 from engine.audit import AuditTrail, seal_appending, verify_chain  # noqa: E402
 from engine.db import make_engine, make_session_factory  # noqa: E402
 from engine.deploy import deploy  # noqa: E402
@@ -93,6 +103,10 @@ def _locked_flush(self, session):
 
 
 def _dropping_flush(self, session):
+    """Everything ``flush`` does but the append: observers still hear of the events."""
+    if not self.events:
+        return 0
+    observers.notify(session, self.events)
     count = len(self.events)
     self.events = []
     return count
@@ -113,13 +127,32 @@ def use_mode(mode: str) -> None:
 
 
 # -- child processes ---------------------------------------------------------------------------
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def backend_cpu(sa) -> tuple[int, float]:
+    """(pid, CPU seconds so far) of the PostgreSQL backend behind the pool's connection."""
+    with sa.connect() as conn:
+        pid = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+    return pid, _proc_cpu(pid)
+
+
+def _proc_cpu(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:  # the server on another machine: client CPU only
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / _TICK  # utime + stime
+
+
 def worker(url: str, mode: str, start_at, seconds: float, go, out) -> None:
     use_mode(mode)
     sa = make_engine(url, pool_size=1)
     factory = make_session_factory(sa)
     engine = Engine(make_registry())
+    pid, _ = backend_cpu(sa)
     go.wait()
-    t0 = time.perf_counter()
+    t0, cpu0, db0 = time.perf_counter(), time.process_time(), _proc_cpu(pid)
     deadline, done, latencies = t0 + seconds, 0, []
     while time.perf_counter() < deadline:
         s0 = time.perf_counter()
@@ -138,7 +171,8 @@ def worker(url: str, mode: str, start_at, seconds: float, go, out) -> None:
         latencies += [s1 - s0, time.perf_counter() - s1]
         done += 1
     out.put({"done": done, "elapsed": time.perf_counter() - t0, "steps": _wait["steps"],
-             "wait": _wait["seconds"], "step_s": sum(latencies)})
+             "wait": _wait["seconds"], "step_s": sum(latencies),
+             "cpu": time.process_time() - cpu0 + _proc_cpu(pid) - db0})
     sa.dispose()
 
 
@@ -151,41 +185,73 @@ def runner(url: str, mode: str, now, name: str, go, out) -> None:
     t0 = time.perf_counter()
     fired = run_due(engine, factory, now=now, runner=name, limit=20)
     out.put({"done": fired, "elapsed": time.perf_counter() - t0, "steps": _wait["steps"],
-             "wait": _wait["seconds"], "step_s": 0.0})
+             "wait": _wait["seconds"], "step_s": 0.0, "cpu": 0.0})
     sa.dispose()
 
 
-def sealer(url: str, stop) -> None:
-    factory = make_session_factory(make_engine(url, pool_size=1))
+def sealer(url: str, stop, out) -> None:
+    """The runner's sealer, alone: seals every SEAL_EVERY seconds; reports the CPU time
+    (its own and its backend's) of the passes that sealed something, and of the idle
+    passes (a look at the partial index that finds nothing) apart."""
+    sa = make_engine(url, pool_size=1)
+    factory = make_session_factory(sa)
+    pid, _ = backend_cpu(sa)
+    cpu = {"sealing": 0.0, "idle": 0.0, "sealed": 0}
+
+    def seal_pass(**kw):
+        c0, d0 = time.process_time(), _proc_cpu(pid)
+        n = seal_pending(factory, "bench-sealer", **kw)
+        cpu["sealing" if n else "idle"] += time.process_time() - c0 + _proc_cpu(pid) - d0
+        cpu["sealed"] += n
+
     while not stop.is_set():
-        seal_pending(factory, "bench-sealer")
+        seal_pass()
         stop.wait(SEAL_EVERY)
-    seal_pending(factory, "bench-sealer", release_after=True)
+    seal_pass(release_after=True)
+    out.put(cpu)
 
 
 def phase(ctx, target, args_for, n: int) -> dict:
-    go, out = ctx.Event(), ctx.Queue()
-    procs = [ctx.Process(target=target, args=(*args_for(i), go, out)) for i in range(n)]
-    for p in procs:
-        p.start()
+    return phases_at_once(ctx, target, [args_for], n)[0]
+
+
+def phases_at_once(ctx, target, args_fors: list, n: int) -> list[dict]:
+    """``n`` processes per entry of ``args_fors`` (one entry per mode), all started by one
+    signal: with several entries, the modes run side by side, under the same load."""
+    go = ctx.Event()
+    runs = []
+    for args_for in args_fors:
+        out = ctx.Queue()
+        runs.append((out, [ctx.Process(target=target, args=(*args_for(i), go, out))
+                           for i in range(n)]))
+    for _out, procs in runs:
+        for p in procs:
+            p.start()
     time.sleep(1.0)  # every process has imported and connected before the clock starts
     go.set()
-    results = [out.get(timeout=600) for _ in procs]
-    for p in procs:
-        p.join(timeout=60)
-        if p.exitcode != 0:
-            raise SystemExit(f"a {target.__name__} process failed (exit {p.exitcode})")
+    results = [[out.get(timeout=600) for _ in procs] for out, procs in runs]
+    for _out, procs in runs:
+        for p in procs:
+            p.join(timeout=60)
+            if p.exitcode != 0:
+                raise SystemExit(f"a {target.__name__} process failed (exit {p.exitcode})")
+    return [_figures(target, r) for r in results]
+
+
+def _figures(target, results: list[dict]) -> dict:
     done = sum(r["done"] for r in results)
     elapsed = max(r["elapsed"] for r in results)
     steps = sum(r["steps"] for r in results)
-    return {"count": done, "per_s": round(done / elapsed, 1),
-            "audit_wait_ms_per_step": round(1000 * sum(r["wait"] for r in results)
-                                            / max(steps, 1), 3),
-            "step_ms": round(1000 * sum(r["step_s"] for r in results) / max(2 * done, 1), 3)
-            if target is worker else None,
-            "audit_share_of_step": round(sum(r["wait"] for r in results)
-                                         / sum(r["step_s"] for r in results), 3)
-            if target is worker else None}
+    out = {"count": done, "per_s": round(done / elapsed, 1),
+           "audit_wait_ms_per_step": round(1000 * sum(r["wait"] for r in results)
+                                           / max(steps, 1), 3)}
+    if target is worker:
+        step_s = sum(r["step_s"] for r in results)
+        out.update(step_ms=round(1000 * step_s / max(2 * done, 1), 3),
+                   audit_share_of_step=round(sum(r["wait"] for r in results) / step_s, 3),
+                   cpu_ms_per_instance=round(1000 * sum(r["cpu"] for r in results)
+                                             / max(done, 1), 3))
+    return out
 
 
 # -- every mode, each on its own database, phases interleaved --------------------------------
@@ -201,45 +267,65 @@ def prepare(url: str) -> None:
     sa.dispose()
 
 
-def run_modes(modes: list[str], seconds: float) -> dict:
-    """The phases of every mode in turn (W=1 of each mode, then W=2 of each, ...; the order
-    of the modes rotates), so that a busy moment on the machine falls on every mode alike."""
+def run_modes(modes: list[str], seconds: float, rounds: int, together: bool = False) -> dict:
+    """Every round: for each W the phases of every mode back to back (``together``: at the
+    same time), then the runners."""
     ctx = mp.get_context("fork")
     dbs = {mode: create_database("slm_scale") for mode in modes}
-    stop = ctx.Event()
-    seal_proc = None
+    stop, sealed = ctx.Event(), ctx.Queue()
+    sealers = []
     try:
         for _name, url in dbs.values():
             prepare(url)
-        if "on" in dbs:
-            seal_proc = ctx.Process(target=sealer, args=(dbs["on"][1], stop))
-            seal_proc.start()
-        out = {mode: {"workers": {}, "runners": {}} for mode in modes}
-        for k, w in enumerate(COUNTS):
-            start_at = T0 + timedelta(days=k)
-            for mode in modes[k % len(modes):] + modes[:k % len(modes)]:
-                url = dbs[mode][1]
-                out[mode]["workers"][w] = phase(
-                    ctx, worker, lambda i, u=url, m=mode, s=start_at: (u, m, s, seconds), w)
-        for k, r in enumerate(COUNTS):  # phase k's timers: due an hour after its start
-            now = T0 + timedelta(days=k, hours=2)
-            for mode in modes[k % len(modes):] + modes[:k % len(modes)]:
-                url = dbs[mode][1]
-                out[mode]["runners"][r] = phase(
-                    ctx, runner, lambda i, u=url, m=mode, t=now: (u, m, t, f"runner-{i}"), r)
-                out[mode]["runners"][r]["instances_of_workers"] = COUNTS[k]
+        for mode in modes:  # the same sealer beside every mode: only the append differs
+            sealers.append(ctx.Process(target=sealer, args=(dbs[mode][1], stop, sealed)))
+            sealers[-1].start()
+        out = {mode: {"workers": {n: [] for n in COUNTS}, "runners": {n: [] for n in COUNTS},
+                      "fired_per_phase": []} for mode in modes}
+        loads, phase_no = [], 0
+        for rnd in range(rounds):
+            loads.append(round(os.getloadavg()[0], 2))
+            print(f"round {rnd + 1}/{rounds}: load average {loads[-1]}", flush=True)
+            for k, w in enumerate(COUNTS):
+                start_at = T0 + timedelta(days=rnd * len(COUNTS) + k)
+                order = rotate(modes, phase_no)
+                args = [lambda i, u=dbs[m][1], m=m, s=start_at: (u, m, s, seconds)
+                        for m in order]
+                if together:  # W workers of every mode at once
+                    for mode, res in zip(order, phases_at_once(ctx, worker, args, w),
+                                         strict=True):
+                        out[mode]["workers"][w].append(res)
+                else:
+                    for mode, args_for in zip(order, args, strict=True):
+                        out[mode]["workers"][w].append(phase(ctx, worker, args_for, w))
+                phase_no += 1
+            for k, r in enumerate(COUNTS):  # phase k's timers: due an hour after its start
+                now = T0 + timedelta(days=rnd * len(COUNTS) + k, hours=2)
+                for mode in rotate(modes, phase_no):
+                    url = dbs[mode][1]
+                    res = phase(ctx, runner,
+                                lambda i, u=url, m=mode, t=now: (u, m, t, f"runner-{i}"), r)
+                    out[mode]["runners"][r].append(res)
+                    out[mode]["fired_per_phase"].append(
+                        res["count"] == out[mode]["workers"][COUNTS[k]][rnd]["count"])
+                phase_no += 1
+        loads.append(round(os.getloadavg()[0], 2))
         stop.set()
-        if seal_proc:
-            seal_proc.join(timeout=120)
+        sealer_runs = [sealed.get(timeout=120) for _ in sealers]
+        for p in sealers:
+            p.join(timeout=60)
         for mode, res in out.items():
-            w, r = res["workers"], res["runners"]
-            res["checks"] = checks(dbs[mode][1], mode, sum(v["count"] for v in w.values()),
-                                   [w[n]["count"] == r[n]["count"] for n in COUNTS])
-        return out
+            started = sum(v["count"] for runs in res["workers"].values() for v in runs)
+            res["checks"] = checks(dbs[mode][1], mode, started, res.pop("fired_per_phase"))
+        return {"modes": out, "load_average": loads,
+                "sealer_cpu_s": round(sum(r["sealing"] for r in sealer_runs), 3),
+                "sealer_idle_cpu_s": round(sum(r["idle"] for r in sealer_runs), 3),
+                "sealed": sum(r["sealed"] for r in sealer_runs)}
     finally:
         stop.set()
-        if seal_proc and seal_proc.is_alive():
-            seal_proc.terminate()
+        for p in sealers:
+            if p.is_alive():
+                p.terminate()
         for name, _url in dbs.values():
             drop_database(name)
 
@@ -275,55 +361,30 @@ def checks(url: str, mode: str, started: int, fired_per_phase: list[bool]) -> di
         sa.dispose()
 
 
-def summary(modes: dict) -> dict:
-    out = {"counts": list(COUNTS), "modes": modes}
-    for res in modes.values():
-        w, r = res["workers"], res["runners"]
-        res["worker_scaling"] = {f"{n}/1": round(w[n]["per_s"] / w[1]["per_s"], 2)
-                                 for n in COUNTS[1:]}
-        res["runner_scaling"] = {f"{n}/1": round(r[n]["per_s"] / r[1]["per_s"], 2)
-                                 for n in COUNTS[1:]}
-    if "on" in modes and "off" in modes:
-        on, off = modes["on"]["workers"], modes["off"]["workers"]
-        out["audit_on_vs_off"] = {f"W={n}": round(on[n]["per_s"] / off[n]["per_s"], 3)
-                                  for n in COUNTS}
-        # On 2 cores, W=4 workers and the database share the CPU: every statement of a
-        # step gets slower, the audit's insert with them. Its share of the step is what
-        # shows whether steps wait for each other in the audit.
-        shares = [on[n]["audit_share_of_step"] for n in COUNTS]
-        out["targets"] = {
-            "W=2 audit on within 5% of off": out["audit_on_vs_off"]["W=2"] >= 0.95,
-            "audit share of a step does not grow with W": max(shares) <= 1.25 * min(shares),
-        }
-    if "locked" in modes and "off" in modes:
-        locked, off = modes["locked"]["workers"], modes["off"]["workers"]
-        out["locked_vs_off"] = {f"W={n}": round(locked[n]["per_s"] / off[n]["per_s"], 3)
-                                for n in COUNTS}
-    out["checks_ok"] = all(all(v for k, v in res["checks"].items()
-                               if isinstance(v, bool)) for res in modes.values())
-    return out
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    ap.add_argument("--seconds", type=float, default=4.0, help="length of each worker phase")
-    ap.add_argument("--modes", default="on,off,locked",
+    ap.add_argument("--seconds", type=float, default=3.0, help="length of each worker phase")
+    ap.add_argument("--rounds", type=int, default=3, help="rounds of every phase (1-20)")
+    ap.add_argument("--modes", default="on,off",
                     help="audit modes to run, comma-separated: on, off, locked")
+    ap.add_argument("--together", action="store_true",
+                    help="run the worker phases of the modes at the same time (W workers "
+                         "each), so that both see the same load; compares the modes' cost "
+                         "under equal competition, not their throughput alone")
     args = ap.parse_args()
     modes = [m.strip() for m in args.modes.split(",") if m.strip()]
     bad = [m for m in modes if m not in ("on", "off", "locked")]
-    if bad or not modes:
-        ap.error(f"--modes: unknown mode(s) {bad}; choose from on, off, locked")
-    results = run_modes(modes, args.seconds)
-    for mode in modes:
-        w, r = results[mode]["workers"], results[mode]["runners"]
-        print(f"audit {mode:6}  workers " + "  ".join(
-            f"W={n}: {w[n]['per_s']:7.1f}/s (wait {w[n]['audit_wait_ms_per_step']:.3f} ms)"
-            for n in COUNTS))
-        print(f"{'':13}runners " + "  ".join(
-            f"R={n}: {r[n]['per_s']:7.1f}/s" for n in COUNTS)
-              + f"  checks {results[mode]['checks']}", flush=True)
-    out = summary(results)
+    if bad or not modes or len(set(modes)) != len(modes):
+        ap.error(f"--modes: unknown or repeated mode(s) {bad or modes}; "
+                 "choose from on, off, locked")
+    if not 1 <= args.rounds <= 20:
+        ap.error(f"--rounds: {args.rounds} is not between 1 and 20")
+    if not 0.5 <= args.seconds <= 600:
+        ap.error(f"--seconds: {args.seconds} is not between 0.5 and 600")
+    results = run_modes(modes, args.seconds, args.rounds, args.together)
+    out = summary(results, COUNTS)
+    out["together"] = args.together
+    print_table(out, COUNTS)
     print(json.dumps(out))
     if not out["checks_ok"]:
         raise SystemExit(1)

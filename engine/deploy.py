@@ -3,18 +3,20 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from . import bpmn_support, calls, event_subprocesses
 from .audit import AuditTrail
 from .clock import as_utc
+from .decisions import DecisionSource, add_decisions, missing_decision
 from .diagram_limits import check_shape, parse_deep
 from .errors import DeployError, Problem
 from .i18n import _
+from .lanes import spec_lane_problems
 from .models import ProcessVersion
 from .registry import HandlerRegistry
 from .serialization import dumps_spec
@@ -47,32 +49,44 @@ class CheckedProcess:
     spec: object
     subprocess_specs: dict
     forms: dict
+    #: {DMN file name: text} of the decisions its business rule tasks use
+    decisions: dict = field(default_factory=dict)
 
 
 def check_diagram(data: bytes, name: str, *, registry: HandlerRegistry, known_lanes,
                   form_loader: FormLoader, max_bytes: int = DEFAULT_MAX_BYTES,
-                  ) -> list[CheckedProcess]:
+                  decisions: DecisionSource | None = None,
+                  session: Session | None = None,
+                  upload: dict[str, set[str]] | None = None) -> list[CheckedProcess]:
     """Run every deploy check on one BPMN file.
 
-    Returns the parsed executable processes; raises DeployError with all problems.
+    ``decisions``: the DMN files its business rule tasks may name (engine.decisions).
+    ``session``: where to look for processes that call activities call but the file does
+    not hold (without one, such a call is a problem); ``upload``: the processes of the other
+    files deployed with this one, and what they call (engine.calls.calls_in). Returns the
+    parsed executable
+    processes; raises DeployError with all problems.
     """
     root = parse_xml(data, name, max_bytes)
     problems = check_document(root, name)
     if problems and problems[0].element_id == name:
         raise DeployError(problems)
     problems.extend(check_shape(root, name))
+    problems.extend(bpmn_support.refused(root))
     if any(p.element_id == name for p in problems):  # too large to hand to the parser
         raise DeployError(_unique(problems))
     checked = parse_deep(lambda: _parse(root, name, problems, registry, known_lanes,
-                                        form_loader))
+                                        form_loader, decisions, session, upload))
     if problems:
         raise DeployError(_unique(problems))
     return checked
 
 
-def _parse(root, name, problems, registry, known_lanes, form_loader) -> list[CheckedProcess]:
+def _parse(root, name, problems, registry, known_lanes, form_loader,
+           decisions=None, session=None, upload=None) -> list[CheckedProcess]:
     """SpiffWorkflow's parser and the checks on its specs; adds to ``problems``."""
-    parser = SpiffBpmnParser()
+    parser = calls.EngineParser()
+    used = add_decisions(parser, root, name, decisions, problems)
     try:
         parser.add_bpmn_xml(root, filename=name)
     except Exception as exc:  # Spiff raises a variety of errors on broken models
@@ -83,19 +97,28 @@ def _parse(root, name, problems, registry, known_lanes, form_loader) -> list[Che
     for pid in parser.get_process_ids():
         try:
             spec = parser.get_spec(pid)
-            subs = parser.get_subprocess_specs(pid)
+            subs = parser.get_subprocess_specs(pid, require_call_activity_specs=False)
         except Exception as exc:
-            problems.append(parse_problem(exc, pid))
+            if not missing_decision(exc):  # add_decisions said which task and decision
+                problems.append(parse_problem(exc, pid))
             problems.extend(xml_code_problems(root))
             continue
-        missing = [k for k, v in subs.items() if v is None]
-        problems.extend(Problem(pid, _("called process %(k)s is not in this file", k=repr(k)))
-                        for k in missing)
+        missing = sorted(k for k, v in subs.items() if v is None)
+        subs = {k: v for k, v in subs.items() if v is not None}
+        if missing and (session is not None or upload):  # deployed separately: a child
+            problems.extend(calls.check_called(
+                session, root, calls.call_activities_by_called(root, missing), upload))
+        elif missing:
+            problems.extend(Problem(pid, _("called process %(k)s is not in this file",
+                                           k=repr(k)))
+                            for k in missing)
+        event_subprocesses.mark(root, [spec, *[s for s in subs.values() if s]])
         forms: dict = {}
-        problems.extend(check_specs([spec, *[s for s in subs.values() if s]], registry=registry,
-                                    known_lanes=known_lanes, form_loader=form_loader,
+        specs = [spec, *[s for s in subs.values() if s]]
+        problems.extend(check_specs(specs, registry=registry, form_loader=form_loader,
                                     forms_out=forms))
-        checked.append(CheckedProcess(pid, spec.description or pid, spec, subs, forms))
+        problems.extend(spec_lane_problems(specs, root, known_lanes))
+        checked.append(CheckedProcess(pid, spec.description or pid, spec, subs, forms, used))
     return checked
 
 
@@ -108,17 +131,21 @@ def _unique(problems):
     return out
 
 
-def content_hash(data: bytes, forms: dict) -> str:
+def content_hash(data: bytes, forms: dict, decisions: dict | None = None) -> str:
     h = hashlib.sha256(data)
     for fname in sorted(forms):
         h.update(b"\0" + fname.encode() + b"\0")
         h.update(json.dumps(forms[fname], sort_keys=True).encode())
+    for fname in sorted(decisions or {}):  # none: the hash of a diagram without DMN
+        h.update(b"\0dmn\0" + fname.encode() + b"\0")
+        h.update(decisions[fname].encode())
     return h.hexdigest()
 
 
 def deploy(session: Session, data: bytes, name: str, *, registry: HandlerRegistry, known_lanes,
            form_loader: FormLoader, actor: str, now: datetime,
-           max_bytes: int = DEFAULT_MAX_BYTES, note: str = "") -> list[DeployResult]:
+           max_bytes: int = DEFAULT_MAX_BYTES, note: str = "",
+           decisions: DecisionSource | None = None) -> list[DeployResult]:
     """Check and store one BPMN file; one result per executable process.
 
     ``note`` (why the change was made, at most MAX_NOTE characters) is stored with each new
@@ -127,17 +154,29 @@ def deploy(session: Session, data: bytes, name: str, *, registry: HandlerRegistr
     Identical content yields ``created=False`` and stores nothing. Flushes only:
     the caller commits (or rolls back on DeployError, which stores nothing).
     """
+    note = clean_note(note, name)
+    checked = check_diagram(data, name, registry=registry, known_lanes=known_lanes,
+                            form_loader=form_loader, max_bytes=max_bytes, decisions=decisions,
+                            session=session)
+    return store_checked(session, checked, data, name, actor=actor, now=now, note=note)
+
+
+def clean_note(note: str | None, name: str) -> str:
     note = " ".join((note or "").split())
     if len(note) > MAX_NOTE:
         raise DeployError([Problem(name, _("the change note is longer than %(MAX_NOTE)s "
                                            "characters",
                                            MAX_NOTE=MAX_NOTE))])
-    checked = check_diagram(data, name, registry=registry, known_lanes=known_lanes,
-                            form_loader=form_loader, max_bytes=max_bytes)
+    return note
+
+
+def store_checked(session: Session, checked: list[CheckedProcess], data: bytes, name: str, *,
+                  actor: str, now: datetime, note: str) -> list[DeployResult]:
+    """Store the checked processes of one file as new versions (flush only)."""
     text = data.decode("utf-8")
     trail, results = AuditTrail(), []
     for proc in checked:
-        digest = content_hash(data + proc.process_id.encode(), proc.forms)
+        digest = content_hash(data + proc.process_id.encode(), proc.forms, proc.decisions)
         latest = session.execute(
             select(ProcessVersion).where(ProcessVersion.process_id == proc.process_id)
             .order_by(ProcessVersion.version.desc()).limit(1)).scalar_one_or_none()
@@ -154,12 +193,15 @@ def deploy(session: Session, data: bytes, name: str, *, registry: HandlerRegistr
             bpmn_xml=text, spec_json=dumps_spec(proc.spec, proc.subprocess_specs),
             # unsorted: a form shows its fields in the order the author wrote them
             forms_json=json.dumps(proc.forms), filename=name,
+            dmn_json=json.dumps(proc.decisions, sort_keys=True),
             deployed_by=actor, deployed_at=as_utc(now), note=note)
         session.add(row)
         session.flush()
         trail.add("version_deployed", at=as_utc(now), actor=actor, process_id=proc.process_id,
                   version=number, data={"content_hash": digest, "file": name,
-                                        "forms": sorted(proc.forms), "note": note})
+                                        "forms": sorted(proc.forms), "note": note,
+                                        **({"decisions": sorted(proc.decisions)}
+                                           if proc.decisions else {})})
         results.append(DeployResult(proc.process_id, number, True, row.id))
     trail.flush(session)
     return results

@@ -14,9 +14,12 @@ class Problem:
 
     element_id: str
     message: str
+    #: the file it is in, when a deploy holds several files (a set, a diagram's DMN files)
+    file: str = ""
 
     def __str__(self) -> str:
-        return f"{self.element_id}: {self.message}"
+        where = f"{self.file}: " if self.file and self.file != self.element_id else ""
+        return f"{where}{self.element_id}: {self.message}"
 
 
 class DeployError(EngineError):

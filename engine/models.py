@@ -40,6 +40,8 @@ class ProcessVersion(Base):
     spec_json: Mapped[str] = mapped_column(Text)
     #: {form file name: JSON Schema} for every form a user task names
     forms_json: Mapped[str] = mapped_column(Text, default="{}")
+    #: {DMN file name: DMN XML} for every decision a business rule task names
+    dmn_json: Mapped[str] = mapped_column(Text, default="{}", server_default="{}")
     filename: Mapped[str] = mapped_column(String(255), default="")
     deployed_by: Mapped[str] = mapped_column(String(120))
     deployed_at: Mapped[datetime] = mapped_column(DateTime)
@@ -75,6 +77,12 @@ class ProcessInstance(Base):
     completed_at: Mapped[datetime | None] = mapped_column(DateTime)
     #: JSON list of [task_id, due iso] last written to due_timer (skips rewrites when unchanged)
     timers: Mapped[str] = mapped_column(Text, default="[]")
+    #: the instance whose call activity started this one (a called process), if any
+    parent_instance_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    #: the Spiff task id of that call activity
+    parent_task_id: Mapped[str | None] = mapped_column(String(36))
+    #: how many call activities deep this instance runs (0: started on its own)
+    call_depth: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     version: Mapped[ProcessVersion] = relationship(lazy="joined")
 
@@ -105,6 +113,9 @@ class HumanTask(Base):
     process_id: Mapped[str] = mapped_column(String(255))
     form: Mapped[str | None] = mapped_column(String(255))
     instructions: Mapped[str] = mapped_column(Text, default="")
+    #: the lane narrowed to named people for this instance (task data ``lane_owners``):
+    #: their usernames, each between newlines ("\\nana\\nbo\\n"); None: everyone of the lane
+    lane_owners: Mapped[str | None] = mapped_column(Text)
     assignee: Mapped[str | None] = mapped_column(String(120))
     claimed_at: Mapped[datetime | None] = mapped_column(DateTime)
     due_at: Mapped[datetime | None] = mapped_column(DateTime)
@@ -200,3 +211,54 @@ class RunnerHeartbeat(Base):
 
     runner: Mapped[str] = mapped_column(String(120), primary_key=True)
     seen_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+
+
+class MessageWait(Base):
+    """A message catch event an instance waits on, with the correlation values it expects
+    (computed from its data); delivery reads these rows instead of every instance's state."""
+
+    __tablename__ = "message_wait"
+    __table_args__ = (UniqueConstraint("instance_id", "task_id"),
+                      Index("ix_message_wait_name", "name"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"))
+    task_id: Mapped[str] = mapped_column(String(36))
+    element_id: Mapped[str] = mapped_column(String(255))
+    name: Mapped[str] = mapped_column(String(255))
+    #: {correlation key: {property: value}} the instance expects, JSON
+    correlations: Mapped[str] = mapped_column(Text, default="{}")
+
+
+MESSAGE_STATUSES = ("pending", "delivered", "unclaimed")
+
+
+class BpmnMessage(Base):
+    """A message thrown by an instance or sent from outside (POST /api/v1/messages).
+
+    ``pending``: a runner delivers it to the instances waiting for it; ``delivered``: at
+    least one took it; ``unclaimed``: none waited when it was delivered. Unclaimed messages
+    are kept and listed for process owners, and delivered when an instance starts waiting
+    for them (engine.messages)."""
+
+    __tablename__ = "bpmn_message"
+    __table_args__ = (
+        CheckConstraint("status in ('pending', 'delivered', 'unclaimed')", name="status"),
+        Index("ix_bpmn_message_status_name", "status", "name"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))
+    correlations: Mapped[str] = mapped_column(Text, default="{}")
+    payload: Mapped[str] = mapped_column(Text, default="{}")
+    #: who sent it: "instance" (thrown by ``source_instance_id``) or "api" (``sent_by``)
+    source: Mapped[str] = mapped_column(String(20))
+    source_instance_id: Mapped[int | None] = mapped_column(Integer)
+    sent_by: Mapped[str] = mapped_column(String(120))
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime)
+    #: JSON list of the instance ids that received it
+    delivered_to: Mapped[str] = mapped_column(Text, default="[]")
+    claimed_by: Mapped[str | None] = mapped_column(String(120))
+    claim_expires_at: Mapped[datetime | None] = mapped_column(DateTime)

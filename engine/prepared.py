@@ -164,3 +164,30 @@ class Prepared:
 
     def scalars(self, conn: Connection, params=None) -> list:
         return [r[0] for r in self.all(conn, params)]
+
+
+class RawPg:
+    """A PostgreSQL-only statement written in the driver's own SQL (``%s`` placeholders),
+    for what the hot paths need as one statement and Core would build slowly or not at
+    all: a step's events appended with one multi-row INSERT (parameters: a flat sequence),
+    a sealer's whole batch sealed with one ``UPDATE ... FROM unnest(...)`` (parameters:
+    one list per column, sent as binary arrays with ``%b``)."""
+
+    __slots__ = ("sql",)
+
+    def __init__(self, sql: str):
+        self.sql = sql
+
+    def execute(self, conn: Connection, params) -> int:
+        """Run the statement; returns the number of rows it changed."""
+        if conn.dialect.name != "postgresql":
+            raise ValueError(f"a PostgreSQL statement cannot run on {conn.dialect.name}")
+        try:
+            cursor = conn.connection.driver_connection.cursor()
+            cursor.execute(self.sql, params)
+        except conn.dialect.loaded_dbapi.Error as exc:
+            raise DBAPIError.instance(self.sql, params, exc,
+                                      conn.dialect.loaded_dbapi.Error) from exc
+        count = cursor.rowcount
+        cursor.close()
+        return count

@@ -25,7 +25,7 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from . import sql
+from . import calls, event_subprocesses, messages, sql
 from .audit import AuditTrail
 from .clock import as_utc
 from .db import is_sqlite
@@ -70,6 +70,11 @@ class Loaded:
     now: datetime | None = None
     #: when the step began (perf_counter), for the step-latency observer
     began: float = field(default_factory=time.perf_counter)
+    #: length of the stored state when the step began
+    state_bytes: int = 0
+    #: (instance id, call activity task id) of the instance that called this one, if any
+    parent: tuple | None = None
+    call_depth: int = 0
 
 
 class Engine:
@@ -115,9 +120,10 @@ class Engine:
             return hit
         return None
 
-    def _put(self, instance_id: int, revision: int, workflow, ready: set) -> None:
+    def _put(self, instance_id: int, revision: int, workflow, ready: set,
+             state_bytes: int = 0) -> None:
         with self._lock:
-            self._live[instance_id] = (revision, workflow, ready)
+            self._live[instance_id] = (revision, workflow, ready, state_bytes)
             self._live.move_to_end(instance_id)
             while len(self._live) > self._cache_size:
                 self._live.popitem(last=False)
@@ -142,6 +148,8 @@ class Engine:
 
         se.on_handler_run = on_handler
         se.start_process = start_process
+        se.start_child = lambda task, pid: calls.start_child(self, session, loaded, task, pid)
+        session.info.setdefault("slm_stepping", set()).add(loaded.id)
         return se
 
     # -- start ----------------------------------------------------------------------------
@@ -149,6 +157,14 @@ class Engine:
               data: dict | None = None, organisation: str | None = None,
               title: str = "") -> int:
         """Start ``process_id`` on its latest version with ``data``; returns the instance id."""
+        return self.start_loaded(session, process_id, actor=actor, now=now, data=data,
+                                 organisation=organisation, title=title).id
+
+    def start_loaded(self, session: Session, process_id: str, *, actor: str, now: datetime,
+                     data: dict | None = None, organisation: str | None = None,
+                     title: str = "", parent: tuple | None = None) -> Loaded:
+        """``start``, returning the saved instance; ``parent`` = (instance id, call
+        activity task id, call depth) when a call activity of another instance starts it."""
         now = as_utc(now)
         vs = self.latest_version(session, process_id)
         # The row first: handlers of the first step may need the instance id.
@@ -156,19 +172,23 @@ class Engine:
             version_id=vs.version_id, process_id=process_id, status="running", state="{}",
             serializer_version=SERIALIZER_VERSION, revision=1, started_by=actor,
             organisation=organisation, title=title or process_id, started_at=now, updated_at=now,
-            timers="[]"))
+            timers="[]", parent_instance_id=parent[0] if parent else None,
+            parent_task_id=parent[1] if parent else None,
+            call_depth=parent[2] if parent else 0))
         workflow = BpmnWorkflow(vs.spec, vs.subprocess_specs)
         for task in workflow.get_tasks(state=TaskState.READY):
             task.data.update(data or {})
         loaded = Loaded(instance_id, vs, 1, "running", organisation, [], workflow, set(),
-                        actor=actor, now=now)
+                        actor=actor, now=now, parent=parent[:2] if parent else None,
+                        call_depth=parent[2] if parent else 0)
         self.script_engine(loaded, session)
         loaded.trail.add("instance_started", at=now, actor=actor, instance_id=instance_id,
                          process_id=process_id, version=vs.version,
-                         data={"data": data or {}, "organisation": organisation})
+                         data={"data": data or {}, "organisation": organisation,
+                               **({"parent_instance_id": parent[0]} if parent else {})})
         self.advance(session, loaded)
         self.save(session, loaded)
-        return instance_id
+        return loaded
 
     # -- load / save ----------------------------------------------------------------------
     def load(self, session: Session, instance_id: int, *, actor: str, now: datetime,
@@ -185,7 +205,7 @@ class Engine:
         revision, status, timers = row.revision, row.status, row.timers
         hit = self._take(instance_id, revision)
         if hit is not None:
-            workflow, ready = hit[1], hit[2]
+            workflow, ready, state_bytes = hit[1], hit[2], hit[3]
         else:  # the state is read only when this process has no live copy of it
             # (read with the columns it goes with: unlocked, the row may have moved on)
             full = sql.INSTANCE_STATE.first(conn, {"iid": instance_id})
@@ -197,20 +217,29 @@ class Engine:
                 vs = self.version_spec(session, full.version_id)
             workflow = loads_state(full.state, vs.spec, vs.subprocess_specs)
             ready = set(sql.READY_TASK_IDS.scalars(conn, {"iid": instance_id}))
+            state_bytes = len(full.state)
         loaded = Loaded(instance_id, vs, revision, status, row.organisation,
-                        json.loads(timers), workflow, ready, actor=actor, now=as_utc(now))
+                        json.loads(timers), workflow, ready, actor=actor, now=as_utc(now),
+                        state_bytes=state_bytes,
+                        parent=((row.parent_instance_id, row.parent_task_id)
+                                if row.parent_instance_id is not None else None),
+                        call_depth=row.call_depth or 0)
         self.script_engine(loaded, session)
         return loaded
 
     def save(self, session: Session, loaded: Loaded, *, completed_task_ids=()) -> None:
         """Write state, task index, timers and audit events; check the revision."""
         wf, now = loaded.workflow, loaded.now
+        # Diagram code that makes the state too large is an incident at its task (StepGuard);
+        # a state that grows past the limit without code (a form's data, very many tasks)
+        # refuses the step, before anything of it is written.
+        state = dumps_state(wf)
+        check_state_size(state, loaded.id)
         ready, errored = scan(wf)
         sync_human_tasks(session, loaded, ready, completed_task_ids)
         self._sync_timers(session, loaded)
         status = "error" if errored else ("completed" if wf.is_completed() else "running")
-        state = dumps_state(wf)
-        check_state_size(state, loaded.id)
+        messages.after_step(session, loaded, status)
         values = dict(v_state=state, v_revision=loaded.revision + 1, v_status=status,
                       v_updated_at=now, v_timers=json.dumps(loaded.timers),
                       v_serializer_version=SERIALIZER_VERSION, iid=loaded.id,
@@ -230,10 +259,14 @@ class Engine:
         loaded.trail.flush(session)
         loaded.revision += 1
         loaded.status = status
+        loaded.state_bytes = len(state)
         session.info.setdefault("slm_live", []).append(
-            (self, loaded.id, loaded.revision, wf, set(loaded.ready)))
+            (self, loaded.id, loaded.revision, wf, set(loaded.ready), loaded.state_bytes))
+        session.info.get("slm_stepping", set()).discard(loaded.id)
         if self.on_step is not None:
             self.on_step(time.perf_counter() - loaded.began)
+        if status == "completed" and loaded.parent is not None and stmt is sql.SAVE_INSTANCE_DONE:
+            calls.resume_parent(self, session, loaded)
 
     def _sync_timers(self, session: Session, loaded: Loaded) -> None:
         current = [[tid, due.isoformat(), eid] for tid, eid, due in waiting_timers(loaded.workflow)]
@@ -259,20 +292,29 @@ class Engine:
         everything that succeeded. Returns False when an incident was raised.
         """
         current: dict = {}
-        guard = StepGuard()
+        guard = StepGuard(loaded.state_bytes, dumps_state)
 
         def will(task):
             spec = task.task_spec
             runs_code = isinstance(spec, ScriptTask | ServiceTask) or getattr(
                 spec, "prescript", None) or getattr(spec, "postscript", None)
-            # Only tasks that run diagram code can change data; snapshot just those.
-            current.update(task=task, data=copy.deepcopy(task.data) if runs_code else None,
-                           sp=session.begin_nested() if isinstance(spec, ServiceTask) else None)
+            # Only tasks that run diagram code can change data; snapshot just those. Code in
+            # the sandbox gets a copy of the data and its answer replaces the values, so a
+            # shallow copy keeps them; a handler runs here and might change values in place.
+            service = isinstance(spec, ServiceTask)
+            snapshot = None
+            if runs_code:
+                snapshot = copy.deepcopy(task.data) if service else dict(task.data)
+            current.update(task=task, data=snapshot,
+                           sp=session.begin_nested() if service else None)
             guard.before(task)
 
         def did(task):
-            if current.get("data") is not None:
-                guard.after(task)
+            guard.ran()
+            before = current.get("data")
+            if before is not None:
+                guard.after(task, before, loaded.workflow)
+            event_subprocesses.interrupt(task)
             sp = current.get("sp")
             if sp is not None:
                 sp.commit()
@@ -340,11 +382,13 @@ def _reason(cause: Exception, kind: str) -> str:
 
 
 def _after_commit(session):
-    for engine, iid, rev, wf, ready in session.info.pop("slm_live", []):
-        engine._put(iid, rev, wf, ready)
+    session.info.pop("slm_stepping", None)
+    for engine, iid, rev, wf, ready, state_bytes in session.info.pop("slm_live", []):
+        engine._put(iid, rev, wf, ready, state_bytes)
 
 
 def _after_rollback(session):
+    session.info.pop("slm_stepping", None)
     session.info.pop("slm_live", None)
 
 

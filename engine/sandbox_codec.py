@@ -37,7 +37,8 @@ def encode(value, max_bytes: int | None = None) -> bytes:
     return orjson.dumps(_enc(value))
 
 
-def measure(value, budget: int) -> None:
+def measure(value, budget: int) -> int:
+    """About how many bytes ``value`` takes as JSON; TooLargeError past ``budget``."""
     stack, left = [value], budget
     while stack:
         v = stack.pop()
@@ -55,6 +56,7 @@ def measure(value, budget: int) -> None:
             left -= 8
         if left < 0:
             raise TooLargeError(budget)
+    return budget - left
 
 
 #: deepest nesting of lists and dicts a value may have

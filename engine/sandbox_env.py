@@ -1,12 +1,15 @@
 """SpiffWorkflow's script environment for the engine: diagram code goes to the sandbox.
 
 Spiff calls ``evaluate`` for conditions, timer, multi-instance and parameter expressions,
-and ``execute`` for scripts, pre- and post-scripts. Both send the code and the task data
-to a sandbox worker (engine.sandbox_pool); the only code run in the engine's process is an
+and ``execute`` for scripts, pre- and post-scripts. Both send the code and the task data it
+names to a sandbox worker (engine.sandbox_pool); the only code run in the engine's process is an
 expression that engine.safe_expr accepts (names, subscripts, literals, comparisons and
 boolean operators).
 """
 from __future__ import annotations
+
+import ast
+from functools import lru_cache
 
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
@@ -38,7 +41,7 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
 
     def _run(self, op: str, source: str, context: dict, external):
         limit, max_bytes = self.time_limit(), max_state_bytes()
-        request = (op, source, context, dict(external) if external else None,
+        request = (op, source, context, _only(external, source) if external else None,
                    self._now(source), limit, max_bytes)
         self.evaluations += 1
         answer = get_pool().run(request, limit, max_bytes + _ENVELOPE)
@@ -62,12 +65,35 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
         code = safe_code(expression)
         if code is not None:
             return evaluate_safe(code, context, external_context)
-        return self._run("eval", expression.strip(), context, external_context).get("value")
+        source = expression.strip()
+        return self._run("eval", source, _only(context, source), external_context).get("value")
 
     def execute(self, script, context, external_context=None):
-        data = self._run("exec", script, context, external_context).get("data")
+        sent = _only(context, script)
+        data = self._run("exec", script, sent, external_context).get("data")
         if not isinstance(data, dict):
             raise ScriptSandboxError("malformed answer from the sandbox")
-        context.clear()
+        for key in sent:  # what the script deleted; what it did not name stays as it is
+            if key not in data:
+                del context[key]
         context.update(data)
         return True
+
+
+@lru_cache(maxsize=4096)
+def names_in(source: str) -> frozenset | None:
+    """Every name ``source`` mentions (None if it does not parse). Diagram code cannot
+    reach a variable it does not name (no ``globals()``, ``vars()`` or ``eval`` in the
+    sandbox), so a worker is sent only these: less to copy for instances with much data."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    return frozenset(node.id for node in ast.walk(tree) if isinstance(node, ast.Name))
+
+
+def _only(values: dict, source: str) -> dict:
+    names = names_in(source)
+    if names is None:
+        return dict(values)
+    return {k: v for k, v in values.items() if k in names}

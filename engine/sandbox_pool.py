@@ -10,7 +10,8 @@ SandboxLimitError, which the engine turns into an incident. An answer longer tha
 
 Settings (environment): ``SLM_SCRIPT_MEMORY_LIMIT`` (MB a worker may add to what it uses at
 start, default 256), ``SLM_SANDBOX_WORKERS`` (pool size, default 2), ``SLM_MAX_STATE_BYTES``
-(default 1 MB).
+(default 1 MB), ``SLM_SANDBOX_SPIN_US`` (microseconds to poll for an answer before sleeping,
+default 300; read at start).
 """
 from __future__ import annotations
 
@@ -30,20 +31,50 @@ from .sandbox_codec import CodecError, decode
 from .script_limits import ScriptSandboxError
 
 GRACE = 0.5  # seconds the engine waits past the time limit before it kills the worker
+
+
+def spin_seconds(environ=os.environ) -> float:
+    """``SLM_SANDBOX_SPIN_US``: how long the engine polls for an answer before it sleeps
+    (default 300 us). A short evaluation is answered within it, and a caller that stays
+    awake is not woken again (on a virtual machine, waking an idle CPU can cost more than
+    the evaluation itself)."""
+    raw = environ.get("SLM_SANDBOX_SPIN_US", "").strip()
+    if not raw:
+        return 300e-6
+    if not (raw.isascii() and raw.isdigit()) or int(raw) > 100_000:
+        raise ValueError("SLM_SANDBOX_SPIN_US must be a whole number of microseconds from 0 "
+                         f"to 100000, not {raw!r}")
+    return int(raw) / 1e6
+
+
+SPIN = spin_seconds()
 START_TIMEOUT = 60.0
 _HEADER = struct.Struct(">I")
 
 
+_PARSED: dict = {}
+
+
 def _env_number(name: str, default, kind=int, environ=os.environ):
-    raw = environ.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = kind(raw)
-    except ValueError:
-        value = None
-    if value is None or value <= 0:
-        raise ValueError(f"{name} must be a positive number, not {raw!r}")
+    """The positive number in ``environ[name]`` (or ``default``); read on every call, so
+    that a changed setting counts, and parsed once per distinct text (steps read several)."""
+    raw = environ.get(name, "")
+    key = (name, raw, default, kind)
+    value = _PARSED.get(key)
+    if value is not None:
+        return value
+    text = raw.strip()
+    if not text:
+        value = default
+    else:
+        try:
+            value = kind(text)
+        except ValueError:
+            value = None
+        if value is None or value <= 0:
+            raise ValueError(f"{name} must be a positive number, not {raw!r}")
+    if len(_PARSED) < 256:
+        _PARSED[key] = value
     return value
 
 
@@ -153,10 +184,17 @@ class Worker:
         need, length = _HEADER.size, None
         poller = select.poll()
         poller.register(self.rfd, select.POLLIN)
+        spin_until = time.monotonic() + SPIN
         while True:
             while len(buf) < need:
-                left = deadline - time.monotonic()
-                if left <= 0 or not poller.poll(left * 1000):
+                now = time.monotonic()
+                left = deadline - now
+                if left <= 0:
+                    raise _Gone(True)
+                if now < spin_until:
+                    if not poller.poll(0):
+                        continue
+                elif not poller.poll(left * 1000):
                     raise _Gone(True)
                 want = (1 << 16) if length is None else min(need - len(buf), 1 << 20)
                 chunk = os.read(self.rfd, want)

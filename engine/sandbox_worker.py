@@ -31,7 +31,7 @@ import traceback
 
 import orjson
 
-from . import scripting
+from . import scripting, template_render
 from .sandbox_codec import CodecError, TooLargeError, encode
 from .script_limits import MemoryLimitError, TimeLimitError
 
@@ -115,6 +115,13 @@ def _warm_up(env) -> None:
     env.execute("b = [i for i in range(3)]\nc = str(Decimal('1.5')) + date(2026, 1, 1)"
                 ".isoformat()\nd = datetime(2026, 1, 1) + timedelta(days=1)", data)
     env.evaluate("a > 0 and len(str(b)) > 0", data)
+    template_render.render("{% for i in range(2) %}{{ a | string | upper }}{% endfor %}"
+                           "{{ \"x\\n\" ~ 'y' }}{{ [1, 2] | join(', ') }}", data)
+    for broken in ("{{ missing }}", "{{ a", "{{ a.__class__ }}"):  # Jinja's error paths
+        try:                                                        # import lazily
+            template_render.render(broken, data)
+        except Exception:
+            traceback.format_exc()
     encode({"ok": 1, "data": data})
     traceback.format_exc()
 
@@ -147,13 +154,16 @@ def _run(env, request) -> bytes:
         if op == "eval":
             value = env.evaluate(source, context, external)
             return encode({"ok": 1, "value": value}, max_bytes)
+        if op == "template":
+            value = template_render.render(source, context)
+            return encode({"ok": 1, "value": value}, max_bytes)
         env.execute(source, context, external)
         return encode({"ok": 1, "data": context}, max_bytes)
     except (MemoryError, MemoryLimitError):
         pass
     except TimeLimitError:
         return _TIME
-    except TooLargeError:
+    except (TooLargeError, template_render.TemplateTooLong):
         return _OUTPUT
     except RecursionError:
         return _error("RecursionError", "the code calls itself too deeply, or builds a value "

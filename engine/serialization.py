@@ -24,10 +24,12 @@ from SpiffWorkflow.bpmn.serializer.helpers.registry import DefaultRegistry
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.bpmn.util.subworkflow import BpmnSubWorkflow
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.spiff.serializer.task_spec import SubWorkflowTaskConverter
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.deep_merge import DeepMerge
 from SpiffWorkflow.util.task import TaskState
 
+from .calls import CrossProcessCallActivity
 from .timer_events import EngineCycle, EngineDuration, EngineTimeDate
 
 SERIALIZER_VERSION = "slm-1"
@@ -132,6 +134,7 @@ def _registry():
     config[Task] = EngineTaskConverter
     for cls in (EngineTimeDate, EngineDuration, EngineCycle):
         config[cls] = TimerConditionalEventDefinitionConverter
+    config[CrossProcessCallActivity] = SubWorkflowTaskConverter
     return BpmnWorkflowSerializer.configure(config, registry)
 
 

@@ -7,10 +7,12 @@ Lists of ids are handled with one row per id (``execute_many``) instead of expan
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 from sqlalchemy import bindparam, func, or_, select
 
 from .models import AuditEvent, AuditHead, DueTimer, HumanTask, ProcessInstance, ProcessVersion
-from .prepared import Prepared
+from .prepared import Prepared, RawPg
 
 PI = ProcessInstance.__table__
 PV = ProcessVersion.__table__
@@ -28,7 +30,8 @@ def _values(columns):
 LATEST_VERSION = Prepared(select(PV.c.id).where(PV.c.process_id == bindparam("pid"))
                           .order_by(PV.c.version.desc()).limit(1))
 
-_INSTANCE_COLS = (PI.c.version_id, PI.c.revision, PI.c.status, PI.c.organisation, PI.c.timers)
+_INSTANCE_COLS = (PI.c.version_id, PI.c.revision, PI.c.status, PI.c.organisation, PI.c.timers,
+                  PI.c.parent_instance_id, PI.c.parent_task_id, PI.c.call_depth)
 _LOAD = select(*_INSTANCE_COLS).where(PI.c.id == bindparam("iid"))
 INSTANCE_STATE = Prepared(select(PI.c.version_id, PI.c.revision, PI.c.status, PI.c.timers,
                                  PI.c.state)
@@ -40,6 +43,7 @@ LOAD_INSTANCE_LOCKED = Prepared(_LOAD.with_for_update())
 INSERT_INSTANCE = Prepared(PI.insert().values(_values((
     "version_id", "process_id", "status", "state", "serializer_version", "revision",
     "started_by", "organisation", "title", "started_at", "updated_at", "timers",
+    "parent_instance_id", "parent_task_id", "call_depth",
 ))).returning(PI.c.id))
 READY_TASK_IDS = Prepared(select(HT.c.task_id).where(HT.c.instance_id == bindparam("iid"),
                                                      HT.c.status == "ready"))
@@ -59,7 +63,7 @@ SAVE_INSTANCE_DONE = _save("status", "completed_at")
 
 INSERT_TASKS = Prepared(HT.insert().values(_values((
     "instance_id", "task_id", "element_id", "name", "lane", "organisation", "process_id",
-    "form", "instructions", "due_at", "status", "created_at",
+    "form", "instructions", "lane_owners", "due_at", "status", "created_at",
 ))))
 #: one row per task id (execute_many)
 CANCEL_TASK = Prepared(HT.update().where(
@@ -69,7 +73,7 @@ CANCEL_TASK = Prepared(HT.update().where(
 TASK_ROW = Prepared(select(
     HT.c.id, HT.c.instance_id, HT.c.task_id, HT.c.element_id, HT.c.name, HT.c.lane,
     HT.c.organisation, HT.c.process_id, HT.c.form, HT.c.assignee, HT.c.status,
-    HT.c.completed_by, HT.c.completed_at).where(HT.c.id == bindparam("htid")))
+    HT.c.completed_by, HT.c.completed_at, HT.c.lane_owners).where(HT.c.id == bindparam("htid")))
 COMPLETE_TASK = Prepared(HT.update().where(HT.c.id == bindparam("htid"),
                                            HT.c.status == "ready").values(
     status="completed", completed_at=bindparam("now"), completed_by=bindparam("actor"),
@@ -105,8 +109,25 @@ TAKE_CLAIMED = Prepared(DT.delete().where(DT.c.id == bindparam("tid"),
 
 _AUDIT_CONTENT = ("at", "actor", "kind", "instance_id", "process_id", "version", "task_id",
                   "element_id", "data")
-#: PostgreSQL: a step appends its events unsealed (no lock: ``id`` comes from the sequence)
-AUDIT_INSERT_UNSEALED = Prepared(AE.insert().values(_values(_AUDIT_CONTENT)))
+#: PostgreSQL: a step appends its events unsealed (no lock, no read: ``id`` comes from the
+#: table's sequence) in one multi-row INSERT; rows are inserted in the order given, so
+#: ``id`` follows the step's order of events
+APPEND_COLUMNS = _AUDIT_CONTENT
+#: rows per INSERT (a step with more events takes several; one statement text per count)
+APPEND_ROWS_MAX = 32
+
+
+@lru_cache(maxsize=APPEND_ROWS_MAX)
+def audit_append_pg(rows: int) -> RawPg:
+    """``INSERT INTO audit_event (...) VALUES (...), (...)`` for ``rows`` events; the
+    parameters are the events' APPEND_COLUMNS values, event after event."""
+    if not 1 <= rows <= APPEND_ROWS_MAX:
+        raise ValueError(f"an append takes 1 to {APPEND_ROWS_MAX} rows, not {rows}")
+    one = "(" + ", ".join(["%s"] * len(APPEND_COLUMNS)) + ")"
+    return RawPg(f"INSERT INTO audit_event ({', '.join(APPEND_COLUMNS)}) VALUES "
+                 + ", ".join([one] * rows))
+
+
 #: SQLite (one writer at a time): a step seals its own events as it appends them
 AUDIT_INSERT_SEALED = Prepared(AE.insert().values(_values(
     ("seq", *_AUDIT_CONTENT, "prev_hash", "hash"))))
@@ -123,7 +144,9 @@ LEASE_TAKE = Prepared(AH.update().where(
     sealer=bindparam("holder"), lease_expires_at=bindparam("expires")))
 LEASE_RELEASE = Prepared(AH.update().where(AH.c.id == 1, AH.c.sealer == bindparam("holder"))
                          .values(sealer=None, lease_expires_at=None))
-#: committed events not sealed yet, oldest insert first
+#: committed events not sealed yet, oldest insert first. The unique index on ``seq`` holds
+#: the NULLs too (a B-tree does), so this reads only the unsealed entries, however long
+#: the log (EXPLAIN: Index Scan using uq_audit_event_seq, Index Cond: seq IS NULL)
 UNSEALED = Prepared(select(AE.c.id, *(AE.c[c] for c in _AUDIT_CONTENT))
                     .where(AE.c.seq.is_(None)).order_by(AE.c.id).limit(bindparam("limit")))
 ANY_UNSEALED = Prepared(select(AE.c.id).where(AE.c.seq.is_(None)).limit(1))
@@ -131,5 +154,13 @@ ANY_UNSEALED = Prepared(select(AE.c.id).where(AE.c.seq.is_(None)).limit(1))
 SEAL_EVENT = Prepared(AE.update().where(AE.c.id == bindparam("eid"), AE.c.seq.is_(None))
                       .values(seq=bindparam("s_seq"), prev_hash=bindparam("s_prev"),
                               hash=bindparam("s_hash")))
+
+#: PostgreSQL: a whole batch sealed in one statement; parameters: the events' ids, places,
+#: previous hashes and hashes, each as one array (sent in binary). Only events without a
+#: ``seq`` are sealed: the row count says how many were (the sealer checks: all of them).
+SEAL_BATCH_PG = RawPg(
+    "UPDATE audit_event AS e SET seq = v.seq, prev_hash = v.prev_hash, hash = v.hash "
+    "FROM unnest(%b::integer[], %b::integer[], %b::text[], %b::text[]) "
+    "AS v(id, seq, prev_hash, hash) WHERE e.id = v.id AND e.seq IS NULL")
 SEALED_COUNT = Prepared(select(func.count()).select_from(AE).where(
     AE.c.seq.between(bindparam("first"), bindparam("last"))))

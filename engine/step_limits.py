@@ -1,8 +1,9 @@
 """Limits checked around every task an engine step runs.
 
 * task data: after a task that ran diagram code (a script, a handler, a pre- or
-  post-script), its data may take at most ``SLM_MAX_STATE_BYTES``; more is an incident on
-  that task, and its data is put back as it was (nothing of it is stored);
+  post-script), its data may take at most ``SLM_MAX_STATE_BYTES``, and so may the state
+  of the whole instance with it; more is an incident on that task, and its data is put
+  back as it was (nothing of it is stored);
 * loops: SpiffWorkflow follows a workflow's task tree only to depth 1000, and a loop in a
   diagram adds to that depth every round; past it Spiff stops seeing the ready tasks and
   calls the instance completed. A task deeper than MAX_TASK_DEPTH is an incident instead;
@@ -41,19 +42,34 @@ class StateTooLargeError(EngineError):
     """The stored state of an instance would be larger than ``SLM_MAX_STATE_BYTES``."""
 
 
-class StepGuard:
-    """The checks of one engine step (depths are remembered for the step's tasks)."""
+#: what one more task adds to the stored state besides its data (bytes, generously)
+TASK_BYTES = 1024
 
-    def __init__(self):
+
+class StepGuard:
+    """The checks of one engine step; ``state_bytes``: the stored state when it began.
+
+    The whole state is serialized (exactly, but at a cost) after a task that ran diagram
+    code only once a running estimate (the state as it began, plus the data each such task
+    changed, plus TASK_BYTES a task) passes half the limit: small instances never pay it.
+    """
+
+    def __init__(self, state_bytes: int = 0, dump=None):
+        #: the state serializer (engine.serialization.dumps_state, given by the runtime)
+        self.dump = dump
         self.max_bytes = max_state_bytes()
         self.max_calls = max_call_depth()
-        self._depths: dict = {}
+        self.estimate = state_bytes
 
-    def _depth(self, task) -> int:
-        chain, depth = [], 0
-        current = task
+    @staticmethod
+    def _depth(task) -> int:
+        """The task's depth in its tree, kept on the task (a task's parent never changes)."""
+        depth = task.__dict__.get("_slm_depth")
+        if depth is not None:
+            return depth
+        chain, current = [], task
         while current is not None:
-            known = self._depths.get(current.id)
+            known = current.__dict__.get("_slm_depth")
             if known is not None:
                 depth = known
                 break
@@ -63,8 +79,8 @@ class StepGuard:
             depth = -1
         for t in reversed(chain):
             depth += 1
-            self._depths[t.id] = depth
-        return self._depths[task.id]
+            t._slm_depth = depth
+        return depth
 
     def before(self, task) -> None:
         """Raise StepLimitError if ``task`` must not run."""
@@ -80,15 +96,34 @@ class StepGuard:
                   "call itself?)",
                   max_calls=self.max_calls))
 
-    def after(self, task) -> None:
-        """Raise StepLimitError if the data ``task`` left is too large to store."""
+    def ran(self) -> None:
+        """A task ran (its share of the state's structure)."""
+        self.estimate += TASK_BYTES
+
+    def after(self, task, before: dict, workflow) -> None:
+        """Raise StepLimitError if the data ``task`` left (``before``: its data before it
+        ran) is too large to store, alone or in the state of the whole ``workflow``.
+
+        The end of a workflow keeps a copy of its data, so until then the state is
+        counted with the task's data once more: what it would take at the end."""
         try:
-            measure(task.data, self.max_bytes)
+            data_bytes = measure(task.data, self.max_bytes)
         except TooLargeError:
             raise StepLimitError(
                 _("the task data written here would take more than %(max_bytes)s bytes "
                   "(SLM_MAX_STATE_BYTES); nothing of it was stored",
                   max_bytes=format(self.max_bytes, ','))) from None
+        changed = {k: v for k, v in task.data.items() if k not in before or before[k] != v}
+        self.estimate += measure(changed, self.max_bytes)
+        at_end = 0 if workflow.is_completed() else data_bytes
+        if self.estimate + at_end > self.max_bytes // 2:
+            self.estimate = len(self.dump(workflow))
+            if self.estimate + at_end > self.max_bytes:
+                raise StepLimitError(
+                    _("with the data written here the state of this instance would take more "
+                      "than %(max_bytes)s bytes (SLM_MAX_STATE_BYTES); nothing of it was "
+                      "stored",
+                      max_bytes=format(self.max_bytes, ',')))
 
 
 def check_state_size(text: str, instance_id: int, max_bytes: int | None = None) -> None:

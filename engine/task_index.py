@@ -8,6 +8,7 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy.orm import Session
 
 from . import sql
+from .lanes import lane_owners
 from .validation import DUE_PROPERTY, FORM_PROPERTY, properties
 
 
@@ -61,6 +62,7 @@ def sync_human_tasks(session: Session, loaded, ready_now: dict, completed_task_i
                 name=task_title(spec), lane=spec.lane, organisation=loaded.organisation,
                 process_id=vs.process_id, form=properties(spec).get(FORM_PROPERTY),
                 instructions=ext.get("instructionsForEndUser") or "",
+                lane_owners=lane_owners(task.data, spec.lane),
                 due_at=due_at(spec, now), status="ready", created_at=now))
             loaded.trail.add("task_ready", at=now, actor=loaded.actor, instance_id=loaded.id,
                              process_id=vs.process_id, version=vs.version, task_id=str(task.id),

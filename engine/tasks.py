@@ -15,6 +15,7 @@ from .clock import as_utc
 from .errors import ConflictError, NotFoundError, PermissionDeniedError, TaskStateError
 from .forms import check_task_form
 from .i18n import _
+from .lanes import is_owner
 from .models import HumanTask, ProcessInstance
 from .runtime import Engine
 
@@ -51,6 +52,11 @@ def check_may_work(task: HumanTask, actor: Actor) -> None:
         return
     if task.lane not in actor.roles:
         raise PermissionDeniedError(_("task %(id)s is for the role %(lane)s",
+                                      id=task.id,
+                                      lane=repr(task.lane)))
+    if not is_owner(task.lane_owners, actor.name):
+        raise PermissionDeniedError(_("task %(id)s is for named people of the lane %(lane)s "
+                                      "only (lane_owners)",
                                       id=task.id,
                                       lane=repr(task.lane)))
     if actor.organisation and task.organisation and actor.organisation != task.organisation:
@@ -128,6 +134,11 @@ def assign_task(session: Session, human_task_id: int, assignee: str, actor: Acto
         raise PermissionDeniedError(_("only a service level manager may assign tasks"))
     task = get_task(session, human_task_id)
     _refuse_finished(task)
+    if not is_owner(task.lane_owners, assignee):
+        raise PermissionDeniedError(_("task '%(name)s' is for named people only "
+                                      "(lane_owners); %(assignee)s is not one of them",
+                                      name=task.name,
+                                      assignee=assignee))
     previous = task.assignee
     session.execute(update(HumanTask).where(HumanTask.id == task.id)
                     .values(assignee=assignee, claimed_at=now))
@@ -151,7 +162,8 @@ def task_data(engine: Engine, session: Session, task: HumanTask, now: datetime) 
     loaded = engine.load(session, task.instance_id, actor="reader", now=now, lock=False)
     spiff_task = loaded.workflow.get_task_from_id(UUID(task.task_id))
     data = dict(spiff_task.data) if spiff_task is not None else {}
-    engine._put(loaded.id, loaded.revision, loaded.workflow, loaded.ready)
+    engine._put(loaded.id, loaded.revision, loaded.workflow, loaded.ready,
+                loaded.state_bytes)
     return data
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     CycleTimerEventDefinition,
     DurationTimerEventDefinition,
@@ -105,23 +106,41 @@ REPLACEMENTS = {
 }
 
 
+def _engine_timer(ev):
+    cls = REPLACEMENTS.get(type(ev))
+    if cls is None:
+        return ev
+    new = cls(ev.name, ev.expression, description=ev.description)
+    new.__dict__.update({k: v for k, v in ev.__dict__.items() if k not in new.__dict__})
+    return new
+
+
 def use_engine_timers(spec) -> None:
-    """Swap Spiff's wall-clock timer definitions in ``spec`` for the engine's."""
+    """Swap Spiff's wall-clock timer definitions in ``spec`` for the engine's (also among
+    the triggers an event-based gateway waits for)."""
     for task_spec in spec.task_specs.values():
         ev = getattr(task_spec, "event_definition", None)
-        cls = REPLACEMENTS.get(type(ev))
-        if cls is not None:
-            new = cls(ev.name, ev.expression, description=ev.description)
-            new.__dict__.update({k: v for k, v in ev.__dict__.items() if k not in new.__dict__})
-            task_spec.event_definition = new
+        if isinstance(ev, MultipleEventDefinition):
+            ev.event_definitions = [_engine_timer(d) for d in ev.event_definitions]
+        elif ev is not None:
+            task_spec.event_definition = _engine_timer(ev)
+
+
+def _timer_of(ev):
+    """The timer an event waits on: its own definition, or the (first) timer among an
+    event-based gateway's triggers."""
+    if isinstance(ev, MultipleEventDefinition):
+        return next((d for d in ev.event_definitions if isinstance(d, TimerEventDefinition)),
+                    None)
+    return ev if isinstance(ev, TimerEventDefinition) else None
 
 
 def waiting_timers(workflow) -> list[tuple[str, str, datetime]]:
     """(task id, element id, due as naive UTC) of every timer the workflow waits on."""
     out = []
     for task in workflow.event_manager.tasks.values():
-        ev = task.task_spec.event_definition
-        if not isinstance(ev, TimerEventDefinition) or not task.has_state(TaskState.WAITING):
+        ev = _timer_of(task.task_spec.event_definition)
+        if ev is None or not task.has_state(TaskState.WAITING):
             continue
         value = task._get_internal_data("event_value")
         if value is None:

@@ -28,7 +28,9 @@ from .errors import Problem
 from .form_rules import MAX_FORM_BYTES
 from .forms import schema_problems
 from .i18n import _
+from .lanes import xml_lane_problems
 from .registry import HandlerRegistry
+from .ui_forms import ui_schema_problems
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 NS = {"bpmn": BPMN_NS}
@@ -38,12 +40,11 @@ FLOW_NODES = (
     "task", "userTask", "manualTask", "scriptTask", "serviceTask", "sendTask", "receiveTask",
     "businessRuleTask", "callActivity", "subProcess", "transaction", "exclusiveGateway",
     "parallelGateway", "inclusiveGateway", "eventBasedGateway", "startEvent", "endEvent",
-    "intermediateCatchEvent", "intermediateThrowEvent", "boundaryEvent",
+    "intermediateCatchEvent", "intermediateThrowEvent", "boundaryEvent", "complexGateway",
+    "adHocSubProcess",
 )
 
 _ISO_LIKE = re.compile(r"^(R\d*/)?P[0-9YMWDTHS.]+$|^\d{4}-\d{2}-\d{2}")
-
-NOT_IN_LANE = "user task is not in a lane (its lane names the role)"
 
 FormLoader = Callable[[str], bytes | None]
 
@@ -68,17 +69,8 @@ def check_document(root, name: str) -> list[Problem]:
     problems = []
     for proc in processes:
         problems.extend(_check_flows(proc))
-        problems.extend(_check_lanes(proc))
+        problems.extend(xml_lane_problems(proc))
     return problems
-
-
-def _check_lanes(process) -> list[Problem]:
-    """User tasks of the process outside every lane (found here too, so that they are
-    reported even when the parser stops at another element's problem)."""
-    in_lanes = {(ref.text or "").strip()
-                for ref in process.iterfind(".//bpmn:lane/bpmn:flowNodeRef", NS)}
-    return [Problem(el.get("id"), NOT_IN_LANE)
-            for el in process.findall("bpmn:userTask", NS) if el.get("id") not in in_lanes]
 
 
 def _check_flows(container) -> list[Problem]:
@@ -98,11 +90,14 @@ def _check_flows(container) -> list[Problem]:
                                            tgt=repr(tgt))))
         outgoing.add(src)
         incoming.add(tgt)
-    event_sub = container.get("triggeredByEvent") == "true"
     for nid, (tag, el) in nodes.items():
-        if tag not in ("startEvent", "boundaryEvent") and nid not in incoming:
+        # An event sub-process is started by its event, not by a flow; a boundary event
+        # without an outgoing flow ends its path there (an implicit end, which BPMN allows).
+        triggered = el.get("triggeredByEvent") == "true"
+        if tag not in ("startEvent", "boundaryEvent") and nid not in incoming and not triggered:
             problems.append(Problem(nid, _("has no incoming sequence flow")))
-        if tag != "endEvent" and nid not in outgoing and not (event_sub and tag == "startEvent"):
+        if (tag not in ("endEvent", "boundaryEvent") and nid not in outgoing
+                and not triggered):
             problems.append(Problem(nid, _("has no outgoing sequence flow")))
         if tag in ("subProcess", "transaction"):
             problems.extend(_check_flows(el))
@@ -177,16 +172,16 @@ def xml_code_problems(root) -> list[Problem]:
     return problems
 
 
-def check_specs(specs: Iterable, *, registry: HandlerRegistry, known_lanes: Iterable[str],
-                form_loader: FormLoader, forms_out: dict) -> list[Problem]:
-    """Semantic checks on parsed specs; fills ``forms_out`` with the schemas found."""
-    lanes = set(known_lanes)
+def check_specs(specs: Iterable, *, registry: HandlerRegistry, form_loader: FormLoader,
+                forms_out: dict) -> list[Problem]:
+    """Semantic checks on parsed specs; fills ``forms_out`` with the schemas found.
+    (Lanes are checked by :mod:`engine.lanes`.)"""
     problems: list[Problem] = []
     for spec in specs:
         for task_spec in spec.task_specs.values():
             eid = element_id(task_spec)
             if isinstance(task_spec, UserTask):
-                problems.extend(_check_user_task(task_spec, eid, lanes, form_loader, forms_out))
+                problems.extend(_check_user_task(task_spec, eid, form_loader, forms_out))
             elif isinstance(task_spec, ServiceTask):
                 problems.extend(_check_service_task(task_spec, eid, registry))
             elif isinstance(task_spec, ScriptTask):
@@ -205,15 +200,8 @@ def check_specs(specs: Iterable, *, registry: HandlerRegistry, known_lanes: Iter
     return problems
 
 
-def _check_user_task(task_spec, eid, lanes, form_loader, forms_out) -> list[Problem]:
+def _check_user_task(task_spec, eid, form_loader, forms_out) -> list[Problem]:
     problems = []
-    if not task_spec.lane:
-        problems.append(Problem(eid, NOT_IN_LANE))
-    elif task_spec.lane not in lanes:
-        problems.append(Problem(
-            eid, _("lane %(lane)s is not a known role (%(value)s)",
-                   lane=repr(task_spec.lane),
-                   value=', '.join(sorted(lanes)))))
     props = properties(task_spec)
     form = props.get(FORM_PROPERTY)
     if not form:
@@ -245,6 +233,7 @@ def _check_user_task(task_spec, eid, lanes, form_loader, forms_out) -> list[Prob
                                                m=m)) for m in bad)
                 if not bad:
                     forms_out[form] = schema
+    problems.extend(ui_schema_problems(props, eid, form_loader, forms_out))
     due = props.get(DUE_PROPERTY)
     if due:
         try:

@@ -10,6 +10,7 @@ from handlers.delivery import attainment, measurements
 from handlers.management import operations as management
 from handlers.outputs import changes, design
 from handlers.reports import operations as reports
+from handlers.requirements import clarification
 from handlers.requirements import operations as requirements
 from handlers.reviews import operations as reviews
 
@@ -30,7 +31,7 @@ def build_registry(extra_modules: tuple[str, ...] = ()) -> HandlerRegistry:
 
 #: functions ``(registry) -> None`` that register a module's handlers
 _REGISTRARS: list = [
-    catalogue.register, requirements.register, design.register, agreements.register,
-    changes.register, management.register,
+    catalogue.register, requirements.register, clarification.register, design.register,
+    agreements.register, changes.register, management.register,
     measurements.register, attainment.register, reports.register, reviews.register,
 ]

@@ -81,7 +81,9 @@ def _reset(engine) -> None:
     """Empty every table (children first) and reset the audit chain's head."""
     with engine.begin() as conn:
         for table in reversed(Base.metadata.sorted_tables):
-            if table.name != "audit_head":
+            if table.name == "role":  # the built-in roles are seeded by the migration
+                conn.execute(table.delete().where(table.c.builtin.is_(False)))
+            elif table.name != "audit_head":
                 conn.execute(table.delete())
         conn.execute(text("UPDATE audit_head SET seq = 0, hash = :h, sealer = NULL, "
                           "lease_expires_at = NULL"), {"h": "0" * 64})

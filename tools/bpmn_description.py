@@ -17,6 +17,7 @@ KINDS = {
     "user": ("userTask", 100, 80),
     "service": ("serviceTask", 100, 80),
     "script": ("scriptTask", 100, 80),
+    "rule": ("businessRuleTask", 100, 80),
     "xor": ("exclusiveGateway", 50, 50),
 }
 EVENTS = {"start", "end", "timer"}
@@ -41,6 +42,8 @@ class Node:
     result: str | None = None
     #: script task: Python source (runs in the engine's sandbox)
     script: str | None = None
+    #: business rule task: the id of the DMN decision it evaluates (workflows/dmn/)
+    decision: str | None = None
     #: timer: Python expression giving an ISO 8601 duration
     timer: str | None = None
     #: where an event's or gateway's name goes: below, above, left, right (None: automatic)
@@ -98,6 +101,10 @@ def script(id, name, lane, col, source, row=0, **kw):
     return Node(id, "script", name, lane, col, row, script=source, **kw)
 
 
+def rule(id, name, lane, col, decision, row=0, **kw):
+    return Node(id, "rule", name, lane, col, row, decision=decision, **kw)
+
+
 def xor(id, name, lane, col, row=0, **kw):
     return Node(id, "xor", name, lane, col, row, **kw)
 
@@ -131,6 +138,8 @@ def check(diagram: Diagram) -> None:
             raise LayoutError(f"{n.id}: service task without operator")
         if n.kind == "user" and not n.form:
             raise LayoutError(f"{n.id}: user task without form")
+        if n.kind == "rule" and not n.decision:
+            raise LayoutError(f"{n.id}: business rule task without decision")
         if n.kind == "timer" and not n.timer:
             raise LayoutError(f"{n.id}: timer without expression")
         key = (n.lane, n.row, n.col)

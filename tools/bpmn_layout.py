@@ -45,6 +45,7 @@ from bpmn_description import (  # noqa: E402
     end,
     flows_with_ids,
     lane_id,
+    rule,
     script,
     service,
     start,
@@ -97,7 +98,7 @@ __all__ = [
     "MARGIN_X", "NSMAP", "OUT", "OWNER", "POOL_HEADER", "POOL_X", "POOL_Y", "ROW_H", "SPIFF",
     "XSI", "Box", "Diagram", "Flow", "Layout", "LayoutError", "Node", "check", "end",
     "expression", "flow_label", "flows_with_ids", "label_size", "lane_id", "layout", "main",
-    "node_label", "q", "script", "service", "service_performance_review", "sides",
+    "node_label", "q", "rule", "script", "service", "service_performance_review", "sides",
     "sla_agreement", "slm_process_definition", "slm_process_management", "start", "sub",
     "timer", "to_xml", "user", "waypoints", "xor",
 ]

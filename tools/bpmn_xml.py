@@ -122,6 +122,9 @@ def _node_xml(proc, n: Node, incoming, outgoing, default_flow):
         params = sub(op, SPIFF, "parameters")
         for name, value in n.params.items():
             sub(params, SPIFF, "parameter", id=name, type="any", value=value)
+    elif n.kind == "rule":
+        ext = sub(el, BPMN, "extensionElements")
+        sub(ext, SPIFF, "calledDecisionId", n.decision)
     for fid in incoming:
         sub(el, BPMN, "incoming", fid)
     for fid in outgoing:

@@ -1,7 +1,7 @@
 """The SLM diagrams of the process itself: its definition and its monthly management."""
 from __future__ import annotations
 
-from bpmn_description import Diagram, Flow, end, script, service, start, timer, user, xor
+from bpmn_description import Diagram, Flow, end, rule, script, service, start, timer, user, xor
 from slm_roles import MANAGER, OWNER
 
 
@@ -80,36 +80,44 @@ def slm_process_management() -> Diagram:
                 {}, "verification"),
         service("report", "Produce the management report", M, 3, "build_management_report",
                 {"period_start": "None", "period_end": "None"}, "management"),
-        script("prepare_priorities", "Prepare the priorities", M, 4,
+        rule("propose_priorities", "Propose the priorities of service levels", M, 4,
+             "service_level_priorities",
+             documentation="The decision table workflows/dmn/service_level_priorities.dmn "
+                           "gives the priority proposed for each breached SLA, from how many "
+                           "SLAs were breached."),
+        script("prepare_priorities", "Prepare the priorities", M, 5,
                'sla_references = [s["reference"] for s in verification["slas"]]\n'
-               'priorities = [{"sla_reference": s["reference"], "priority": s["priority"]}'
+               'priorities = [{"sla_reference": s["reference"], "priority": breach_priority'
+               ' if s.get("delivered") == "breached" else s["priority"]}'
                ' for s in verification["slas"]]\n'
                "actions = []\nstop = False"),
-        user("set_priorities_task", "Set service level priorities", M, 5,
+        user("set_priorities_task", "Set service level priorities", M, 6,
              "set_priorities.schema.json",
              "Compare the service levels delivered with those agreed, and where they could be "
-             "raised. Set the priority of each SLA: 1 is the highest, 5 the lowest.",
+             "raised. The breached SLAs are proposed at the priority the decision table "
+             "gives. Set the priority of each SLA: 1 is the highest, 5 the lowest.",
              due="P5D"),
-        service("store_priorities", "Record the priorities", M, 6, "set_priorities",
+        service("store_priorities", "Record the priorities", M, 7, "set_priorities",
                 {"priorities": "priorities"}, "prioritised"),
-        user("review_management", "Review the management report", P, 7,
+        user("review_management", "Review the management report", P, 8,
              "review_management.schema.json",
              "Read the management report: all SLAs with attainment, breaches, cost, trend and "
              "priority. List the actions that would improve the SLM process. Tick stop only "
              "when process management is to end.", due="P5D"),
-        service("record_actions", "Record the process improvement actions", P, 8,
+        service("record_actions", "Record the process improvement actions", P, 9,
                 "propose_improvements",
                 {"review_id": "None", "ideas": "actions", "scope": '"process"'},
                 "improvements"),
-        xor("stop_management", "Stop process management?", P, 9),
-        end("management_stopped", "Process management stopped", P, 10),
-        timer("month_passed", "Month passed", M, 9, '"P1M"', label="right"),
+        xor("stop_management", "Stop process management?", P, 10),
+        end("management_stopped", "Process management stopped", P, 11),
+        timer("month_passed", "Month passed", M, 10, '"P1M"', label="right"),
     ]
     flows = [
         Flow("management_started", "next_cycle"),
         Flow("next_cycle", "verify"),
         Flow("verify", "report"),
-        Flow("report", "prepare_priorities"),
+        Flow("report", "propose_priorities"),
+        Flow("propose_priorities", "prepare_priorities"),
         Flow("prepare_priorities", "set_priorities_task"),
         Flow("set_priorities_task", "store_priorities"),
         Flow("store_priorities", "review_management"),

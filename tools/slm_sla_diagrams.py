@@ -11,21 +11,40 @@ def sla_agreement() -> Diagram:
         start("requirements_submitted", "Requirements submitted", C, 0),
         service("assess_slr", "Assess the requirements", M, 1, "assess_requirements",
                 {"slr_id": "slr_id"}, "assessment"),
-        service("match_slr", "Match the requirements to the catalogue", M, 2,
+        xor("clarify_round", "", M, 2),
+        service("find_unclear", "Find the next wish to clarify", M, 3, "next_clarification",
+                {"slr_id": "slr_id"}, "clarification"),
+        xor("wish_unclear", "A wish to clarify?", M, 4),
+        script("prepare_clarification", "Prepare the clarification", M, 5,
+               'metric_choices = clarification["metrics"]\nanswer = ""\nmetric = ""\n'
+               'comparator = ""\nvalue = None\nperiod = ""', row=1),
+        user("clarify_wish", "Clarify the customer's wish", M, 6, "clarify_wish.schema.json",
+             "The customer could not say how to measure the wish shown below and asked us "
+             "to clarify it. Answer them in words: the answer goes to the customer and into "
+             "the requirement's conversation. When you can, also say how it will be "
+             "measured (metric, level and period): the wish then counts as a measurable "
+             "requirement when the catalogue is matched. Never refuse: offer the nearest "
+             "measurable level.", due="P2D", row=1),
+        service("answer_wish", "Send the answer to the customer", M, 7,
+                "record_clarification",
+                {"slr_id": "slr_id", "index": 'clarification["index"]', "answer": "answer",
+                 "metric": "metric", "comparator": "comparator", "value": "value",
+                 "period": "period"}, "clarified", row=1),
+        service("match_slr", "Match the requirements to the catalogue", M, 5,
                 "match_catalogue", {"slr_id": "slr_id"}, "catalogue"),
-        script("list_options", "List the service level options", M, 3,
+        script("list_options", "List the service level options", M, 6,
                'options = catalogue["options"]'),
-        user("choose_option", "Choose a service level option", C, 4, "choose_option.schema.json",
+        user("choose_option", "Choose a service level option", C, 7, "choose_option.schema.json",
              "Compare the service level options below: each shows its monthly cost and, for "
              "each of your requirements, whether it is met and by how much it falls short. "
              "Choose the option you need. If no standard option fits, choose the "
              "customer-specific service: we will design it for you.", due="P5D"),
-        service("record_option", "Record the customer's choice", M, 5, "record_choice",
+        service("record_option", "Record the customer's choice", M, 8, "record_choice",
                 {"slr_id": "slr_id", "option_key": "option_key"}, "choice"),
-        xor("is_customer_specific", "Customer-specific service?", M, 6),
-        service("write_design", "Write the service design specification", M, 7,
+        xor("is_customer_specific", "Customer-specific service?", M, 9),
+        service("write_design", "Write the service design specification", M, 10,
                 "design_specification", {"slr_id": "slr_id"}, "design", row=1),
-        service("request_build", "Raise a change request to build the service", M, 8,
+        service("request_build", "Raise a change request to build the service", M, 11,
                 "raise_change_request",
                 {"design_spec_id": 'design["design_spec_id"]',
                  "title": '"Build customer-specific service"',
@@ -33,65 +52,73 @@ def sla_agreement() -> Diagram:
                                 'the design specification, to the levels the customer '
                                 'requires."',
                  "proposal_ids": "[]"}, "design_change", row=1),
-        script("use_new_service", "Use the new service", M, 9,
+        script("use_new_service", "Use the new service", M, 12,
                'service_id = design["service_id"]', row=1),
-        script("use_standard_service", "Use the chosen standard service", M, 8,
+        script("use_standard_service", "Use the chosen standard service", M, 11,
                'service_id = choice["service_id"]'),
-        xor("service_known", "", M, 10),
-        xor("recheck_supporting", "", M, 11),
-        service("check_supporting", "Check the supporting processes", M, 12,
+        xor("service_known", "", M, 13),
+        xor("recheck_supporting", "", M, 14),
+        service("check_supporting", "Check the supporting processes", M, 15,
                 "check_supporting_processes", {"service_id": "service_id"}, "gate"),
-        xor("supporting_defined", "All supporting processes defined?", M, 13),
-        user("define_supporting", "Define the missing supporting processes", P, 13,
+        xor("supporting_defined", "All supporting processes defined?", M, 16),
+        user("define_supporting", "Define the missing supporting processes", P, 16,
              "define_supporting.schema.json",
              "No targets can be agreed for this service until all its supporting processes "
              "are defined. Define the missing supporting processes listed below (owner and "
              "the OLA or underpinning contract of each) in the supporting process register, "
              "then confirm here.", due="P5D"),
-        service("draft_first", "Draft the SLA", M, 14, "draft_sla",
+        service("draft_first", "Draft the SLA", M, 17, "draft_sla",
                 {"slr_id": "slr_id", "option_key": 'choice["option_key"]', "sla_id": "None",
                  "changes": "None", "comment": '""', "author": '"system"'}, "draft"),
-        xor("draft_ready", "", M, 15),
-        script("note_draft", "Note the draft version", M, 16,
+        xor("draft_ready", "", M, 18),
+        script("note_draft", "Note the draft version", M, 19,
                'sla_id = draft["sla_id"]\nmetrics = draft["metrics"]\n'
                'requested_changes = {}\ncomment = ""'),
-        user("review_draft", "Review the SLA draft", C, 17, "review_draft.schema.json",
+        user("review_draft", "Review the SLA draft", C, 20, "review_draft.schema.json",
              "Read the SLA draft: its targets, service hours, monthly cost and review cycle, "
              "and what changed since the previous version. Accept it, or make a "
              "counter-proposal: say which targets or which review cycle you need instead.",
              due="P5D"),
-        xor("draft_accepted", "Draft accepted?", C, 18),
-        user("approve_agreement", "Approve the agreement", M, 19,
+        xor("draft_accepted", "Draft accepted?", C, 21),
+        user("approve_agreement", "Approve the agreement", M, 22,
              "approve_agreement.schema.json",
              "The customer accepted this SLA version. Check that every target is measurable "
              "and deliverable and that the cost is right, then approve the agreement or send "
              "it back for revision.", due="P2D"),
-        xor("agreement_approved", "Agreement approved?", M, 20),
-        xor("revision_needed", "", M, 20, row=1),
-        script("prepare_revision", "Prepare the revision", M, 21,
+        xor("agreement_approved", "Agreement approved?", M, 23),
+        xor("revision_needed", "", M, 23, row=1),
+        script("prepare_revision", "Prepare the revision", M, 24,
                'changes = requested_changes\nfeedback = comment\ncomment = ""', row=1),
-        user("revise_sla", "Revise the SLA", M, 22, "revise_sla.schema.json",
+        user("revise_sla", "Revise the SLA", M, 25, "revise_sla.schema.json",
              "Work out a new version of the SLA that answers the customer's counter-proposal "
              "or the approval remarks. Never refuse: offer the nearest measurable targets "
              "and say what they cost. Explain the change in the comment.", due="P2D", row=1),
-        service("draft_revision", "Draft the revised SLA", M, 23, "draft_sla",
+        service("draft_revision", "Draft the revised SLA", M, 26, "draft_sla",
                 {"slr_id": "slr_id", "option_key": 'choice["option_key"]', "sla_id": "sla_id",
                  "changes": "changes", "comment": "comment", "author": '"manager"'},
                 "draft", row=1),
-        service("activate", "Activate the SLA", M, 21, "activate_sla",
+        service("activate", "Activate the SLA", M, 24, "activate_sla",
                 {"sla_id": "sla_id", "months": "12"}, "activation"),
-        xor("review_cycle", "", M, 22),
-        timer("next_review_due", "Next review due", M, 23, 'activation["review_interval"]'),
-        service("check_review_due", "Check whether the SLA is still valid", M, 24, "review_due",
+        xor("review_cycle", "", M, 25),
+        timer("next_review_due", "Next review due", M, 26, 'activation["review_interval"]'),
+        service("check_review_due", "Check whether the SLA is still valid", M, 27, "review_due",
                 {"sla_id": "sla_id"}, "due"),
-        xor("sla_continues", "SLA still valid?", M, 25),
-        service("begin_review", "Start the service performance review", M, 26, "start_review",
+        xor("sla_continues", "SLA still valid?", M, 28),
+        service("begin_review", "Start the service performance review", M, 29, "start_review",
                 {"sla_id": "sla_id"}, "review"),
-        end("sla_ended", "SLA ended", M, 25, row=1),
+        end("sla_ended", "SLA ended", M, 28, row=1),
     ]
     flows = [
         Flow("requirements_submitted", "assess_slr"),
-        Flow("assess_slr", "match_slr"),
+        Flow("assess_slr", "clarify_round"),
+        Flow("clarify_round", "find_unclear"),
+        Flow("find_unclear", "wish_unclear"),
+        Flow("wish_unclear", "prepare_clarification", "Yes",
+             condition='clarification["pending"]'),
+        Flow("wish_unclear", "match_slr", "No", default=True),
+        Flow("prepare_clarification", "clarify_wish"),
+        Flow("clarify_wish", "answer_wish"),
+        Flow("answer_wish", "clarify_round", exit="b", entry="b"),
         Flow("match_slr", "list_options"),
         Flow("list_options", "choose_option"),
         Flow("choose_option", "record_option"),
@@ -134,6 +161,7 @@ def sla_agreement() -> Diagram:
     ]
     return Diagram("sla_agreement", "SLA agreement", [C, M, P], nodes, flows,
                    "From a customer's service level requirements to an active SLA: assess, "
+                   "clarify with the customer each wish they could not make measurable, "
                    "offer options from the catalogue, design a customer-specific service when "
                    "needed, wait for the supporting processes, draft and negotiate the SLA, "
                    "approve and activate it, then start a performance review every cycle "

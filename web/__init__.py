@@ -63,6 +63,7 @@ def create_app(config: dict | None = None) -> Flask:
     from . import notifications as notifications_area
     from . import portal as portal_area
     from . import reports as reports_area
+    from . import requirements as requirements_area
     from . import reviews as reviews_area
     from . import tasks as tasks_area
     from .auth.access import init_access, undeclared_views
@@ -86,6 +87,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(vendor.bp)
     app.register_blueprint(portal_area.bp)
     app.register_blueprint(agreements_area.bp)
+    app.register_blueprint(requirements_area.bp)
     app.register_blueprint(catalogue_area.bp)
     app.register_blueprint(delivery_area.bp)
     app.register_blueprint(reviews_area.bp)

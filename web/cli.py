@@ -66,22 +66,28 @@ def db_downgrade(revision):
 
 
 @main.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False,
-                                                                   path_type=Path))
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--actor", default="cli", show_default=True, help="Who deploys (audit log).")
-def deploy(files, actor):
-    """Check and deploy BPMN FILES (forms are looked up beside them and in workflows/)."""
+@click.option("--note", default="", help="Why (stored with the versions of a set).")
+def deploy(files, actor, note):
+    """Check and deploy BPMN FILES (forms and DMN decisions are looked up beside them and in
+    workflows/). A folder or a .zip is a set: its .bpmn, .dmn and .json files are all
+    checked first and stored together, or none is."""
     services, failed = _services(), False
     for path in files:
         try:
-            for r in services.deploy_file(path, actor):
+            if path.is_dir() or path.suffix.lower() == ".zip":
+                results = services.deploy_set(services.read_set(path), actor, note)
+            else:
+                results = services.deploy_file(path, actor)
+            for r in results:
                 state = "created" if r.created else "unchanged"
                 click.echo(f"{r.process_id}: version {r.version} ({state})")
         except DeployError as exc:
             failed = True
             click.echo(f"{path}: refused, nothing stored", err=True)
             for problem in exc.problems:
-                click.echo(f"{problem.element_id}: {problem.message}", err=True)
+                click.echo(str(problem), err=True)
     sys.exit(1 if failed else 0)
 
 
@@ -314,7 +320,8 @@ def users():
 @click.argument("username")
 @click.option("--name", "display_name", required=True, help="Full name.")
 @click.option("--role", "roles", multiple=True, required=True,
-              type=click.Choice(ROLES), help="Repeat for several roles.")
+              help=f"Repeat for several roles: built-in ({', '.join(ROLES)}) or any an "
+                   "admin added.")
 @click.option("--organisation", default=None, help="Organisation key (customers).")
 @click.option("--email", default="")
 @click.password_option(help="Prompted for (twice) when not given.")

@@ -62,6 +62,9 @@ def owner_home(session) -> list[dict]:
 
 
 def auditor_home(session) -> dict:
-    events = list(session.scalars(select(AuditEvent).order_by(AuditEvent.seq.desc())
-                                  .limit(15)))
-    return {"events": events, "head": events[0].seq if events else 0}
+    # newest first by insertion (on PostgreSQL the newest events are not sealed yet: no seq)
+    # the process's own activity: mail deliveries (notification_sent) would bury it
+    events = list(session.scalars(select(AuditEvent).where(
+        AuditEvent.kind.not_like("notification%")).order_by(AuditEvent.id.desc()).limit(15)))
+    head = session.scalar(select(func.max(AuditEvent.seq)))
+    return {"events": events, "head": head or 0}

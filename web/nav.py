@@ -18,6 +18,7 @@ NAV = (
     (N_("My service"), "portal.index"),
     (N_("Tasks"), "tasks.index"),
     (N_("Catalogue"), "catalogue.index"),
+    (N_("Requirements"), "requirements.index"),
     (N_("SLAs"), "agreements.index"),
     (N_("Attainment"), "delivery.index"),
     (N_("Reviews"), "reviews.index"),

@@ -13,8 +13,9 @@ anonymous requests go to the login page). Two kinds of figures:
   per process, so under gunicorn set ``PROMETHEUS_MULTIPROC_DIR`` (prometheus_client's
   multiprocess mode) and the workers and runners of one machine are summed;
 * the cluster's state, read from the database at each scrape: ready human tasks, due
-  and waiting timers, timer lag, open incidents, unsealed audit events, runner heartbeat.
-  There are no notifications in the product yet, so no notification backlog is exported.
+  and waiting timers, timer lag, open incidents, unsealed audit events, runner heartbeat,
+  and the notification backlog: mails waiting in the outbox, how long the oldest due one
+  has waited, and mails given up on.
 """
 from __future__ import annotations
 
@@ -37,6 +38,7 @@ from engine.clock import utcnow
 from engine.heartbeat import last_beat
 from engine.models import AuditEvent, DueTimer, HumanTask, Incident
 from engine.schema import revisions
+from handlers.notifications.models import MailMessage
 
 from . import db_session
 from .auth.access import public, token_or_roles
@@ -87,6 +89,19 @@ class DatabaseCollector:
         yield gauge("slm_audit_unsealed_events", "Audit events waiting for the sealer.",
                     count(select(func.count()).select_from(AuditEvent)
                           .where(AuditEvent.seq.is_(None))))
+        pending = MailMessage.status == "pending"
+        yield gauge("slm_notification_backlog",
+                    "Mails in the outbox waiting to be sent (new or to be retried).",
+                    count(select(func.count()).select_from(MailMessage).where(pending)))
+        due = s.scalar(select(func.min(MailMessage.next_attempt_at)).where(
+            pending, MailMessage.next_attempt_at <= now))
+        yield gauge("slm_notification_backlog_age_seconds",
+                    "How long the oldest mail due to be sent has waited (0: none is due).",
+                    (now - due).total_seconds() if due else 0)
+        yield gauge("slm_notifications_failed",
+                    "Mails given up on after every attempt (the admin sees them in the outbox).",
+                    count(select(func.count()).select_from(MailMessage)
+                          .where(MailMessage.status == "failed")))
         beat = last_beat(s)
         if beat is not None:
             yield gauge("slm_runner_heartbeat_age_seconds",

@@ -9,14 +9,18 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from engine.clock import aware, utcnow
 from engine.db import is_sqlite, make_engine, make_session_factory
+from engine.decisions import decisions_in
 from engine.deploy import deploy
+from engine.deploy_set import deploy_set, read_dir, read_zip
 from engine.heartbeat import beat
+from engine.messages import run_messages
 from engine.runner import run_due, runner_id
 from engine.runtime import Engine
 from engine.sealer import run_sealer
 from handlers.notifications import events as notification_events
 from handlers.notifications.delivery import Delivered, MailSettings, deliver_due
 from handlers.notifications.reminders import remind_due_tasks, send_digests
+from handlers.people.roles import active_role_names as lane_roles
 from handlers.registry import build_registry
 
 log = logging.getLogger(__name__)
@@ -53,20 +57,57 @@ class Services:
 
         return load
 
+    def decisions(self, *dirs: Path):
+        """The DMN files beside a diagram and in workflows/dmn, by decision id."""
+        return decisions_in(*dirs, WORKFLOWS / "dmn", max_bytes=self.settings.max_diagram_bytes)
+
+    def deploy_set(self, files: dict[str, bytes], actor: str, note: str = "",
+                   now: datetime | None = None):
+        """Check every file of a set, then store all its diagrams in one transaction."""
+        with self.sessions() as session:
+            results = self.deploy_set_in(session, files, actor, note, now)
+            session.commit()
+        return results
+
+    def deploy_set_in(self, session, files: dict[str, bytes], actor: str, note: str = "",
+                      now: datetime | None = None, stored=None):
+        """deploy_set in ``session`` (flush only); ``stored``: more DMN files, e.g. those
+        of deployed versions."""
+        installed = self.decisions().fallback
+
+        def fallback() -> dict[str, bytes]:
+            return {**installed(), **(stored() if stored is not None else {})}
+
+        return deploy_set(session, files, registry=self.engine.registry,
+                          known_lanes=lane_roles(session), actor=actor,
+                          now=now or utcnow(), form_loader=self.form_loader(),
+                          decision_fallback=fallback,
+                          max_bytes=self.settings.max_diagram_bytes, note=note)
+
+    def read_set(self, path: Path) -> dict[str, bytes]:
+        """The files of a set to deploy: a folder, or a .zip (engine.set_files' limits)."""
+        limit = self.settings.max_diagram_bytes
+        if path.is_dir():
+            return read_dir(path, max_bytes=limit)
+        return read_zip(path.read_bytes(), path.name, max_bytes=limit)
+
     def deploy_file(self, path: Path, actor: str, now: datetime | None = None):
         with self.sessions() as session:
             results = deploy(session, path.read_bytes(), path.name,
                              registry=self.engine.registry,
-                             known_lanes=self.engine.known_lanes,
+                             known_lanes=lane_roles(session),
                              form_loader=self.form_loader(path.parent), actor=actor,
                              now=now or utcnow(),
-                             max_bytes=self.settings.max_diagram_bytes)
+                             max_bytes=self.settings.max_diagram_bytes,
+                             decisions=self.decisions(path.parent))
             session.commit()
         return results
 
     def run_timers(self, now: datetime | None = None) -> int:
         fired = run_due(self.engine, self.sessions, now or utcnow(), self.runner,
                         claim_ttl=timedelta(seconds=self.settings.claim_ttl))
+        # messages thrown by instances, delivered after the thrower's step committed
+        run_messages(self.engine, self.sessions, now or utcnow())
         with self.sessions() as session:  # alive: a round went through (see /readyz)
             beat(session, self.runner, utcnow())
             session.commit()

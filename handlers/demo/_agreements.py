@@ -31,7 +31,8 @@ class _AgreementScenarios:
              {"text": "Incidents fixed within 4 hours", "metric": "incident_resolution",
               "comparator": "<=", "value": 4, "period": "month"},
              {"text": "Someone answers within a quarter of an hour", "metric": "first_response",
-              "comparator": "<=", "value": 15, "period": "month"}])
+              "comparator": "<=", "value": 15, "period": "month"}],
+            service="email")
         yield self.at(99, 10)
         self.complete(iid, "Choose a service level option", customer("alice.northwind"),
                       {"option_key": self.option_key("email", "Gold"),
@@ -58,7 +59,8 @@ class _AgreementScenarios:
               "comparator": "<=", "value": 12, "period": "month"},
              {"text": "Most calls solved in the first contact (70 %)",
               "metric": "first_contact_resolution", "comparator": ">=", "value": 70,
-              "period": "month"}])
+              "period": "month"}],
+            service="service-desk")
         yield self.at(105, 10)
         self.complete(iid, "Choose a service level option", customer("bob.contoso"),
                       {"option_key": self.option_key("service-desk", "Silver")})
@@ -119,7 +121,8 @@ class _AgreementScenarios:
             [{"text": "Links available 99.5 % of the time", "metric": "availability",
               "comparator": ">=", "value": 99.5, "period": "month"},
              {"text": "Latency under 50 ms for the scanners", "metric": "latency",
-              "comparator": "<=", "value": 50, "period": "month"}])
+              "comparator": "<=", "value": 50, "period": "month"}],
+            service="network")
         yield self.at(8, 15)
         self.complete(iid, "Choose a service level option", customer("nils.northwind"),
                       {"option_key": self.option_key("network", "Silver")})
@@ -150,15 +153,17 @@ class _AgreementScenarios:
              {"text": "Incidents resolved within 4 hours", "metric": "incident_resolution",
               "comparator": "<=", "value": 4, "period": "month"},
              {"text": "Night batch on time 99.5 % of nights", "metric": "batch_on_time",
-              "comparator": ">=", "value": 99.5, "period": "month"}])
+              "comparator": ">=", "value": 99.5, "period": "month"}],
+            service="erp-hosting")
         yield self.at(4, 10)
         self.complete(iid, "Choose a service level option", customer("clara.contoso"),
                       {"option_key": self.option_key("erp-hosting", "Gold")})
 
     def identity_for_northwind(self):
-        """Waiting for the customer to choose an option; one wish cannot be measured yet."""
+        """Two wishes the customer could not measure: the manager clarified them (one became
+        measurable), and the customer's choice of an option waits."""
         yield self.at(1, 8)
-        self.requirement(
+        iid = self.requirement(
             "identity", "alice.northwind", "Single sign-on for the drivers' handhelds",
             "Drivers log in to the route, scanning and fuel apps many times a day.",
             [{"text": "Sign-in available 99.5 % of the time", "metric": "availability",
@@ -167,8 +172,18 @@ class _AgreementScenarios:
               "metric": "access_fulfilment", "comparator": "<=", "value": 24,
               "period": "month"},
              {"text": "Drivers are happy with logging in", "metric": "user_satisfaction",
-              "comparator": ">=", "value": 4, "period": "month"},
-             {"text": "Logging in should be quick"}])
+              "comparator": ">=", "value": 4, "period": "month", "clarify": True},
+             {"text": "Logging in should be quick", "clarify": True}])
+        yield self.at(1, 11)
+        self.complete(iid, "Clarify the customer's wish", MANAGER, {
+            "answer": "We cannot measure satisfaction with logging in yet: there is no survey "
+                      "behind it. We will ask your drivers each quarter after go-live and "
+                      "report the score beside the SLA; it is not a target for now."})
+        self.complete(iid, "Clarify the customer's wish", MANAGER, {
+            "answer": "Quick means the sign-in service answers at once: we measure it as "
+                      "availability of the sign-in, at least 99.5 % a month, which the "
+                      "Silver level of Identity & Access offers.",
+            "metric": "availability", "comparator": ">=", "value": 99.5, "period": "month"})
 
     def definition(self):
         """The SLM process definition, waiting for the process owner's plan."""

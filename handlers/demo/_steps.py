@@ -179,10 +179,15 @@ class _Steps:
         return self.session.scalar(select(Organisation.id).where(Organisation.key == key))
 
     # -- engine steps -----------------------------------------------------------------------
-    def requirement(self, name: str, who: str, title: str, need: str, wishes: list) -> int:
-        """Submit an SLR as customer ``who`` and start its SLA agreement; the instance id."""
+    def requirement(self, name: str, who: str, title: str, need: str, wishes: list,
+                    service: str | None = None) -> int:
+        """Submit an SLR as customer ``who`` (started from catalogue ``service``, a key, when
+        given) and start its SLA agreement; the instance id."""
         org = customer(who).organisation
-        slr = submit_slr(self.session, self.org_id(org), who, title, need, wishes, self.clock)
+        service_id = None if service is None else self.session.scalar(
+            select(Service.id).where(Service.key == service))
+        slr = submit_slr(self.session, self.org_id(org), who, title, need, wishes, self.clock,
+                         service_id=service_id)
         iid = start_instance(self.engine, self.session, "sla_agreement", actor=who,
                              now=self.clock, data={"slr_id": slr.id, "organisation": org},
                              organisation=org, title=f"SLA agreement: {title}")

@@ -35,9 +35,11 @@ from pathlib import Path
 from sqlalchemy import select
 
 from engine.clock import as_utc
+from engine.decisions import decisions_in
 from engine.deploy import deploy
 from engine.errors import NotFoundError
 from handlers.people.models import Organisation
+from handlers.people.roles import active_role_names
 
 from ._agreements import _AgreementScenarios
 from ._data import (
@@ -91,8 +93,8 @@ def deploy_diagrams(session, engine, now: datetime, actor: str = "seed") -> list
             pass
         path = WORKFLOWS / "bpmn" / fname
         results += deploy(session, path.read_bytes(), fname, registry=engine.registry,
-                          known_lanes=engine.known_lanes, form_loader=load_form, actor=actor,
-                          now=now)
+                          known_lanes=active_role_names(session), form_loader=load_form,
+                          actor=actor, now=now, decisions=decisions_in(WORKFLOWS / "dmn"))
     return results
 
 

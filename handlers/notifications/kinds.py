@@ -16,6 +16,7 @@ KINDS = {
     "review_discussion": N_("A review discussion waits for you"),
     "counter_proposal": N_("A counter-proposal or comment arrived"),
     "clarification": N_("A clarification is needed"),
+    "clarification_answered": N_("A wish of your requirements was clarified"),
     "target_breached": N_("A measurement import breaks a target"),
     "target_at_risk": N_("A target is at risk"),
     "review_due": N_("A service review is due"),

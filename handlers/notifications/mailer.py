@@ -8,18 +8,23 @@ notifications, a signed unsubscribe link for its kind (also as List-Unsubscribe)
 """
 from __future__ import annotations
 
+import functools
+import hashlib
 import html
+import re
 import secrets
 import smtplib
+import socket
 import ssl
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from email.header import Header
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
-from email.utils import formatdate, make_msgid, parseaddr
+from email.utils import formatdate, parseaddr
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from itsdangerous import BadSignature, URLSafeSerializer
+from itsdangerous import BadSignature, Signer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -66,16 +71,25 @@ class SmtpConfig:
                    float(query.get("timeout", ["10"])[0]))
 
     def connect(self) -> smtplib.SMTP:
-        context = ssl.create_default_context()
         if self.ssl:
-            conn = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=context)
+            conn = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout,
+                                    context=_tls_context())
         else:
             conn = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
             if self.starttls:
-                conn.starttls(context=context)
+                conn.starttls(context=_tls_context())
         if self.username:
             conn.login(self.username, self.password or "")
+        # the end-of-data line is a small write right after the content: without this,
+        # Nagle's algorithm holds it until the server acknowledges the content (delayed ACK)
+        conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         return conn
+
+
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    """One verifying TLS context per process (loading the system's CA store is slow)."""
+    return ssl.create_default_context()
 
 
 # -- unsubscribe links ---------------------------------------------------------------------
@@ -89,34 +103,61 @@ def signing_key(session: Session) -> str:
     return key
 
 
-def unsubscribe_token(key: str, user_id: int, kind: str) -> str:
-    return URLSafeSerializer(key, salt=UNSUBSCRIBE_SALT).dumps([user_id, kind])
+#: how long an unsubscribe link works after its mail was sent
+UNSUBSCRIBE_DAYS = 180
+_EPOCH = date(2000, 1, 1)
 
 
-def read_unsubscribe_token(key: str, token: str) -> tuple[int, str] | None:
-    """(user id, kind) of a valid token, or None for a forged or damaged one."""
+def unsubscribe_token(key: str, user_id: int, kind: str, today: date) -> str:
+    """Signed "person.kind.day issued": the one-click unsubscribe link's token (an HMAC
+    signature, itsdangerous; no compression or JSON: it is made for every mail)."""
+    return Signer(key, salt=UNSUBSCRIBE_SALT).sign(
+        f"{user_id}.{kind}.{(today - _EPOCH).days}").decode()
+
+
+def read_unsubscribe_token(key: str, token: str, today: date) -> tuple[int, str]:
+    """(user id, kind) of a valid token; raises :class:`BadToken` saying why not."""
+    if len(token) > 200:
+        raise BadToken(_("This unsubscribe link is too long to be one of ours."))
     try:
-        value = URLSafeSerializer(key, salt=UNSUBSCRIBE_SALT).loads(token)
-    except BadSignature:
-        return None
-    if (not isinstance(value, list) or len(value) != 2 or not isinstance(value[0], int)
-            or value[1] not in KINDS):
-        return None
-    return value[0], value[1]
+        value = Signer(key, salt=UNSUBSCRIBE_SALT).unsign(token).decode()
+    except (BadSignature, UnicodeError):
+        raise BadToken(_("This unsubscribe link is not valid (damaged or not made by this "
+                         "installation).")) from None
+    user, _dot, rest = value.partition(".")
+    kind, _dot, day = rest.rpartition(".")
+    if not (user.isdigit() and day.isdigit() and kind in KINDS):
+        raise BadToken(_("This unsubscribe link is not valid."))
+    if (today - _EPOCH).days - int(day) > UNSUBSCRIBE_DAYS:
+        raise BadToken(_("This unsubscribe link has expired (links work for "
+                         "%(UNSUBSCRIBE_DAYS)s days).",
+                         UNSUBSCRIBE_DAYS=UNSUBSCRIBE_DAYS), expired=True)
+    return int(user), kind
+
+
+class BadToken(ValueError):
+    def __init__(self, message: str, expired: bool = False):
+        super().__init__(message)
+        self.expired = expired
+
+
+def _today() -> date:
+    return datetime.now(UTC).date()
 
 
 # -- messages ------------------------------------------------------------------------------
-def build_message(mail, *, sender: str, base_url: str, key: str) -> MIMEMultipart:
+def build_message(mail, *, sender: str, base_url: str, key: str,
+                  today: date | None = None) -> MIMEMultipart:
     """The mail as sent: plain text and HTML, subject link and (notifications) unsubscribe.
 
     Built with the email package's compat32 classes: the same MIME, a fraction of the cost
     of the modern header machinery (the benchmark sends ten thousand of them).
     """
     with use_language(getattr(mail, "language", None)):
-        return _build(mail, sender, base_url, key)
+        return _build(mail, sender, base_url, key, today)
 
 
-def _build(mail, sender: str, base_url: str, key: str) -> MIMEMultipart:
+def _build(mail, sender: str, base_url: str, key: str, today: date | None) -> MIMEMultipart:
     base = base_url.rstrip("/")
     text = [mail.body, ""]
     link = f"{base}{mail.link}" if mail.link else ""
@@ -126,8 +167,10 @@ def _build(mail, sender: str, base_url: str, key: str) -> MIMEMultipart:
         text.append(_("Open it: %(link)s", link=link))
         parts.append(f'<p><a href="{html.escape(link)}">{html.escape(_("Open it in SLM"))}</a></p>')
     if mail.may_unsubscribe and mail.kind in KINDS:
-        off = f"{base}/notifications/unsubscribe/{unsubscribe_token(key, mail.user_id, mail.kind)}"
+        token = unsubscribe_token(key, mail.user_id, mail.kind, today or _today())
+        off = f"{base}/notifications/unsubscribe/{token}"
         headers["List-Unsubscribe"] = f"<{off}>"
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"  # RFC 8058
         what = _(KINDS[mail.kind])
         text += ["", _("Stop these mails (%(what)s): %(link)s", what=what, link=off)]
         parts.append(f'<p style="font-size:small"><a href="{html.escape(off)}">'
@@ -137,9 +180,7 @@ def _build(mail, sender: str, base_url: str, key: str) -> MIMEMultipart:
     msg["To"] = mail.to_addr
     msg["Subject"] = Header(mail.subject, "utf-8")
     msg["Date"] = formatdate(localtime=False)
-    # a domain of our own: without one, make_msgid asks DNS for this host's name every time
-    domain = parseaddr(sender)[1].rpartition("@")[2] or "slm.invalid"
-    msg["Message-ID"] = make_msgid(idstring=f"slm-mail-{mail.id}", domain=domain)
+    msg["Message-ID"] = message_id(mail.id, key, sender)
     msg["X-SLM-Mail-Id"] = str(mail.id)
     msg["X-SLM-Kind"] = mail.kind
     for name, value in headers.items():
@@ -148,3 +189,63 @@ def _build(mail, sender: str, base_url: str, key: str) -> MIMEMultipart:
     msg.attach(MIMEText("<!doctype html><html><body>" + "".join(parts) + "</body></html>",
                         "html", "utf-8"))
     return msg
+
+
+def message_id(mail_id: int, key: str, sender: str) -> str:
+    """The same Message-ID on every attempt to send one mail (a resend is recognisable),
+    unique to this install (a digest of its signing key) and to the mail."""
+    domain = parseaddr(sender)[1].rpartition("@")[2] or "slm.invalid"
+    install = hashlib.sha256(key.encode()).hexdigest()[:12]
+    return f"<slm-mail-{mail_id}.{install}@{domain}>"
+
+
+# -- one mail over an open SMTP connection -------------------------------------------------
+class Refused(Exception):
+    """The server refused this mail (it answered: the connection can go on)."""
+
+
+class Abandoned(Exception):
+    """The caller withdrew the mail half-way through DATA (the connection must be closed)."""
+
+
+_EOL = re.compile(rb"\r\n|\n|\r(?!\n)")
+_LEADING_DOT = re.compile(rb"(?m)^\.")
+
+
+def wire_bytes(msg: MIMEMultipart) -> bytes:
+    """The message as DATA carries it: CRLF line ends, leading dots doubled (RFC 5321
+    4.5.2), ending with CRLF but without the end-of-data line."""
+    data = _LEADING_DOT.sub(b"..", _EOL.sub(b"\r\n", msg.as_bytes()))
+    return data if data.endswith(b"\r\n") else data + b"\r\n"
+
+
+def transmit(conn: smtplib.SMTP, sender: str, recipient: str, data: bytes,
+             before_end) -> None:
+    """Send one mail and return once the server accepted it.
+
+    The content goes on the wire first; then ``before_end()`` is called (the caller records
+    that the mail is being handed over; it returns False to withdraw it) and only then the
+    end-of-data line, after which the server decides. Raises :class:`Refused` when the
+    server refused this mail, :class:`Abandoned` when ``before_end`` withdrew it, and
+    OSError / SMTPException when the connection broke."""
+    conn.ehlo_or_helo_if_needed()
+    for command, good in ((f"MAIL FROM:<{sender}>", (250,)),
+                          (f"RCPT TO:<{recipient}>", (250, 251)), ("DATA", (354,))):
+        code, reply = conn.docmd(command)
+        if code == 421 or code == -1:
+            raise smtplib.SMTPServerDisconnected(f"{code} {reply!r}")
+        if code not in good:
+            conn.rset()
+            raise Refused(f"{command.split(':')[0]}: {code} "
+                          f"{reply.decode(errors='replace')}")
+    conn.send(data)
+    if not before_end():
+        raise Abandoned()
+    conn.send(b".\r\n")
+    code, reply = conn.getreply()
+    if code != 250:
+        if code == 421 or code == -1:
+            raise smtplib.SMTPServerDisconnected(f"{code} {reply!r}")
+        raise Refused(_("DATA: %(code)s %(decode)s",
+                        code=code,
+                        decode=reply.decode(errors='replace')))

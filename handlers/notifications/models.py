@@ -23,7 +23,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from engine.db import Base
 
 CHANNELS = ("in_app", "email", "digest", "off")
-MAIL_STATUSES = ("pending", "sent", "failed")
+MAIL_STATUSES = ("pending", "sending", "sent", "uncertain", "failed")
 
 
 class Notification(Base):
@@ -52,7 +52,8 @@ class MailMessage(Base):
 
     __tablename__ = "mail_message"
     __table_args__ = (
-        CheckConstraint("status IN ('pending', 'sent', 'failed')", name="status"),
+        CheckConstraint("status IN ('pending', 'sending', 'sent', 'uncertain', 'failed')",
+                        name="status"),
         Index("ix_mail_message_due", "status", "next_attempt_at"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -65,7 +66,9 @@ class MailMessage(Base):
     #: plain text of the message; the HTML part is made from it at delivery
     body: Mapped[str] = mapped_column(Text)
     link: Mapped[str] = mapped_column(String(300), default="")
-    #: pending (waiting or being retried), sent, failed (gave up: the admin sees it)
+    #: pending (waiting or being retried), sending (handed to the server, its answer not yet
+    #: recorded), sent, uncertain (its runner stopped while sending: most likely delivered,
+    #: never sent again; the admin sees it), failed (gave up: the admin sees it)
     status: Mapped[str] = mapped_column(String(10), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(DateTime)

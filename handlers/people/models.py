@@ -10,16 +10,43 @@ from datetime import datetime
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
+    Column,
     DateTime,
     ForeignKey,
     String,
+    Table,
     false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engine.db import Base
 
+#: the built-in roles: route access rules are written in these; they are rows of ``role``
+#: like any other (migration 0021 seeds them) and can never be retired
 ROLES = ("Admin", "Process Owner", "Service Level Manager", "Customer", "Auditor")
+
+
+class Role(Base):
+    """A role people hold and BPMN lanes name. Admins add roles; built-in ones stay."""
+
+    __tablename__ = "role"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: as a lane names it (exact, case-sensitive)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    description: Mapped[str] = mapped_column(String(500), default="")
+    #: one of ROLES: never retired, never deleted
+    builtin: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    created_at: Mapped[datetime | None] = mapped_column(DateTime)
+    #: set when an admin retired it: no new lane may name it, no one is given it any more
+    retired_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+#: who holds which role (any number each)
+user_role = Table(
+    "user_role", Base.metadata,
+    Column("user_id", ForeignKey("app_user.id", ondelete="CASCADE"), primary_key=True),
+    Column("role_id", ForeignKey("role.id"), primary_key=True, index=True),
+)
 
 
 class Organisation(Base):
@@ -41,8 +68,6 @@ class User(Base):
     email: Mapped[str] = mapped_column(String(200), default="")
     #: argon2 hash (handlers.people.operations.hash_password); never the password itself
     password_hash: Mapped[str] = mapped_column(String(255))
-    #: comma-separated role names from ROLES
-    roles: Mapped[str] = mapped_column(String(255))
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     #: an admin set the password: the person must choose their own at the next sign-in
@@ -53,6 +78,8 @@ class User(Base):
     #: the person's IANA time zone (e.g. "Europe/Moscow"); None: the installation's (UTC)
     time_zone: Mapped[str | None] = mapped_column(String(60))
     organisation: Mapped[Organisation | None] = relationship(lazy="joined")
+    role_rows: Mapped[list[Role]] = relationship(secondary=user_role, lazy="selectin",
+                                                 order_by=Role.name)
 
     @property
     def reading_language(self) -> str:
@@ -64,7 +91,8 @@ class User(Base):
 
     @property
     def role_set(self) -> frozenset:
-        return frozenset(r.strip() for r in self.roles.split(",") if r.strip())
+        """The names of the roles held."""
+        return frozenset(r.name for r in self.role_rows)
 
 
 class ApiToken(Base):

@@ -24,8 +24,9 @@ from handlers.errors import ValidationError
 from handlers.paging import Page
 
 from .admin_events import record
-from .models import ROLES, Organisation, User
+from .models import Organisation, User
 from .passwords import MAX_PASSWORD, MIN_PASSWORD, password_problems  # noqa: F401 (re-exported)
+from .roles import resolve as role_rows
 from .sessions import end_sessions, revoke_tokens
 
 USERNAME_PATTERN = re.compile(r"^[a-z][a-z0-9._-]{1,59}$")
@@ -143,12 +144,13 @@ def _check_password(password: str, errors: dict, username: str = "",
 
 
 def _check_profile(session: Session, display_name: str, email: str, roles: Iterable[str],
-                   organisation: int | str | None, errors: dict):
-    """Validate the editable fields; returns (roles tuple, organisation or None)."""
+                   organisation: int | str | None, errors: dict, held=()):
+    """Validate the editable fields; returns (role rows, organisation or None).
+    ``held``: the names the person holds already (a retired one may be kept)."""
     if isinstance(roles, str):
         roles = roles.split(",")
-    given = {r.strip() for r in roles or () if r.strip()}
-    roles = tuple(r for r in ROLES if r in given)  # canonical order
+    rows, role_problems = role_rows(session, roles or (), held)
+    roles = tuple(r.name for r in rows)
     if not display_name:
         errors["display_name"] = [_("a name is required")]
     elif len(display_name) > 200:
@@ -158,8 +160,8 @@ def _check_profile(session: Session, display_name: str, email: str, roles: Itera
     org = _organisation(session, organisation)
     if organisation not in (None, "") and org is None:
         errors["organisation"] = [_("no such organisation")]
-    if unknown := sorted(given - set(ROLES)):
-        errors["roles"] = [_("unknown role: %(value)s", value=', '.join(unknown))]
+    if role_problems:
+        errors["roles"] = role_problems
     elif not roles:
         errors["roles"] = [_("choose at least one role")]
     elif len(roles) > 1 and (alone := [r for r in EXCLUSIVE_ROLES if r in roles]):
@@ -171,7 +173,7 @@ def _check_profile(session: Session, display_name: str, email: str, roles: Itera
             errors["organisation"] = [_("a customer belongs to a customer organisation")]
     elif org is not None and org.kind == "customer":
         errors["organisation"] = [_("only customers belong to a customer organisation")]
-    return roles, org
+    return rows, org
 
 
 def create_user(session: Session, username: str, display_name: str, password: str | None,
@@ -195,12 +197,12 @@ def create_user(session: Session, username: str, display_name: str, password: st
         errors["username"] = [_("the username %(username)s is taken", username=repr(username))]
     if password_hash is None:
         _check_password(password, errors, username, display_name)
-    role_tuple, org = _check_profile(session, display_name, email, roles, organisation, errors)
+    rows, org = _check_profile(session, display_name, email, roles, organisation, errors)
     if errors:
         raise ValidationError(errors)
     user = User(username=username, display_name=display_name, email=email,
                 password_hash=password_hash or hash_password(password),
-                roles=",".join(role_tuple), organisation=org, active=bool(active))
+                role_rows=rows, organisation=org, active=bool(active))
     session.add(user)
     session.flush()
     record(session, "user_created", {"user_id": user.id, **_profile(user, username=True)},
@@ -212,7 +214,7 @@ def _profile(user: User, username: bool = False) -> dict:
     """The audited fields of ``user`` (no password hash)."""
     fields = {"username": user.username} if username else {}
     return {**fields, "display_name": user.display_name, "email": user.email,
-            "roles": [r for r in ROLES if r in user.role_set],
+            "roles": sorted(user.role_set),
             "organisation": user.organisation.key if user.organisation else None,
             "active": bool(user.active)}
 
@@ -233,9 +235,10 @@ def update_user(session: Session, user_id: int, display_name: str, roles: Iterab
     errors: dict[str, list[str]] = {}
     if password:
         _check_password(password, errors, user.username, display_name)
-    role_tuple, org = _check_profile(session, display_name, email, roles, organisation, errors)
+    rows, org = _check_profile(session, display_name, email, roles, organisation, errors,
+                               held=user.role_set)
     if acting_user_id == user.id:
-        if "Admin" in user.role_set and "Admin" not in role_tuple:
+        if "Admin" in user.role_set and "Admin" not in {r.name for r in rows}:
             errors.setdefault("roles", []).append(_("you cannot remove your own Admin role"))
         if not active:
             errors["active"] = [_("you cannot deactivate yourself")]
@@ -243,7 +246,7 @@ def update_user(session: Session, user_id: int, display_name: str, roles: Iterab
         raise ValidationError(errors)
     before = _profile(user)
     user.display_name, user.email = display_name, email
-    user.roles, user.organisation, user.active = ",".join(role_tuple), org, bool(active)
+    user.role_rows, user.organisation, user.active = rows, org, bool(active)
     session.flush()
     if not user.active:
         end_sessions(session, user.id, now)  # a deactivated person is signed out everywhere

@@ -8,9 +8,9 @@ from html import escape
 
 from engine.i18n import _, current_language
 
+from .charts import target_chart
 from .text import (
     breach_sentence,
-    chart_scale,
     customer_title,
     fmt,
     management_title,
@@ -29,7 +29,6 @@ table{border-collapse:collapse;margin:.5em 0}th,td{border:1px solid #ccc;padding
 text-align:left;vertical-align:top}th{background:#f0f0f0}.met{color:#1a7f37}
 .breached{color:#c62828;font-weight:bold}.nodata{color:#777}.charts{display:flex;
 flex-wrap:wrap;gap:1em}figure{margin:0}figcaption{font-size:.9em}.meta{color:#555}"""
-_COLOURS = {"met": "#2e7d32", "breached": "#c62828", None: "#9e9e9e"}
 
 
 def _page(title: str, body: str) -> str:
@@ -40,53 +39,6 @@ def _page(title: str, body: str) -> str:
 
 def _cls(status: str) -> str:
     return {"met": "met", "breached": "breached"}.get(status, "nodata")
-
-
-def target_chart(t: dict, labels: list[str]) -> str:
-    """SVG: attained per period as bars (this period last), the trend line and the target."""
-    values = list(t.get("trend", [])) + [t.get("attained")]
-    width, height, left, bottom, top = 340, 190, 48, 30, 16
-    plot_w, plot_h = width - left - 10, height - bottom - top
-    low, high = chart_scale(values, t["threshold"])
-
-    def y(v: float) -> float:
-        return top + plot_h - (float(v) - low) / (high - low) * plot_h
-
-    step = plot_w / len(values)
-    label = _("%(name)s: attained against target", name=t["name"])
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-             f'role="img" aria-label="{escape(label)}">',
-             f'<line x1="{left}" y1="{top}" x2="{left}" y2="{top + plot_h}" stroke="#555"/>',
-             f'<text x="{left - 4}" y="{top + 4}" font-size="10" text-anchor="end">'
-             f"{fmt(high)}</text>",
-             f'<text x="{left - 4}" y="{top + plot_h}" font-size="10" text-anchor="end">'
-             f"{fmt(low)}</text>"]
-    points = []
-    for i, (v, label) in enumerate(zip(values, labels, strict=False)):
-        x = left + i * step + step * 0.2
-        cx = x + step * 0.3
-        parts.append(f'<text x="{cx:.1f}" y="{height - 12}" font-size="10" '
-                     f'text-anchor="middle">{escape(label)}</text>')
-        if v is None:
-            continue
-        met = v >= t["threshold"] if t["comparator"] == ">=" else v <= t["threshold"]
-        colour = _COLOURS["met" if met else "breached"]
-        opacity = "1" if i == len(values) - 1 else "0.55"
-        parts.append(f'<rect x="{x:.1f}" y="{y(v):.1f}" width="{step * 0.6:.1f}" '
-                     f'height="{top + plot_h - y(v):.1f}" fill="{colour}" opacity="{opacity}"/>')
-        parts.append(f'<text x="{cx:.1f}" y="{y(v) - 3:.1f}" font-size="10" '
-                     f'text-anchor="middle">{fmt(v)}</text>')
-        points.append(f"{cx:.1f},{y(v):.1f}")
-    if len(points) > 1:
-        parts.append(f'<polyline points="{" ".join(points)}" fill="none" stroke="#1565c0" '
-                     'stroke-width="2"/>')
-    ty = y(t["threshold"])
-    parts.append(f'<line x1="{left}" y1="{ty:.1f}" x2="{left + plot_w}" y2="{ty:.1f}" '
-                 'stroke="#ef6c00" stroke-width="2" stroke-dasharray="6 3"/>')
-    parts.append(f'<text x="{left + plot_w}" y="{ty - 3:.1f}" font-size="10" fill="#ef6c00" '
-                 f'text-anchor="end">{escape(_("target %(target)s", target=target_text(t)))}'
-                 "</text></svg>")
-    return "".join(parts)
 
 
 def _targets_table(targets: list[dict]) -> str:

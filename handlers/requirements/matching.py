@@ -23,11 +23,45 @@ standard option at all the starting cost is ``NEW_SERVICE_BASE``. Example: neare
 """
 from __future__ import annotations
 
+import re
 from decimal import ROUND_HALF_UP, Decimal
 
 DESIGN_FEE = Decimal("250.00")
 NEW_SERVICE_BASE = Decimal("1000.00")
 CENT = Decimal("0.01")
+
+
+#: words that say nothing about which service is meant
+STOPWORDS = frozenset("""
+the and for with that this from have has will must should shall can could our your their
+they them who what when which where about into also very more less than most least every
+all any some each other within under over around always never any not but are was were
+been being its it's per day days week weeks month months year years hour hours minute
+minutes time times many much good fast quick quickly slow available availability want wish
+need needs would like use used uses using work works working people user users team teams
+staff business service services level levels new one two first second customer customers
+data centre centres including between there here then whole single point multi
+""".split())
+
+
+def words(text: str) -> set[str]:
+    """The telling words of ``text``: lower case, at least 3 letters, no stop word, a plural
+    "s" dropped (so "incidents" meets "incident")."""
+    found = set()
+    for word in re.findall(r"[a-z0-9]+", (text or "").lower()):
+        if len(word) < 3 or word in STOPWORDS or word.isdigit():
+            continue
+        found.add(word[:-1] if len(word) > 4 and word.endswith("s") else word)
+    return found
+
+
+def serves(need_words: set[str], service_text: str) -> bool:
+    """Whether a service (its name and description) speaks of the need: a telling word in
+    common, or one of at least 4 letters inside the other ("mail" and "email"). Services
+    that share none are not offered at all."""
+    offered = words(service_text)
+    return any(n == w or (len(n) >= 4 and len(w) >= 4 and (n in w or w in n))
+               for n in need_words for w in offered)
 
 
 def requirement_met(comparator: str, required: float,
@@ -125,12 +159,15 @@ def custom_option(requirements: list[dict], nearest: dict | None, label: str) ->
     }
 
 
-def option_list(requirements: list[dict], candidates: list[dict], custom_label: str) -> list[dict]:
+def option_list(requirements: list[dict], candidates: list[dict], custom_label: str,
+                requested: int | None = None) -> list[dict]:
     """The ranked list the customer chooses from; never empty (mission rules 3 and 4).
 
-    ``candidates`` are standard options with ``key, label, monthly_cost, offers`` and any
-    other display fields; ``offers`` is replaced by ``per_requirement``. When none fully
-    meets the requirements, the nearest come first and the customer-specific option last.
+    ``candidates`` are standard options with ``key, label, service_id, monthly_cost,
+    offers`` and any other display fields; ``offers`` is replaced by ``per_requirement``.
+    The levels of the ``requested`` service (by id) come first, each group ranked; when none
+    fully meets the requirements, the customer-specific option comes last, costed from the
+    nearest option of all.
     """
     evaluated = []
     for candidate in candidates:
@@ -139,6 +176,10 @@ def option_list(requirements: list[dict], candidates: list[dict], custom_label: 
         option["customer_specific"] = False
         evaluated.append(option)
     ranked = rank(evaluated)
-    if not ranked or not ranked[0]["fully_meets"]:
-        ranked.append(custom_option(requirements, ranked[0] if ranked else None, custom_label))
-    return ranked
+    nearest = ranked[0] if ranked else None
+    ordered = ([o for o in ranked if o.get("service_id") == requested]
+               + [o for o in ranked if o.get("service_id") != requested]) \
+        if requested is not None else ranked
+    if nearest is None or not nearest["fully_meets"]:
+        ordered.append(custom_option(requirements, nearest, custom_label))
+    return ordered

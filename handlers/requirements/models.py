@@ -44,5 +44,8 @@ class ServiceLevelRequirement(Base):
     options: Mapped[str] = mapped_column(Text, default="[]")
     status: Mapped[str] = mapped_column(String(12), default="submitted")
     instance_id: Mapped[int | None] = mapped_column(Integer)
+    #: the catalogue service the customer started from (None: "none of these fits"); its
+    #: levels come first among the options (no foreign key: a retired service stays named)
+    service_id: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     organisation: Mapped[Organisation] = relationship(lazy="joined")

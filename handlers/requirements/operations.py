@@ -29,21 +29,29 @@ from handlers.catalogue.units import value_problems
 from handlers.errors import DomainError, ValidationError
 from handlers.people.models import Organisation
 
-from .matching import option_list
+from .matching import option_list, serves, words
 from .models import ServiceLevelRequirement
 
-WISH_KEYS = ("text", "metric", "comparator", "value", "period")
+WISH_KEYS = ("text", "metric", "comparator", "value", "period", "clarify")
+#: what the customer ticks when they cannot say how to measure a wish
+CLARIFY_CHOICE = "Not sure: clarify it with me"
+ASKED = "you asked us to clarify how to measure it"
 
 
 def submit_slr(session, organisation_id: int, submitted_by: str, title: str, need: str,
-               wishes: list[dict], now: datetime) -> ServiceLevelRequirement:
+               wishes: list[dict], now: datetime,
+               service_id: int | None = None) -> ServiceLevelRequirement:
     """Record a customer's SLR as given (status 'submitted').
 
-    ``wishes``: ``[{text, metric, comparator, value, period}]``, only ``text`` required; the
-    rest is judged by the assessment, not here, so nothing the customer said is lost.
-    Raises ValidationError for a blank title, need or wish text, a value beyond its bound
+    ``wishes``: ``[{text, metric, comparator, value, period, clarify}]``. A wish is either
+    measurable (metric with a data source, value, period; the comparator defaults from the
+    metric's direction) or marked ``clarify`` by the customer, who then only has to say it
+    in words: only then is it "not measurable yet" (a clarification task follows), and
+    whatever else they typed is kept as typed. Raises ValidationError, by field
+    (``wishes.<i>.<field>``), for a blank title, need or wish text, a measurable wish with a
+    field missing or not making sense for its metric, a value beyond its bound
     (``ServiceLevelRequirement.LIMITS``: more than 5 wishes, too long a text), or an unknown
-    organisation.
+    organisation; nothing is stored then.
     """
     errors: dict[str, list[str]] = {}
     if session.get(Organisation, organisation_id) is None:
@@ -60,7 +68,11 @@ def submit_slr(session, organisation_id: int, submitted_by: str, title: str, nee
                 errors[f"wishes.{i}.text"] = [_("say in words what you wish")]
             check_limits(ServiceLevelRequirement.WISH_LIMITS,
                          {k: wish.get(k) for k in WISH_KEYS}, errors, f"wishes.{i}.")
-            errors.update(_wish_sense(session, wish, i))
+            if not wants_clarification(wish):
+                errors.update(_wish_problems(session, wish, i))
+    if service_id is not None and not _offered(session, service_id):
+        errors["service"] = [_("this service is not in the catalogue any more: describe the "
+                               "need without it")]
     check_bounds(ServiceLevelRequirement, {"title": title or "", "need": need or "",
                                            "submitted_by": submitted_by or "",
                                            "wishes": wishes if isinstance(wishes, list) else []},
@@ -69,29 +81,69 @@ def submit_slr(session, organisation_id: int, submitted_by: str, title: str, nee
         raise ValidationError(errors)
     slr = ServiceLevelRequirement(
         organisation_id=organisation_id, submitted_by=submitted_by, title=title.strip(),
-        need=need.strip(), created_at=now, status="submitted",
-        wishes=json.dumps([{k: w.get(k) for k in WISH_KEYS} for w in wishes]))
+        need=need.strip(), created_at=now, status="submitted", service_id=service_id,
+        wishes=json.dumps([{**{k: w.get(k) for k in WISH_KEYS},
+                            "clarify": wants_clarification(w)} for w in wishes]))
     session.add(slr)
     session.flush()
     return slr
 
 
-def _wish_sense(session, wish: dict, i: int) -> dict[str, list[str]]:
-    """A wish's level that makes no sense for its metric (the same check as every target:
-    a percentage over 100, a negative duration, the comparator against the metric's
-    direction), by field. What is merely incomplete is left to the assessment."""
-    metric = metric_by_key(session, wish.get("metric")) if isinstance(
-        wish.get("metric"), str) and wish.get("metric") else None
-    value = None if wish.get("value") in (None, "") else _value(wish["value"])
+def _offered(session, service_id) -> bool:
+    service = session.get(Service, service_id) if isinstance(service_id, int) \
+        and not isinstance(service_id, bool) and 0 < service_id < 2**31 else None
+    return service is not None and service.status == "live" and service.organisation_id is None
+
+
+def wants_clarification(wish: dict) -> bool:
+    """The customer ticked "clarify it with me" (JSON true, or a form's "on"/"1"/"true")."""
+    flag = wish.get("clarify")
+    return flag is True or (isinstance(flag, str) and flag.strip().lower() in ("on", "1", "true"))
+
+
+def _wish_problems(session, wish: dict, i: int) -> dict[str, list[str]]:
+    """Why a wish the customer says is measurable is not, by field: a field missing, an
+    unknown metric or one without a data source, a value that is not a number, a period
+    that is not one, and the same check of the level as every target (a percentage over
+    100, a negative duration, the comparator against the metric's direction)."""
+    errors: dict[str, list[str]] = {}
+    tick = f"or tick “{CLARIFY_CHOICE}”"
+    key, metric = wish.get("metric"), None
+    if not key:
+        errors["metric"] = [_("choose what to measure, %(tick)s", tick=tick)]
+    elif not isinstance(key, str) or (metric := metric_by_key(session, key)) is None:
+        errors["metric"] = [_("unknown metric %(key)s: choose one of the list, %(tick)s",
+                              key=repr(key),
+                              tick=tick)]
+    elif not metric.data_source:
+        errors["metric"] = [_("%(name)s cannot be measured yet (it has no data source): "
+                              "choose another, %(tick)s",
+                              name=metric.name,
+                              tick=tick)]
     comparator = wish.get("comparator") or None
-    if metric is None or value is None or comparator not in (None, *COMPARATORS):
-        return {}
-    fields = {"threshold": "value", "comparator": "comparator"}
-    return {f"wishes.{i}.{fields[field]}": messages
-            for field, messages in value_problems(metric, comparator, value).items()}
+    if comparator is not None and comparator not in COMPARATORS:
+        errors["comparator"] = [_("%(comparator)s is not a choice: at least (>=) or at most "
+                                  "(<=)",
+                                  comparator=repr(comparator))]
+    value = None if wish.get("value") in (None, "") else as_number(wish["value"])
+    if wish.get("value") in (None, ""):
+        errors["value"] = [_("give the level as a number")]
+    elif value is None:
+        errors["value"] = [_("%(str)s is not a number", str=repr(str(wish['value'])[:30]))]
+    if not wish.get("period"):
+        errors["period"] = [_("choose per month or per quarter")]
+    elif wish["period"] not in PERIODS:
+        errors["period"] = [_("%(str)s is not a period: per month or per quarter",
+                              str=repr(str(wish['period'])[:10]))]
+    if metric is not None and "metric" not in errors and value is not None \
+            and "comparator" not in errors:
+        fields = {"threshold": "value", "comparator": "comparator"}
+        for field, messages in value_problems(metric, comparator, value).items():
+            errors.setdefault(fields[field], []).extend(messages)
+    return {f"wishes.{i}.{field}": messages for field, messages in errors.items()}
 
 
-def _value(raw):
+def as_number(raw):
     """A wish's value as a number, or None; numeric strings ("99.5") count as numbers."""
     if is_number(raw):
         return raw
@@ -117,7 +169,7 @@ def assess_wish(session, wish: dict) -> tuple[dict | None, str]:
     if comparator is not None and comparator not in COMPARATORS:
         reasons.append(_("comparator %(comparator)s must be '>=' or '<='",
                          comparator=repr(comparator)))
-    value = None if wish.get("value") in (None, "") else _value(wish["value"])
+    value = None if wish.get("value") in (None, "") else as_number(wish["value"])
     if wish.get("value") in (None, ""):
         reasons.append(_("no value: give the level as a number"))
     elif value is None:
@@ -135,16 +187,23 @@ def assess_wish(session, wish: dict) -> tuple[dict | None, str]:
 
 def assess(session, slr: ServiceLevelRequirement) -> dict:
     """Assess ``slr``: stores and returns ``{measurable, flagged, measurable_count,
-    flagged_count}``; sets status 'assessed'. Raises DomainError for a withdrawn SLR."""
+    flagged_count}``; sets status 'assessed'. A flagged wish keeps what the customer typed
+    (``text, metric, comparator, value, period``), its ``index`` among the wishes, the
+    ``reason`` and ``asked`` (the customer asked for the clarification); each is clarified
+    by the service level manager (``clarification``). Raises DomainError for a withdrawn
+    SLR."""
     if slr.status == "withdrawn":
         raise DomainError(_("requirement %(id)s was withdrawn", id=slr.id))
     measurable, flagged = [], []
-    for wish in json.loads(slr.wishes):
+    for index, wish in enumerate(json.loads(slr.wishes)):
         requirement, reason = assess_wish(session, wish)
-        if requirement:
+        asked = wants_clarification(wish)
+        if requirement and not asked:
             measurable.append(requirement)
-        else:
-            flagged.append({"text": wish.get("text") or "", "reason": reason})
+        else:  # kept with everything the customer typed, for the clarification
+            flagged.append({"text": wish.get("text") or "", "reason": ASKED if asked
+                            else reason, "index": index, "asked": asked,
+                            **{k: wish.get(k) for k in WISH_KEYS[1:5]}})
     result = {"measurable": measurable, "flagged": flagged,
               "measurable_count": len(measurable), "flagged_count": len(flagged)}
     slr.assessment = json.dumps(result)
@@ -155,7 +214,8 @@ def assess(session, slr: ServiceLevelRequirement) -> dict:
 
 def assess_requirements(params: dict, ctx) -> dict:
     """Params: ``slr_id``. Returns ``{measurable: [{metric, comparator, threshold, period,
-    text}], flagged: [{text, reason}], measurable_count, flagged_count}``."""
+    text}], flagged: [{text, reason, index, asked, metric, comparator, value, period}],
+    measurable_count, flagged_count}``."""
     result = assess(ctx.session, load(ctx.session, ServiceLevelRequirement,
                                       params.get("slr_id"), "requirement"))
     ctx.session.flush()
@@ -170,11 +230,24 @@ def measurable_requirements(session, slr: ServiceLevelRequirement) -> list[dict]
     return assessment["measurable"]
 
 
-def candidates(session) -> list[dict]:
-    """Every option of every live standard service, as candidates for ``option_list``."""
+def need_words(slr: ServiceLevelRequirement) -> set[str]:
+    """The telling words of a requirement: its title, need and wishes in words."""
+    texts = [slr.title, slr.need] + [str(w.get("text") or "") for w in json.loads(
+        slr.wishes or "[]") if isinstance(w, dict)]
+    return words(" ".join(texts))
+
+
+def candidates(session, slr: ServiceLevelRequirement | None = None) -> list[dict]:
+    """The options of the live standard services that serve ``slr``'s need (the service it
+    was started from, and those whose name or description speak of the need: ``serves``),
+    as candidates for ``option_list``; every live standard service's without ``slr``."""
     services = session.execute(
         select(Service).where(Service.status == "live", Service.organisation_id.is_(None))
         .order_by(Service.key)).scalars()
+    if slr is not None:
+        wanted = need_words(slr)
+        services = [s for s in services if s.id == slr.service_id
+                    or serves(wanted, f"{s.name} {s.description or ''}")]
     return [{
         "key": f"opt-{option.id}", "label": f"{service.name} {option.name}",
         "service_id": service.id, "service_key": service.key, "service": service.name,
@@ -186,13 +259,16 @@ def candidates(session) -> list[dict]:
 
 
 def match(session, slr: ServiceLevelRequirement) -> dict:
-    """Rank the catalogue for ``slr``; stores and returns ``{options, fully_met}``."""
+    """Rank the catalogue for ``slr``: the requested service's levels first, then the other
+    services that serve the need, then (when nothing fully meets) the customer-specific
+    service; services that do not serve the need are not offered. Stores and returns
+    ``{options, fully_met}``."""
     requirements = measurable_requirements(session, slr)
     label = f"Customer-specific service for {slr.organisation.name}"
-    options = option_list(requirements, candidates(session), label)
+    options = option_list(requirements, candidates(session, slr), label, slr.service_id)
     slr.options = json.dumps(options)
-    return {"options": options, "fully_met": not options[0]["customer_specific"]
-            and options[0]["fully_meets"]}
+    return {"options": options, "fully_met": any(
+        o["fully_meets"] and not o["customer_specific"] for o in options)}
 
 
 def match_catalogue(params: dict, ctx) -> dict:

@@ -2,14 +2,14 @@
 reports are written in it)
 
 Revision ID: 0023
-Revises: 0013
+Revises: 0021
 Create Date: 2026-12-03 08:15:00
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0023'
-down_revision = '0013'
+down_revision = '0021'
 branch_labels = None
 depends_on = None
 

@@ -10,6 +10,7 @@ URL_ARGS = {
     "static": lambda w: {"filename": "css/app.css"},
     "vendor.asset": lambda w: {"package": "bootstrap", "filename": "css/test.css"},
     "admin.edit_user": lambda w: {"user_id": w.users["Customer"].id},
+    "admin.retire_role": lambda w: {"role_id": BAD_ID},
     # portal
     "portal.requirement": lambda w: {"slr_id": w.extra["slr_id"]},
     "portal.options": lambda w: {"slr_id": w.extra["slr_id"]},
@@ -21,6 +22,7 @@ URL_ARGS = {
     "portal.report_pdf": lambda w: {"report_id": w.extra["report_id"]},
     # slas
     "agreements.show": lambda w: {"sla_id": w.extra["sla_id"]},
+    "requirements.show": lambda w: {"slr_id": w.extra["slr_id"]},
     # issue 10: conversations (the attachment does not exist: 404 for who may read)
     "conversations.post": lambda w: {"subject_type": "sla", "subject_id": w.extra["sla_id"]},
     "conversations.thread": lambda w: {"subject_type": "sla", "subject_id": w.extra["sla_id"]},
@@ -39,6 +41,7 @@ URL_ARGS = {
     "catalogue.edit_ci": lambda w: {"ci_id": w.extra["ci_id"]},
     "delivery.attainment": lambda w: {"sla_id": w.extra["sla_id"]},
     "reviews.detail": lambda w: {"review_id": w.extra["review_id"]},
+    "reviews.change_request": lambda w: {"change_id": w.extra["change_id"]},
     "reports.export": lambda w: {"kind": "cost-data", "fmt": "csv"},
     "reports.customer_report": lambda w: {"report_id": w.extra["report_id"]},
     "reports.customer_report_pdf": lambda w: {"report_id": w.extra["report_id"]},
@@ -60,6 +63,11 @@ URL_ARGS = {
     "diagrams.health": lambda w: {"version_id": w.extra["version_id"]},
     "diagrams.health_export": lambda w: {"version_id": w.extra["version_id"]},
     "diagrams.migrate": lambda w: {"version_id": w.extra["version_id"]},
+    # issue 14: a decision table deployed with the management diagram
+    "diagrams.decision": lambda w: {"version_id": w.extra["dmn_version_id"],
+                                    "name": "service_level_priorities.dmn"},
+    "diagrams.decision_download": lambda w: {"version_id": w.extra["dmn_version_id"],
+                                             "name": "service_level_priorities.dmn"},
     # audit (the agreed SLA's sla_agreement instance)
     "audit.trace": lambda w: {"instance_id": w.extra["instance_id"]},
     "audit.diagram": lambda w: {"instance_id": w.extra["instance_id"]},

@@ -36,8 +36,11 @@ WISHES = [
      "comparator": ">=", "value": "99.9", "period": "month"},
     {"text": "Incidents fixed within 4 hours", "metric": "incident_resolution",
      "comparator": "<=", "value": "4", "period": "month"},
-    {"text": "Happy users", "metric": None, "comparator": None, "value": None, "period": None},
+    {"text": "Happy users", "metric": None, "comparator": None, "value": None, "period": None,
+     "clarify": True},
 ]
+#: the same without the wish to clarify: the agreement goes straight to the options
+MEASURABLE_WISHES = WISHES[:2]
 
 
 def build_catalogue(app, now: datetime | None = None) -> dict:
@@ -78,7 +81,7 @@ def submit(app, demo: Demo, user: DemoUser, title: str, wishes=None,
     with services.sessions() as s:
         slr = submit_slr(s, demo.orgs[user.organisation], user.username, title,
                          f"{title}: our people depend on it.",
-                         WISHES if wishes is None else wishes, now)
+                         MEASURABLE_WISHES if wishes is None else wishes, now)
         slr.instance_id = start_instance(
             services.engine, s, "sla_agreement", actor=user.username, now=now,
             data={"slr_id": slr.id, "organisation": user.organisation},

@@ -15,6 +15,8 @@ from engine.instances import start_instance
 from engine.models import HumanTask, ProcessInstance
 from engine.serialization import SERIALIZER_VERSION
 from engine.tasks import Actor, claim_task
+from handlers.catalogue import operations as catalogue
+from handlers.catalogue.models import Metric
 from handlers.demo.seed import deploy_diagrams
 from handlers.people.models import Organisation
 from handlers.requirements.operations import submit_slr
@@ -52,6 +54,9 @@ def requirement(app, org_key: str, username: str, title: str) -> int:
     services = _services(app)
     with services.sessions() as session:
         org_id = session.scalar(select(Organisation.id).where(Organisation.key == org_key))
+        if session.scalar(select(Metric.id).where(Metric.key == "availability")) is None:
+            catalogue.create_metric(session, "availability", "Availability", "%", "higher",
+                                    data_source="monitoring")  # a wish names a real metric
         slr = submit_slr(session, org_id, username, title, f"{title}, in our words",
                          [{"text": "Available in office hours", "metric": "availability",
                            "comparator": ">=", "value": 99, "period": "month"}], utcnow())

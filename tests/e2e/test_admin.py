@@ -159,7 +159,7 @@ def test_edit_user_errors_keep_the_values_and_save_nothing(app, client, demo):
     assert "a customer belongs to one customer organisation" in html
     with app.extensions["slm"].sessions() as session:
         user = session.get(User, owner.id)
-        assert (user.display_name, user.roles) == (owner.display_name, "Process Owner")
+        assert (user.display_name, user.role_set) == (owner.display_name, {"Process Owner"})
         assert people.verify_password(user.password_hash, PASSWORD)
 
 

@@ -50,7 +50,7 @@ def test_a_customer_submits_and_the_manager_approves_all_by_the_api(app, demo, o
         app, demo.users["Service Level Manager"])
     submitted = acme.post("/api/v1/slrs", {"title": "Mail for the depot",
                                            "need": "Drivers read orders by mail.",
-                                           "wishes": sla_world.WISHES})
+                                           "wishes": sla_world.MEASURABLE_WISHES})
     assert submitted.status_code == 201, submitted.get_json()
     slr = submitted.get_json()
     assert slr["organisation"] == "acme" and slr["instance_id"] and slr["options"]
@@ -151,7 +151,12 @@ def test_an_invalid_requirement_is_422_and_nothing_is_saved(app, demo, options):
     refused = acme.post("/api/v1/slrs", {"title": "Mail", "need": " ",
                                          "wishes": [{"text": ""}]})
     assert refused.status_code == 422
-    assert set(refused.get_json()["errors"]) == {"need", "wishes.0.text"}
+    assert set(refused.get_json()["errors"]) == {  # a wish is measurable or to clarify
+        "need", "wishes.0.text", "wishes.0.metric", "wishes.0.value", "wishes.0.period"}
+    refused = acme.post("/api/v1/slrs", {"title": "Mail", "need": "n", "wishes": [
+        {"text": "Up", "metric": "availability", "value": 150, "period": "month"}]})
+    assert refused.status_code == 422
+    assert "not between 0 and 100" in refused.get_json()["errors"]["wishes.0.value"][0]
     assert acme.post("/api/v1/slrs", {"title": "Mail", "need": "n",
                                       "wishes": "all"}).status_code == 422
     assert acme.get("/api/v1/slrs").get_json()["total"] == 0

@@ -117,12 +117,13 @@ def test_pages_link_traces_only_for_who_may_open_them(app, demo):
         text = client.get(url).data.decode()
         assert f"Instance {iid}" in text or f"Trace of instance {iid}" in text, role
         assert (trace_link in text) == (role in ("Process Owner", "Auditor")), role
-    # the trace links its SLA for who may open SLA pages; the requirement is named
+    # the trace links its SLA and requirement for who may open those pages
     for role, linked in (("Auditor", True), ("Process Owner", True), ("Admin", False)):
         client = app.test_client()
         client_login(client, demo.users[role])
         text = client.get(f"/audit/instances/{iid}").data.decode()
         assert (f'href="/slas/{sla.id}"' in text) == linked, role
+        assert (f'href="/requirements/{slr.id}"' in text) == linked, role  # staff page
         assert f"Requirement {slr.id}: {slr.title}" in text
         assert "Acme Retail Ltd" in text
     auditor = app.test_client()

@@ -90,15 +90,17 @@ def test_json_that_is_too_deep_not_finite_or_has_nul_is_400(app, demo):
 
 
 def _slr(**fields) -> dict:
-    return {"title": "Mail", "need": "Mail that works", "wishes": [{"text": "up"}], **fields}
+    # a wish in words only, to be clarified: complete as it is, so each case trips one bound
+    return {"title": "Mail", "need": "Mail that works",
+            "wishes": [{"text": "up", "clarify": True}], **fields}
 
 
 def test_the_api_bounds_wishes_and_texts_as_the_form_does(app, demo):
     headers = _bearer(app, demo.users["Customer"])
     client = app.test_client()
-    cases = {"wishes": _slr(wishes=[{"text": f"wish {i}"} for i in range(6)]),
+    cases = {"wishes": _slr(wishes=[{"text": f"wish {i}", "clarify": True} for i in range(6)]),
              "title": _slr(title="t" * 201), "need": _slr(need="n" * 5001),
-             "wishes.0.text": _slr(wishes=[{"text": "w" * 501}])}
+             "wishes.0.text": _slr(wishes=[{"text": "w" * 501, "clarify": True}])}
     for field, body in cases.items():
         response = client.post("/api/v1/slrs", json=body, headers=headers)
         assert response.status_code == 422, field

@@ -2,9 +2,19 @@
 
 One world, two customer organisations (Acme: acme, acme2; Globex: globex), two managers,
 a process owner; the mails are read from a real SMTP server on loopback by their
-X-SLM-Kind header. Engine steps run on the product's diagrams; ``review_due`` (a timer in
-the agreement's review cycle) is handed to the observer as the engine reports it.
-"""
+X-SLM-Kind header. Engine steps run on the product's diagrams.
+
+Where each kind of issue 13 is checked through the SMTP server (mails, recipients):
+
+| kind | test |
+|---|---|
+| task_ready, task_assigned, draft_ready, sla_active, report_ready, review_discussion, counter_proposal, change_request | test_notification_events.py::test_every_event_kind_mails_the_right_people_and_nobody_else |
+| review_due (the review-cycle timer firing in the runner) | test_notification_timer.py |
+| task_due_soon, task_overdue, task_escalated | test_notifications.py::test_reminders_due_soon_overdue_and_escalation_each_once |
+| target_at_risk, target_breached | test_notifications.py::test_an_import_that_puts_a_target_at_risk_notifies_once |
+| clarification | issue 10 (the clarification task) |
+| task_ready to a customer organisation, with its links and unsubscribe | test_notifications.py::test_a_customer_task_mails_its_organisation_and_nobody_else, test_unsubscribe.py |
+"""  # noqa: E501
 from __future__ import annotations
 
 import json
@@ -22,7 +32,6 @@ from handlers.agreements.models import ServiceLevelAgreement
 from handlers.catalogue.models import Metric
 from handlers.delivery.models import Measurement
 from handlers.delivery.periods import review_period
-from handlers.notifications.events import on_engine_events
 from handlers.reviews.models import ImprovementProposal
 from handlers.reviews.operations import open_review
 
@@ -86,14 +95,6 @@ def test_every_event_kind_mails_the_right_people_and_nobody_else(app, demo):
         s.commit()
     complete(app, riid, "decide_improvements", Actor("manager2", MANAGER.roles),
              {"accepted": accepted[:1]}, later)
-    with app.extensions["slm"].sessions() as s:  # the review cycle's timer says: review due
-        on_engine_events(s, [{"kind": "handler_run", "at": later, "actor": "timer",
-                              "instance_id": world["instance_id"], "task_id": None,
-                              "data": json.dumps({"handler": "review_due",
-                                                  "inputs": {"sla_id": world["sla_id"]},
-                                                  "outputs": {"continue": True}})}])
-        s.commit()
-
     with SmtpSink() as sink:
         sent = deliver(app, sink.url, later).sent
         sink.wait_for(sent)
@@ -108,7 +109,7 @@ def test_every_event_kind_mails_the_right_people_and_nobody_else(app, demo):
     assert got["counter_proposal"] == MANAGERS
     assert got["task_assigned"] == {address("manager2")}
     assert got["change_request"] == MANAGERS | owner
-    assert got["review_due"] == MANAGERS
+    assert "review_due" not in got  # test_notification_timer.py: the timer fires it
     # new tasks in a queue: the Customer lane only reaches its own organisation
     assert got["task_ready"] == ACME | {address("globex")} | MANAGERS
     # nobody outside the process hears anything: admin and auditor get no mail
@@ -116,3 +117,27 @@ def test_every_event_kind_mails_the_right_people_and_nobody_else(app, demo):
     assert address("admin") not in everyone and address("auditor") not in everyone
     for kind in ("sla_active", "report_ready", "review_discussion"):
         assert address("globex") not in got[kind]
+
+
+def test_a_customer_comment_tells_the_managers_and_a_staff_comment_nobody(app, demo):
+    from .support import client_login
+
+    give_addresses(app, demo)
+    world = sla_world.agreed_sla(app, demo, demo.users["Customer"],
+                                 sla_world.build_catalogue(app))
+    with SmtpSink() as sink:  # what the agreement itself sent
+        deliver(app, sink.url)
+    url = f"/conversations/sla/{world['sla_id']}"
+    for who, text in (("Customer", "The depot was offline on Monday"),
+                      ("Service Level Manager", "Looking into it")):
+        client = app.test_client()
+        token = client_login(client, demo.users[who])
+        assert client.post(url, data={"csrf_token": token, "text": text}).status_code == 302
+    with SmtpSink() as sink:
+        sink.wait_for(deliver(app, sink.url).sent)
+        got = [(sorted(rcpts), m["X-SLM-Kind"], m["Subject"]) for rcpts, m in sink.messages]
+    assert sorted(r for rcpts, _, _ in got for r in rcpts) == sorted(MANAGERS)
+    assert {kind for _, kind, _ in got} == {"counter_proposal"}
+    assert all("A comment from acme" in subject for _, _, subject in got)
+    msg = sink.to(address("manager"))[0]
+    assert f"/slas/{world['sla_id']}" in msg.get_body(("plain",)).get_content()

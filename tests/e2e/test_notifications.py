@@ -52,7 +52,7 @@ def test_a_customer_task_mails_its_organisation_and_nobody_else(app, demo, clien
     path = unsubscribe.removeprefix("http://127.0.0.1:5000")
     page = client.get(path)
     assert page.status_code == 200
-    done = client.post(path, data={"csrf_token": csrf_token(page.data)})
+    done = client.post(path)  # one click: no session, no CSRF token (RFC 8058)
     assert b"no more e-mails" in done.data
     with app.extensions["slm"].sessions() as s:
         acme = s.scalar(select(User).where(User.username == "acme"))
@@ -112,6 +112,34 @@ def test_after_every_retry_a_mail_is_failed_and_the_admin_sees_it(app, demo, cli
     assert "2 mails could not be delivered" in page and "cannot connect" in page
 
 
+def test_a_mail_left_sending_by_a_stopped_runner_is_uncertain_and_never_sent_again(
+        app, demo, client):
+    give_addresses(app, demo)
+    task_records.start(app, "slm_process_management", "manager")
+    now = utcnow()
+    first, second = mails(app)
+    with app.extensions["slm"].sessions() as s:  # as a runner leaves it that dies there
+        s.get(MailMessage, first.id).status = "sending"
+        s.get(MailMessage, first.id).claimed_by = "dead"
+        s.get(MailMessage, first.id).claim_expires_at = now + timedelta(minutes=5)
+        s.commit()
+    with SmtpSink() as sink:
+        assert deliver(app, sink.url, now).sent == 1  # its claim still stands: left alone
+        assert deliver(app, sink.url, now + timedelta(minutes=6)).sent == 0  # taken over
+        sink.wait_for(1)
+        assert sink.recipients() == [second.to_addr]  # never sent again
+    assert {m.id: m.status for m in mails(app)} == {first.id: "uncertain",
+                                                    second.id: "sent"}
+    with app.extensions["slm"].sessions() as s:
+        audited = [json.loads(e.data) for e in s.scalars(select(AuditEvent).where(
+            AuditEvent.kind == "notification_sent"))]
+    assert sorted((a["mail_id"], a["confirmed"]) for a in audited) == [
+        (first.id, False), (second.id, True)]
+    client_login(client, demo.users["Admin"])
+    page = client.get("/admin/outbox").get_data(as_text=True)
+    assert "1 mail may not have arrived" in page and "uncertain" in page
+
+
 def test_reminders_due_soon_overdue_and_escalation_each_once(app, demo):
     give_addresses(app, demo)
     iid = task_records.start(app, "slm_process_management", "manager")
@@ -138,6 +166,22 @@ def test_reminders_due_soon_overdue_and_escalation_each_once(app, demo):
     assert remind(due + timedelta(hours=9)) == 1
     assert remind(due + timedelta(hours=30)) == 0
     assert notified(app, "task_escalated") == ["owner"]  # the process owner
+    assert _mailed(app, due + timedelta(hours=31), "task_due_soon", "task_overdue",
+                   "task_escalated") == {"task_due_soon": [address("manager2")],
+                                         "task_overdue": [address("manager2")],
+                                         "task_escalated": [address("owner")]}
+
+
+def _mailed(app, now, *kinds) -> dict:
+    """Deliver the outbox to a loopback SMTP server: kind -> recipients (sorted, every
+    message counted) for ``kinds``."""
+    with SmtpSink() as sink:
+        sink.wait_for(deliver(app, sink.url, now).sent)
+        got = {kind: [] for kind in kinds}
+        for rcpts, msg in sink.messages:
+            if msg["X-SLM-Kind"] in got:
+                got[msg["X-SLM-Kind"]] += rcpts
+    return {kind: sorted(r) for kind, r in got.items()}
 
 
 def test_preferences_in_app_off_and_a_daily_digest_at_the_persons_hour(app, demo):
@@ -224,6 +268,9 @@ def test_an_import_that_puts_a_target_at_risk_notifies_once(app, demo, client):
     load([90.0], 8, day + timedelta(days=8, hours=1))  # the budget is spent: breached
     assert sorted(notified(app, "target_breached")) == ["acme", "acme2", "manager",
                                                         "manager2"]
+    told = sorted(address(u) for u in ("acme", "acme2", "manager", "manager2"))
+    assert _mailed(app, day + timedelta(days=8, hours=2), "target_at_risk",
+                   "target_breached") == {"target_at_risk": told, "target_breached": told}
 
 
 def _health_on(client, demo, who: str, url: str) -> str:

@@ -6,7 +6,8 @@
 - ``/metrics`` is refused to anonymous users (login page), to roles other than Admin and
   Auditor (403), to a wrong token (401), and open to the configured scraper token; its
   figures follow the database (ready tasks, due timers and their lag, open incidents,
-  unsealed audit events, runner heartbeat) and count the engine steps of the process.
+  unsealed audit events, runner heartbeat, the notification backlog) and count the
+  engine steps of the process.
 """
 from __future__ import annotations
 
@@ -21,6 +22,9 @@ from engine.clock import utcnow
 from engine.heartbeat import beat
 from engine.models import DueTimer, HumanTask
 from engine.schema import alembic_config, downgrade, upgrade
+from handlers.notifications.models import MailMessage
+from handlers.notifications.operations import queue_mail
+from handlers.people.models import User
 
 from . import sla_world
 from .support import client_login, make_app
@@ -105,7 +109,8 @@ def test_metrics_follow_the_database_and_count_steps(app, demo, db_url):
     before = figures(client.get("/metrics").get_data(as_text=True))
     assert before["slm_human_tasks_ready"] == 0 and before["slm_timers_due"] == 0
     assert before["slm_timer_lag_seconds"] == 0 and before["slm_incidents_open"] == 0
-    assert "slm_notification_backlog" not in before  # the product has no notifications
+    assert before["slm_notification_backlog"] == before["slm_notifications_failed"] == 0
+    assert before["slm_notification_backlog_age_seconds"] == 0
     steps = before.get("slm_engine_steps_total", 0)
     sla_world.build_catalogue(app)
     _, iid = sla_world.submit(app, demo, demo.users["Customer"], "Mail for the metrics")
@@ -123,6 +128,18 @@ def test_metrics_follow_the_database_and_count_steps(app, demo, db_url):
     assert 29 <= after["slm_runner_heartbeat_age_seconds"] < 120
     assert after["slm_timers_due"] == after["slm_timers_waiting"] == 1
     assert 590 <= after["slm_timer_lag_seconds"] < 700
+    with app.extensions["slm"].sessions() as s:  # the outbox: due, to be retried, failed
+        admin, now = s.get(User, demo.users["Admin"].id), utcnow()
+        for minutes in (-5, 60, -1):  # due five minutes ago, retried in an hour, given up
+            queue_mail(s, admin, "invitation", "Welcome", "Hello", now=now + timedelta(
+                minutes=minutes))
+        s.query(MailMessage).filter(MailMessage.next_attempt_at > now - timedelta(
+            minutes=2), MailMessage.next_attempt_at < now).update({"status": "failed"})
+        s.commit()
+    mails = figures(client.get("/metrics").get_data(as_text=True))
+    assert mails["slm_notification_backlog"] == after["slm_notification_backlog"] + 2
+    assert mails["slm_notifications_failed"] == 1
+    assert 290 <= mails["slm_notification_backlog_age_seconds"] < 400
     unsealed = 0 if db_url.startswith("sqlite") else after["slm_audit_unsealed_events"]
     assert after["slm_audit_unsealed_events"] == unsealed
     if db_url.startswith("postgresql"):

@@ -24,6 +24,7 @@ from sqlalchemy import text
 from engine.clock import utcnow
 from engine.db import Base, make_engine
 from engine.heartbeat import beat
+from handlers.outputs.models import ChangeRequest
 from handlers.people import operations as people
 from handlers.people import tokens as api_tokens
 from web.auth.access import AUDITOR_MAY_POST, SAFE_METHODS, allowed_roles
@@ -53,6 +54,10 @@ MATRIX = {
     ("admin.edit_user", "POST"):     (302, 400, 403, 403, 403, 403),
     ("admin.organisations", "GET"):  (302, 200, 403, 403, 403, 200),
     ("admin.organisations", "POST"): (302, 400, 403, 403, 403, 403),
+    # issue 14: roles are data (retiring: a role that does not exist, 404, nothing changes)
+    ("admin.roles", "GET"):          (302, 200, 403, 403, 403, 200),
+    ("admin.roles", "POST"):         (302, 400, 403, 403, 403, 403),
+    ("admin.retire_role", "POST"):   (302, 404, 403, 403, 403, 403),
     # portal
     ("portal.index", "GET"):           (302, 403, 403, 403, 200, 403),
     ("portal.requirements", "GET"):    (302, 403, 403, 403, 200, 403),
@@ -71,6 +76,9 @@ MATRIX = {
     # slas
     ("agreements.index", "GET"):             (302, 403, 200, 200, 403, 200),
     ("agreements.show", "GET"):              (302, 403, 200, 200, 403, 200),
+    # requirements for the staff (issue 10)
+    ("requirements.index", "GET"):           (302, 403, 200, 200, 403, 200),
+    ("requirements.show", "GET"):            (302, 403, 200, 200, 403, 200),
     # catalogue, delivery, reviews, reports (the service level manager's pages)
     ("catalogue.index", "GET"):               (302, 403, 200, 200, 403, 200),
     ("catalogue.service", "GET"):             (302, 403, 200, 200, 403, 200),
@@ -107,6 +115,7 @@ MATRIX = {
     ("reviews.detail", "GET"):                (302, 403, 200, 200, 403, 200),
     ("reviews.proposals", "GET"):             (302, 403, 200, 200, 403, 200),
     ("reviews.change_requests", "GET"):       (302, 403, 200, 200, 403, 200),
+    ("reviews.change_request", "GET"):        (302, 403, 200, 200, 403, 200),
     ("reports.index", "GET"):                 (302, 403, 200, 200, 403, 200),
     ("reports.export", "GET"):                (302, 403, 200, 200, 403, 200),
     ("reports.customer_report", "GET"):       (302, 403, 200, 200, 403, 200),
@@ -139,6 +148,11 @@ MATRIX = {
     ("diagrams.try_expression_view", "POST"): (302, 400, 400, 403, 403, 403),
     ("diagrams.health", "GET"):               (302, 200, 200, 403, 403, 200),
     ("diagrams.health_export", "GET"):        (302, 200, 200, 403, 403, 200),
+    # issue 14: decision tables, deploying a set
+    ("diagrams.decision", "GET"):             (302, 200, 200, 403, 403, 200),
+    ("diagrams.decision_download", "GET"):    (302, 200, 200, 403, 403, 200),
+    ("diagrams.deploy_set_view", "POST"):     (302, 422, 422, 403, 403, 403),
+    ("diagrams.messages", "GET"):             (302, 200, 200, 403, 403, 200),
     # audit
     ("audit.index", "GET"):                   (302, 200, 403, 403, 403, 200),
     ("audit.trace", "GET"):                   (302, 200, 200, 403, 403, 200),
@@ -184,10 +198,11 @@ MATRIX = {
     ("notifications.preferences", "GET"):     (302, 200, 200, 200, 200, 200),
     ("notifications.preferences", "POST"):    (302, 302, 302, 302, 302, 403),
     ("notifications.unsubscribe", "GET"):     (400, 400, 400, 400, 400, 400),
-    ("notifications.unsubscribe", "POST"):    (400, 400, 400, 400, 400, 403),
+    ("notifications.unsubscribe", "POST"):    (400, 400, 400, 400, 400, 400),
     ("admin.outbox", "GET"):                  (302, 200, 403, 403, 403, 403),
     ("admin.mail", "GET"):                    (302, 404, 403, 403, 403, 403),
     ("api.notifications", "GET"):             (401, 200, 200, 200, 200, 200),
+    ("api.post_message", "POST"):             (401, 403, 422, 422, 403, 403),
     ("api.read_notification", "POST"):        (401, 404, 404, 404, 404, 403),
     # issue 17: one's own language and time zone (an auditor may set their own)
     ("account.preferences", "GET"):           (302, 200, 200, 200, 200, 200),
@@ -226,7 +241,9 @@ def _reset(url: str) -> None:
     eng = make_engine(url)
     with eng.begin() as conn:
         for table in reversed(Base.metadata.sorted_tables):
-            if table.name != "audit_head":
+            if table.name == "role":  # the built-in roles are seeded by the migration
+                conn.execute(table.delete().where(table.c.builtin.is_(False)))
+            elif table.name != "audit_head":
                 conn.execute(table.delete())
         conn.execute(text("UPDATE audit_head SET seq = 0, hash = :h"), {"h": "0" * 64})
     eng.dispose()
@@ -261,13 +278,19 @@ def world(matrix_app) -> Demo:
                                            utcnow(), actor="test-setup")[1]
             for actor, user in demo.users.items()}
         s.commit()
-    # /readyz: a runner has reported
+    # /readyz: a runner has reported; reviews.change_request: a stand-alone change request
     with matrix_app.extensions["slm"].sessions() as s:
         beat(s, "matrix-runner", utcnow())
+        change = ChangeRequest(reference="CR-2026-9001", title="Matrix", description="-",
+                               status="open", created_by="test", created_at=utcnow())
+        s.add(change)
         s.commit()
+        demo.extra["change_id"] = change.id
     # diagrams: a deployed version
     with matrix_app.extensions["slm"].sessions() as s:
         demo.extra["version_id"] = s.execute(text("select min(id) from process_version")).scalar()
+        demo.extra["dmn_version_id"] = s.execute(text(
+            "select min(id) from process_version where dmn_json <> '{}'")).scalar()
     return demo
 
 

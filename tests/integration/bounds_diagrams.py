@@ -53,12 +53,12 @@ def late_cycle(cycle: str = '"R100/PT1M"') -> bytes:
 </bpmn:process>""" + CLOSE).encode()
 
 
-def endless_loop() -> bytes:
-    """start -> count (n = n + 1) -> gateway (back to count unless n < 0) -> end."""
+def endless_loop(script: str = "n = n + 1") -> bytes:
+    """start -> count (``script``, n = n + 1) -> gateway (back to count unless n < 0) -> end."""
     return (OPEN + """<bpmn:process id="endless" isExecutable="true">
   <bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
   <bpmn:scriptTask id="count"><bpmn:incoming>f1</bpmn:incoming><bpmn:incoming>f_back</bpmn:incoming>
-    <bpmn:outgoing>f2</bpmn:outgoing><bpmn:script>n = n + 1</bpmn:script></bpmn:scriptTask>
+    <bpmn:outgoing>f2</bpmn:outgoing><bpmn:script>""" + script + """</bpmn:script></bpmn:scriptTask>
   <bpmn:exclusiveGateway id="again" default="f_back"><bpmn:incoming>f2</bpmn:incoming>
     <bpmn:outgoing>f_back</bpmn:outgoing><bpmn:outgoing>f_done</bpmn:outgoing>
   </bpmn:exclusiveGateway>
@@ -111,6 +111,9 @@ def chain(n: int, pid: str = "chain") -> bytes:
 def fan_out(width: int) -> bytes:
     """A parallel gateway opening ``width`` branches, joined again."""
     parts = ['<bpmn:process id="wide" isExecutable="true">',
+             '<bpmn:laneSet id="lanes"><bpmn:lane id="lane" name="Service Level Manager">',
+             *[f"<bpmn:flowNodeRef>t{i}</bpmn:flowNodeRef>" for i in range(width)],
+             '</bpmn:lane></bpmn:laneSet>',
              '<bpmn:startEvent id="start"><bpmn:outgoing>f_in</bpmn:outgoing></bpmn:startEvent>',
              '<bpmn:parallelGateway id="split"><bpmn:incoming>f_in</bpmn:incoming>']
     parts += [f"<bpmn:outgoing>a{i}</bpmn:outgoing>" for i in range(width)]

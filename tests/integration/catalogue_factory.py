@@ -74,11 +74,15 @@ def build(session, ready: bool = True) -> dict:
     return made
 
 
-def wish(text: str, metric=None, value=None, period="month", comparator=None) -> dict:
+def wish(text: str, metric=None, value=None, period="month", comparator=None,
+         clarify=None) -> dict:
+    """A wish; ``clarify=True``: the customer asks us to clarify how to measure it."""
     return {"text": text, "metric": metric, "comparator": comparator, "value": value,
-            "period": period}
+            "period": period, "clarify": clarify}
 
 
-def slr(session, made: dict, *wishes: dict, title: str = "Mail for sales"):
+def slr(session, made: dict, *wishes: dict, title: str = "Mail for sales",
+        service_id: int | None = None):
     return submit_slr(session, made["acme"].id, "carol", title,
-                      "Our sales team needs e-mail that is always there.", list(wishes), T0)
+                      "Our sales team needs e-mail that is always there, and hosting for "
+                      "its tools.", list(wishes), T0, service_id=service_id)

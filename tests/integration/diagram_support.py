@@ -14,6 +14,7 @@ from lxml import etree
 from sqlalchemy import select
 
 from engine.db import make_engine, make_session_factory
+from engine.decisions import decisions_in
 from engine.instances import start_instance
 from engine.models import DueTimer, HumanTask, Incident, ProcessInstance
 from engine.runner import run_due
@@ -22,6 +23,7 @@ from engine.tasks import Actor, complete_task
 ROOT = Path(__file__).resolve().parents[2]
 BPMN_DIR = ROOT / "workflows" / "bpmn"
 FORMS_DIR = ROOT / "workflows" / "forms"
+DMN_DIR = ROOT / "workflows" / "dmn"
 DIAGRAMS = {
     "sla_agreement.bpmn": "sla_agreement",
     "service_performance_review.bpmn": "service_performance_review",
@@ -34,7 +36,7 @@ NS = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
       "di": "http://www.omg.org/spec/DD/20100524/DI",
       "spiff": "http://spiffworkflow.org/bpmn/schema/1.0/core"}
 FLOW_NODES = ("startEvent", "endEvent", "intermediateCatchEvent", "userTask", "serviceTask",
-              "scriptTask", "exclusiveGateway")
+              "scriptTask", "businessRuleTask", "exclusiveGateway")
 
 CUSTOMER = Actor("carol", frozenset({"Customer"}), "acme")
 MANAGER = Actor("mike", frozenset({"Service Level Manager"}))
@@ -50,6 +52,11 @@ def _load_layout():
 
 
 layout = _load_layout()
+
+
+def product_decisions():
+    """The decision tables of the product's diagrams (workflows/dmn)."""
+    return decisions_in(DMN_DIR)
 
 
 def load_form(name: str) -> bytes | None:

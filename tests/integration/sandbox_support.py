@@ -81,8 +81,10 @@ def service_diagram(param_expr: str, pid: str = "sandbox_param") -> bytes:
 
 
 def prescript_diagram(prescript: str, pid: str = "sandbox_pre") -> bytes:
-    """A plain task whose Spiff preScript is ``prescript``."""
+    """A plain task whose Spiff preScript is ``prescript`` (in a lane: a person confirms it)."""
     return (HEADER.format(pid=pid) + f"""
+    <bpmn:laneSet id="lanes"><bpmn:lane id="lane" name="Service Level Manager">
+      <bpmn:flowNodeRef>noted</bpmn:flowNodeRef></bpmn:lane></bpmn:laneSet>
     <bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
     <bpmn:task id="noted">
       <bpmn:extensionElements>

@@ -22,6 +22,7 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from engine.decisions import decisions_in
 from engine.deploy import deploy
 from engine.instances import start_instance
 from engine.models import DueTimer, HumanTask, Incident, ProcessInstance
@@ -51,6 +52,7 @@ OWNER = Actor("olivia", frozenset({"Process Owner"}))
 
 # task names, as the diagrams call them
 CHOOSE = "Choose a service level option"
+CLARIFY = "Clarify the customer's wish"
 GATE = "Define the missing supporting processes"
 REVIEW_DRAFT = "Review the SLA draft"
 REVISE = "Revise the SLA"
@@ -90,7 +92,8 @@ class Slm:
             for path in sorted(BPMN_DIR.glob("*.bpmn")):
                 for r in deploy(s, path.read_bytes(), path.name, registry=engine.registry,
                                 known_lanes=engine.known_lanes, form_loader=load_form,
-                                actor="olivia", now=now):
+                                actor="olivia", now=now,
+                                decisions=decisions_in(ROOT / "workflows" / "dmn")):
                     deployed.add(r.process_id)
             s.commit()
         assert deployed == PROCESSES
@@ -209,7 +212,8 @@ def submit(slm: Slm, now: datetime, *wishes: dict) -> int:
     with slm.factory() as s:
         acme = s.scalars(select(Organisation).where(Organisation.key == "acme")).one()
         slr = submit_slr(s, acme.id, "carol", "E-mail for the sales team",
-                         "Our sales team lives in its mailboxes.", list(wishes), now)
+                         "Our sales team lives in its mailboxes and tools on hosting.",
+                         list(wishes), now)
         s.commit()
         return slr.id
 

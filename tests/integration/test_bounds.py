@@ -10,8 +10,10 @@ from conftest import T0, load_form
 from sandbox_support import instance, script_diagram, start, task_data, the_incident
 from sqlalchemy import func, select
 
+from engine.audit import verify_chain
 from engine.deploy import deploy
 from engine.errors import DeployError
+from engine.instances import start_instance
 from engine.models import DueTimer, ProcessInstance, ProcessVersion
 from engine.runner import run_due
 from engine.runtime import Engine
@@ -117,15 +119,52 @@ def test_a_handler_writing_too_much_data_is_an_incident(deploy_file, factory, en
     assert task_data(engine, factory, iid, "call") == {"amount": 3}
 
 
-def test_a_state_over_the_limit_is_refused_and_nothing_is_stored(deploy_file, factory, engine,
-                                                                 monkeypatch):
+def test_a_state_over_the_limit_is_an_incident_naming_the_element(deploy_file, factory,
+                                                                  engine, monkeypatch):
+    # each value is under the limit, the state that would hold both is not
     monkeypatch.setenv("SLM_MAX_STATE_BYTES", "100000")
     deploy_file("big.bpmn", script_diagram("blob = 'x' * 45000\nmore = 'y' * 45000"))
-    with factory() as s, pytest.raises(StateTooLargeError, match="more than "
-                                       "SLM_MAX_STATE_BYTES \\(100,000\\); nothing was stored"):
-        from engine.instances import start_instance
+    iid = start(engine, factory, "sandbox", {"amount": 3})
+    assert instance(factory, iid).status == "error"
+    incident = the_incident(factory, iid)
+    assert incident.element_id == "evil"
+    assert incident.message == (
+        "script failed at evil: with the data written here the state of this instance would "
+        "take more than 100,000 bytes (SLM_MAX_STATE_BYTES); nothing of it was stored")
+    assert task_data(engine, factory, iid, "evil") == {"amount": 3, "prepared": 1}
+    with factory() as s:
+        assert len(s.get(ProcessInstance, iid).state) < 100000
+        assert verify_chain(s).ok
 
-        start_instance(engine, s, "sandbox", actor="dave", now=T0, data={"amount": 3})
+
+def test_a_state_grown_round_by_round_is_an_incident_and_the_engine_serves_on(
+        deploy_file, factory, engine, monkeypatch):
+    # every round of the loop writes a new 20-40 kB value: no single value is too large,
+    # but the stored state keeps each round's value
+    monkeypatch.setenv("SLM_MAX_STATE_BYTES", "100000")
+    deploy_file("grow.bpmn", endless_loop("n = n + 1\nblob = str(n) * 20000"))
+    iid = start(engine, factory, "endless", {"n": 0})
+    assert instance(factory, iid).status == "error"
+    incident = the_incident(factory, iid)
+    assert incident.element_id == "count"
+    assert incident.message == (
+        "script failed at count: with the data written here the state of this instance would "
+        "take more than 100,000 bytes (SLM_MAX_STATE_BYTES); nothing of it was stored")
+    with factory() as s:
+        assert 0 < len(s.get(ProcessInstance, iid).state) <= 100000
+        assert verify_chain(s).ok
+    deploy_file("fine.bpmn", script_diagram("small = 1", pid="fine"))
+    after = start(engine, factory, "fine", {"amount": 1})
+    assert instance(factory, after).status == "completed"
+
+
+def test_a_state_too_large_without_any_code_refuses_the_step_and_stores_nothing(
+        deploy_file, factory, engine, monkeypatch):
+    deploy_file("wide.bpmn", fan_out(60))  # no diagram code: nothing to put an incident on
+    monkeypatch.setenv("SLM_MAX_STATE_BYTES", "20000")
+    with factory() as s, pytest.raises(StateTooLargeError, match="more than "
+                                       "SLM_MAX_STATE_BYTES \\(20,000\\); nothing was stored"):
+        start_instance(engine, s, "wide", actor="dave", now=T0, data={})
     with factory() as s:
         assert s.execute(select(func.count()).select_from(ProcessInstance)).scalar_one() == 0
 

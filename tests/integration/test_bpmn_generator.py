@@ -5,7 +5,7 @@ inconsistent descriptions, and the committed files in workflows/bpmn are its cur
 from __future__ import annotations
 
 import pytest
-from diagram_support import BPMN_DIR, FLOW_NODES, NS, layout
+from diagram_support import BPMN_DIR, DMN_DIR, FLOW_NODES, NS, layout
 from lxml import etree
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
@@ -54,6 +54,8 @@ def test_generated_xml_is_well_formed_drawn_and_parses(build):
     data = layout.to_xml(build())
     root = etree.fromstring(data)  # well-formed
     parser = SpiffBpmnParser()
+    for dmn in sorted(DMN_DIR.glob("*.dmn")):  # the decision tables business rule tasks use
+        parser.add_dmn_file(str(dmn))
     parser.add_bpmn_xml(root, filename="gen.bpmn")
     [pid] = parser.get_process_ids()
     spec = parser.get_spec(pid)
@@ -112,6 +114,8 @@ def test_generated_dialect_is_what_the_engine_reads():
     (lambda d: setattr(d.nodes[0], "lane", "Auditor"), "is not one of"),
     (lambda d: d.flows.append(layout.Flow("s", "nowhere")), "unknown node"),
     (lambda d: d.flows.append(layout.Flow("s", "e", condition="x")), "gateways"),
+    (lambda d: d.nodes.append(layout.rule("r", "Decide", "Customer", 7, "")),
+     "business rule task without decision"),
 ])
 def test_generator_refuses_inconsistent_descriptions(breakage, message):
     diagram = small()
@@ -123,3 +127,13 @@ def test_generator_refuses_inconsistent_descriptions(breakage, message):
 def test_committed_diagrams_are_the_generators_output():
     assert layout.main(["--check", "--out", str(BPMN_DIR)]) == 0, \
         "run .venv/bin/python tools/bpmn_layout.py and commit workflows/bpmn"
+
+
+def test_a_business_rule_task_names_its_decision():
+    xml = layout.to_xml(layout.slm_process_management())
+    root = etree.fromstring(xml)
+    [task] = root.findall(".//bpmn:businessRuleTask", NS)
+    assert task.get("id") == "propose_priorities"
+    assert task.findtext("bpmn:extensionElements/spiff:calledDecisionId", namespaces=NS) == \
+        "service_level_priorities"
+    assert (DMN_DIR / "service_level_priorities.dmn").is_file()

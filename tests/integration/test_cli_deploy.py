@@ -82,7 +82,8 @@ def test_bad_diagrams_exit_nonzero_with_one_line_per_problem(db_url, factory, wo
     assert "score" in handler_line.split("(known: ")[1].rstrip(")").split(", ")
     assert submit_lines == [
         "submit: form file 'missing.schema.json' not found",
-        "submit: user task is not in a lane (its lane names the role)",
+        "submit: user task is not in a lane, so no one could ever work it: put it in the "
+        "lane of the role that does it",
     ]
     assert lines[5:] == ["external_entity.bpmn: DOCTYPE and entity declarations are not allowed"]
     assert counts(factory) == (0, 0)

@@ -143,7 +143,8 @@ MODEL_ERRORS = {
         "score_request", ["no handler registered as 'no_such_handler'", "known: score"]),
     "lane-not-a-role": (
         [('name="Customer"', 'name="Janitor"')],
-        "submit", ["lane 'Janitor' is not a known role", "Service Level Manager"]),
+        "submit", ["lane 'Janitor' (lane element lane_customer) is not a role",
+                    "Service Level Manager"]),
     "task-outside-lanes": (
         [(SUBMIT_LANE_REF, "")],
         "submit", ["not in a lane"]),

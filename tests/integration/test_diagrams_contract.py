@@ -16,6 +16,7 @@ from diagram_support import (
     OWNER,
     Run,
     load_form,
+    product_decisions,
 )
 from diagram_support import sessions as sessions  # the fixture
 from sqlalchemy import select
@@ -25,6 +26,7 @@ from engine.errors import FormValidationError
 from engine.models import ProcessInstance
 from engine.registry import HandlerRegistry
 from engine.runtime import Engine
+from engine.tasks import task_data
 
 
 # -- runs along its paths against the handler contract ------------------------------------
@@ -36,6 +38,7 @@ class ContractHandlers:
         self.supporting_checks = 0
         self.drafts = 0
         self.due_checks = 0
+        self.to_clarify: list[str] = []  # texts of the wishes waiting for an answer
 
     def registry(self) -> HandlerRegistry:
         reg = HandlerRegistry()
@@ -44,7 +47,8 @@ class ContractHandlers:
                      "activate_sla", "review_due", "start_review", "compute_attainment",
                      "build_customer_report", "record_review", "propose_improvements",
                      "raise_change_request", "catalogue_readiness", "build_management_report",
-                     "verify_service_levels", "set_priorities"):
+                     "verify_service_levels", "set_priorities", "next_clarification",
+                     "record_clarification"):
             reg.add(name, self._recording(name, getattr(self, name)))
         return reg
 
@@ -59,6 +63,19 @@ class ContractHandlers:
 
     def assess_requirements(self, p, ctx):
         return {"measurable": [], "flagged": [], "measurable_count": 0, "flagged_count": 0}
+
+    def next_clarification(self, p, ctx):
+        if not self.to_clarify:
+            return {"pending": False, "remaining": 0, "metrics": []}
+        return {"pending": True, "remaining": len(self.to_clarify), "index": 3,
+                "text": self.to_clarify[0], "reason": "asked", "metric": None,
+                "comparator": None, "value": None, "period": None, "requirement": "Mail",
+                "metrics": [{"key": "availability", "label": "Availability (%)"}]}
+
+    def record_clarification(self, p, ctx):
+        text = self.to_clarify.pop(0)
+        return {"index": p["index"], "text": text, "measurable": bool(p["metric"]),
+                "remaining": len(self.to_clarify)}
 
     def match_catalogue(self, p, ctx):
         std = {"key": "opt-1", "label": "E-mail Gold", "service_id": 1, "service_key": "email",
@@ -124,9 +141,15 @@ class ContractHandlers:
     def build_management_report(self, p, ctx):
         return {"report_id": 2, "slas": 1, "breaches": 0}
 
+    #: what verify_service_levels answers, when a test sets it
+    verification: dict | None = None
+
     def verify_service_levels(self, p, ctx):
-        return {"slas": [{"sla_id": 5, "reference": "SLA-2026-0005", "priority": 3}],
-                "can_raise": []}
+        if self.verification is not None:
+            return self.verification
+        return {"slas": [{"sla_id": 5, "reference": "SLA-2026-0005", "priority": 3,
+                          "delivered": "met"}],
+                "can_raise": [], "sla_count": 1, "met": 1, "breached": 0, "no_data": 0}
 
     def set_priorities(self, p, ctx):
         return {"updated": [], "count": 0}
@@ -140,7 +163,8 @@ def contract(sessions):
     with sessions() as s:
         for fname in DIAGRAMS:
             deploy(s, (BPMN_DIR / fname).read_bytes(), fname, registry=engine.registry,
-                   known_lanes=engine.known_lanes, form_loader=load_form, actor="test", now=T0)
+                   known_lanes=engine.known_lanes, form_loader=load_form, actor="test", now=T0,
+                   decisions=product_decisions())
         s.commit()
     return handlers, engine
 
@@ -198,6 +222,31 @@ def test_sla_agreement_runs_through_every_branch(contract, sessions):
     run.wait("next_review_due", timedelta(days=28))  # 5 February + P1M
     assert run.status == "completed"
     assert len(handlers.called("start_review")) == 1
+
+
+def test_each_wish_to_clarify_is_a_manager_task_before_the_options(contract, sessions):
+    handlers, engine = contract
+    handlers.to_clarify = ["Mail feels fast", "Users are happy"]
+    run = Run(engine, sessions, "sla_agreement", {"slr_id": 1, "organisation": "acme"}, "acme")
+    task = run.task()
+    assert (task.name, task.lane, task.form) == (
+        "Clarify the customer's wish", "Service Level Manager", "clarify_wish.schema.json")
+    assert handlers.called("match_catalogue") == []  # the options wait for the answers
+    with pytest.raises(FormValidationError, match="answer"):  # an answer in words
+        run.complete("Clarify the customer's wish", MANAGER, {"metric": "availability"})
+    with pytest.raises(FormValidationError, match="metric"):  # only metrics that measure
+        run.complete("Clarify the customer's wish", MANAGER, {"answer": "x", "metric": "nps"})
+    run.complete("Clarify the customer's wish", MANAGER, {
+        "answer": "Fast: available", "metric": "availability", "comparator": ">=",
+        "value": 99.5, "period": "month"})
+    run.complete("Clarify the customer's wish", MANAGER, {"answer": "We ask them quarterly"})
+    assert handlers.called("record_clarification") == [
+        {"slr_id": 1, "index": 3, "answer": "Fast: available", "metric": "availability",
+         "comparator": ">=", "value": 99.5, "period": "month"},
+        {"slr_id": 1, "index": 3, "answer": "We ask them quarterly", "metric": "",
+         "comparator": "", "value": None, "period": ""}]  # the form starts empty each time
+    assert len(handlers.called("match_catalogue")) == 1
+    assert run.task().name == "Choose a service level option"
 
 
 def test_standard_option_goes_straight_to_the_supporting_process_gate(contract, sessions):
@@ -277,3 +326,25 @@ def test_slm_process_management_runs(contract, sessions):
     assert run.status == "completed"
     assert [p["ideas"] for p in handlers.called("propose_improvements")] == [
         ["automate reports"], []]
+
+
+@pytest.mark.parametrize(("breached", "proposed"), [(0, 3), (2, 2), (3, 1)])
+def test_the_decision_table_proposes_the_priority_of_breached_slas(contract, sessions, breached,
+                                                                   proposed):
+    """workflows/dmn/service_level_priorities.dmn: the more SLAs breached, the higher the
+    priority proposed for each breached one; the others keep theirs."""
+    handlers, engine = contract
+    handlers.verification = {
+        "slas": [{"sla_id": 5, "reference": "SLA-5", "priority": 4,
+                  "delivered": "breached" if breached else "met"},
+                 {"sla_id": 6, "reference": "SLA-6", "priority": 5, "delivered": "met"}],
+        "can_raise": [], "sla_count": 2, "met": 2 - min(breached, 1), "breached": breached,
+        "no_data": 0}
+    run = Run(engine, sessions, "slm_process_management", {})
+    with sessions() as s:
+        data = task_data(engine, s, run.task(), T0)
+    assert data["breach_priority"] == proposed
+    assert data["priorities"] == [
+        {"sla_reference": "SLA-5", "priority": proposed if breached else 4},
+        {"sla_reference": "SLA-6", "priority": 5}]
+    assert "breached" in data["priority_advice"]

@@ -20,6 +20,7 @@ from diagram_support import (
     NS,
     load_form,
     parse,
+    product_decisions,
 )
 from diagram_support import sessions as sessions  # the fixture
 from lxml import etree
@@ -38,7 +39,7 @@ def test_diagram_deploys_with_the_real_registry(fname, sessions):
         try:
             results = deploy(s, (BPMN_DIR / fname).read_bytes(), fname, registry=registry,
                              known_lanes=DEFAULT_ROLES, form_loader=load_form, actor="test",
-                             now=T0)
+                             now=T0, decisions=product_decisions())
         except DeployError as exc:
             pytest.fail(f"{fname} refused:\n" + "\n".join(
                 f"  {p.element_id}: {p.message}" for p in exc.problems))

@@ -14,6 +14,7 @@ from diagram_support import (
     OWNER,
     Run,
     load_form,
+    product_decisions,
 )
 from diagram_support import sessions as sessions  # the fixture
 from sqlalchemy import select
@@ -43,7 +44,8 @@ def test_an_sla_is_agreed_and_reviewed_with_the_real_handlers(sessions):
     with sessions() as s:
         for fname in DIAGRAMS:
             deploy(s, (BPMN_DIR / fname).read_bytes(), fname, registry=engine.registry,
-                   known_lanes=engine.known_lanes, form_loader=load_form, actor="test", now=T0)
+                   known_lanes=engine.known_lanes, form_loader=load_form, actor="test", now=T0,
+                   decisions=product_decisions())
         s.commit()
     run = Run(engine, sessions, "sla_agreement", {"slr_id": slr_id, "organisation": "acme"},
               "acme")
@@ -108,7 +110,8 @@ def test_process_definition_and_management_run_with_the_real_handlers(sessions):
     with sessions() as s:
         for fname in ("slm_process_definition.bpmn", "slm_process_management.bpmn"):
             deploy(s, (BPMN_DIR / fname).read_bytes(), fname, registry=engine.registry,
-                   known_lanes=engine.known_lanes, form_loader=load_form, actor="test", now=T0)
+                   known_lanes=engine.known_lanes, form_loader=load_form, actor="test", now=T0,
+                   decisions=product_decisions())
         s.commit()
 
     definition = Run(engine, sessions, "slm_process_definition", {})

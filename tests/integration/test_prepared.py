@@ -22,7 +22,8 @@ AT = datetime(2026, 3, 4, 5, 6, 7, 890123)
 def _instance(conn, **over) -> int:
     values = dict(version_id=None, process_id="p", status="running", state="{}",
                   serializer_version="slm-1", revision=1, started_by="tester",
-                  organisation="acme", title="t", started_at=AT, updated_at=AT, timers="[]")
+                  organisation="acme", title="t", started_at=AT, updated_at=AT, timers="[]",
+                  parent_instance_id=None, parent_task_id=None, call_depth=0)
     values.update(over)
     return sql.INSERT_INSTANCE.scalar(conn, values)
 
@@ -114,6 +115,7 @@ def test_fixed_values_in_a_statement_are_sent(factory, version_id):
         iid = _instance(conn, version_id=version_id)
         rows = [dict(instance_id=iid, task_id=f"t{i}", element_id="e", name="n", lane="L",
                      organisation=None, process_id="p", form=None, instructions="",
+                     lane_owners=None,
                      due_at=None, status=status, created_at=AT)
                 for i, status in enumerate(["ready", "completed", "ready"])]
         sql.INSERT_TASKS.execute_many(conn, rows)

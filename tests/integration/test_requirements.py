@@ -11,7 +11,7 @@ from catalogue_factory import T0, build, ctx, slr, wish
 from sqlalchemy import select
 
 from handlers.catalogue import operations as catalogue
-from handlers.catalogue.models import Service
+from handlers.catalogue.models import Metric, Service
 from handlers.errors import DomainError, ValidationError
 from handlers.outputs.changes import raise_change_request
 from handlers.outputs.design import design_specification
@@ -61,19 +61,47 @@ def test_submit_slr_validation(factory):
         made = build(s)
         with pytest.raises(ValidationError) as err:
             submit_slr(s, made["acme"].id, "carol", " ", "", [{"metric": "availability"}], T0)
-        assert set(err.value.errors) == {"title", "need", "wishes.0.text"}
+        assert set(err.value.errors) == {"title", "need", "wishes.0.text", "wishes.0.value",
+                                         "wishes.0.period"}
         with pytest.raises(ValidationError) as err:
             submit_slr(s, 424242, "carol", "t", "n", "not a list", T0)
         assert set(err.value.errors) == {"organisation_id", "wishes"}
 
 
-def test_assessment_flags_unmeasurable_wishes_and_never_drops_them(factory):
+def test_a_wish_is_measurable_or_marked_for_clarification_by_the_customer(factory):
+    """A half-filled wish is refused field by field (never silently demoted); ticking
+    "clarify" is the only way to "not measurable yet", and nothing is stored on refusal."""
+    with factory() as s:
+        made = build(s)
+        wishes = [wish("Mail up", "availability", 99.5, period=None),  # no period
+                  wish("Quick fixes", "resolution_hours", "soon"),  # not a number
+                  wish("Happy users", "satisfaction", 4.5),  # no data source
+                  wish("Fast", None, None, period=None),  # nothing to measure
+                  wish("Up 150 %", "availability", 150, comparator=">=")]  # no sense
+        with pytest.raises(ValidationError) as err:
+            submit_slr(s, made["acme"].id, "carol", "t", "n", wishes, T0)
+        errors = err.value.errors
+        assert errors["wishes.0.period"] == ["choose per month or per quarter"]
+        assert errors["wishes.1.value"] == ["'soon' is not a number"]
+        assert "cannot be measured yet" in errors["wishes.2.metric"][0]
+        assert errors["wishes.3.metric"][0].startswith("choose what to measure, or tick")
+        assert errors["wishes.3.value"] == ["give the level as a number"]
+        assert "not between 0 and 100" in errors["wishes.4.value"][0]
+        assert s.scalar(select(ServiceLevelRequirement.id)) is None
+        for w in wishes:  # the same wishes, each ticked, are taken as typed
+            w["clarify"] = True
+        taken = submit_slr(s, made["acme"].id, "carol", "t", "n", wishes, T0)
+        assert [w["value"] for w in json.loads(taken.wishes)] == [99.5, "soon", 4.5, None, 150]
+        assert all(w["clarify"] for w in json.loads(taken.wishes))
+
+
+def test_assessment_flags_the_wishes_to_clarify_and_never_drops_them(factory):
     slr_id = prepared(
         factory,
         wish("Mail always up", "availability", 99.5),
-        wish("Happy users", "satisfaction", 4.5),
-        wish("Fast", None, None),
-        wish("Quick fixes", "resolution_hours", "soon"),
+        wish("Happy users", "satisfaction", 4.5, clarify=True),
+        wish("Fast", None, None, period=None, clarify=True),
+        wish("Quick fixes", "resolution_hours", "soon", clarify=True),
         wish("Fixed within 8 hours", "resolution_hours", "8", period="quarter"),
     )
     result = run(factory, assess_requirements, {"slr_id": slr_id})
@@ -83,28 +111,28 @@ def test_assessment_flags_unmeasurable_wishes_and_never_drops_them(factory):
         {"metric": "resolution_hours", "comparator": "<=", "threshold": 8.0,
          "period": "quarter", "text": "Fixed within 8 hours"},
     ]
+    asked = "you asked us to clarify how to measure it"
     assert result["flagged"] == [
-        {"text": "Happy users",
-         "reason": "metric 'satisfaction' has no data source: it cannot be measured yet"},
-        {"text": "Fast", "reason": "no metric: say what should be measured; "
-                                   "no value: give the level as a number"},
-        {"text": "Quick fixes", "reason": "value 'soon' is not a number"},
+        {"text": "Happy users", "reason": asked, "index": 1, "asked": True,
+         "metric": "satisfaction", "comparator": None, "value": 4.5, "period": "month"},
+        {"text": "Fast", "reason": asked, "index": 2, "asked": True, "metric": None,
+         "comparator": None, "value": None, "period": None},
+        {"text": "Quick fixes", "reason": asked, "index": 3, "asked": True,
+         "metric": "resolution_hours", "comparator": None, "value": "soon", "period": "month"},
     ]
     assert (result["measurable_count"], result["flagged_count"]) == (2, 3)
     with factory() as s:
         stored = s.get(ServiceLevelRequirement, slr_id)
         assert stored.status == "assessed"
         assert json.loads(stored.assessment) == result
-    with factory() as s:  # at most 5 wishes an SLR (issue 12): the other reasons on a second
-        other = slr(s, {"acme": s.get(ServiceLevelRequirement, slr_id).organisation},
-                    wish("Fixed in 8 hours, always", "resolution_hours", 8, period=None),
-                    wish("Good NPS", "nps", 50, period="quarter")).id
+        # a metric that lost its data source after submission is flagged with the reason
+        s.scalar(select(Metric).where(Metric.key == "availability")).data_source = None
         s.commit()
-    result = run(factory, assess_requirements, {"slr_id": other})
-    assert result["flagged"] == [
-        {"text": "Fixed in 8 hours, always", "reason": "no period: say per month or per quarter"},
-        {"text": "Good NPS", "reason": "unknown metric 'nps'"},
-    ]
+    result = run(factory, assess_requirements, {"slr_id": slr_id})
+    assert result["flagged"][0]["text"] == "Mail always up"
+    assert result["flagged"][0]["reason"] == (
+        "metric 'availability' has no data source: it cannot be measured yet")
+    assert result["flagged"][0]["asked"] is False
 
 
 def test_match_ranks_fully_meeting_options_cheapest_first(factory):
@@ -159,7 +187,7 @@ def test_match_without_a_fit_gives_nearest_options_and_a_priced_custom_service(f
 
 
 def test_match_is_never_empty_even_without_a_catalogue(factory):
-    slr_id = prepared(factory, wish("Up", "x", 1), catalogue_too=False)
+    slr_id = prepared(factory, wish("Up", "x", 1, clarify=True), catalogue_too=False)
     options = run(factory, match_catalogue, {"slr_id": slr_id})["options"]
     assert [(o["key"], o["monthly_cost"], o["per_requirement"]) for o in options] == [
         ("custom", "1250.00", [])]
@@ -194,7 +222,7 @@ def test_record_choice(factory):
 
 
 def test_design_specification_creates_a_draft_customer_specific_service(factory):
-    slr_id = prepared(factory, *BEYOND_GOLD, wish("Happy", "satisfaction", 4))
+    slr_id = prepared(factory, *BEYOND_GOLD, wish("Happy", "satisfaction", 4, clarify=True))
     run(factory, match_catalogue, {"slr_id": slr_id})
     run(factory, record_choice, {"slr_id": slr_id, "option_key": "custom"})
     result = run(factory, design_specification, {"slr_id": slr_id})

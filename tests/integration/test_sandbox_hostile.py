@@ -235,6 +235,34 @@ def test_a_worker_killed_mid_evaluation_is_an_incident_and_replaced(
     assert not set(killed) & {w.pid for w in pool.workers()}
 
 
+#: memory built up step by step, or in one call to C code that pads or sizes its result:
+#: with time to spare, each is stopped by the workers' address-space limit
+MEMORY = {
+    "string-doubling-loop": "s = 'a'\nwhile True:\n    s = s + s",
+    "list-doubling-loop": "s = [0]\nwhile True:\n    s = s + s",
+    "format-width": "x = f'{0:>{10**9}}'",
+    "append-loop": "s = 'a' * 10**6\nparts = []\nwhile True:\n    parts.append(s + str(len(s)))",
+    "percent-width": "x = '%1000000000d' % 1",
+    "ljust-width": "x = 'a'.ljust(10**9)",
+    "bytes-size": "b = bytes(10**9)",
+    "center-width": "x = 'a'.center(10**9)",
+}
+
+
+@pytest.mark.parametrize("case", sorted(MEMORY))
+def test_memory_growth_is_stopped_by_the_address_space_limit(case, deploy_file, factory,
+                                                             engine, monkeypatch):
+    monkeypatch.setattr(scripting, "SCRIPT_TIME_LIMIT", 20.0)
+    deploy_file("sandbox.bpmn", script_diagram(MEMORY[case]))
+    deploy_file("control.bpmn", script_diagram("total = amount + prepared", pid="control"))
+    iid = start(engine, factory, "sandbox", {"amount": 3})
+    assert instance(factory, iid).status == "error"
+    assert the_incident(factory, iid).message == (
+        f"script failed at evil: the script used more than {get_pool().memory_mb} MB")
+    ok = start(engine, factory, "control", {"amount": 3})
+    assert instance(factory, ok).status == "completed"
+
+
 def test_audit_verify_passes_after_hostile_code(deploy_file, factory, engine, monkeypatch,
                                                 sqlite_url):
     monkeypatch.setattr(scripting, "SCRIPT_TIME_LIMIT", LIMIT)

@@ -178,8 +178,13 @@ def test_gate_negotiation_and_customer_specific_service(demo):
 
         identity = s.scalar(select(ServiceLevelRequirement).where(
             ServiceLevelRequirement.title.like("Single sign-on%")))
-        flagged = json.loads(identity.assessment)["flagged"]  # mission rule 6, kept as asked
-        assert any("user_satisfaction" in f["reason"] for f in flagged)
+        assessment = json.loads(identity.assessment)  # mission rule 6, kept as typed
+        flagged = {f["text"]: f for f in assessment["flagged"]}
+        assert flagged["Drivers are happy with logging in"]["metric"] == "user_satisfaction"
+        assert all(f["asked"] and f["answer"] and f["answered_by"] == "manager"
+                   for f in flagged.values())  # both clarified by the manager
+        assert flagged["Logging in should be quick"]["clarified"]["metric"] == "availability"
+        assert "Logging in should be quick" in [r["text"] for r in assessment["measurable"]]
 
 
 def test_audit_trail_is_intact_and_in_time_order(demo):

@@ -13,6 +13,7 @@ from slm_support import (
     APPROVE,
     AVAILABLE,
     CHOOSE,
+    CLARIFY,
     CUSTOMER,
     DECIDE,
     DISCUSS,
@@ -289,20 +290,43 @@ def test_targets_must_be_measurable_and_unmeasurable_wishes_are_flagged(slm):
             "availability": 99.5, "resolution_hours": 8.0}
         s.rollback()
 
-    happy = wish("Users are happy with their mail", "satisfaction", ">=", 4)
-    fast = wish("Mail feels fast", value=None, period=None)
+    # wishes the customer could not measure: a clarification each, by the manager, before
+    # the options; the answers go back to the customer and nothing typed is lost
+    happy = {**wish("Users are happy with their mail", "satisfaction", ">=", 4),
+             "clarify": True}
+    fast = {**wish("Mail feels fast", value=None, period=None), "clarify": True}
     slr_id = submit(slm, T0, AVAILABLE, happy, fast)
     iid = slm.start("sla_agreement", {"slr_id": slr_id, "organisation": "acme"}, "acme", T0)
-    shown = slm.data(iid, CHOOSE, T0)
+    assert [t.name for t in slm.ready(iid)] == [CLARIFY]
+    first = slm.data(iid, CLARIFY, T0)["clarification"]
+    assert (first["text"], first["metric"], first["value"], first["remaining"]) == (
+        happy["text"], "satisfaction", 4, 2)
+    assert "satisfaction" not in [m["key"] for m in first["metrics"]]  # no data source
+    slm.complete(iid, CLARIFY, MANAGER, {"answer": "No survey yet: we report it in words."},
+                 T0 + H)
+    second = slm.data(iid, CLARIFY, T0 + H)["clarification"]
+    assert (second["text"], second["remaining"]) == (fast["text"], 1)
+    slm.complete(iid, CLARIFY, MANAGER, {
+        "answer": "Fast means fixed fast: within 8 hours.", "metric": "resolution_hours",
+        "value": 8, "period": "month"}, T0 + 2 * H)
+    shown = slm.data(iid, CHOOSE, T0 + 2 * H)
     assessment = shown["assessment"]
-    assert (assessment["measurable_count"], assessment["flagged_count"]) == (1, 2)
-    assert assessment["measurable"][0]["metric"] == "availability"
-    flagged = {f["text"]: f["reason"] for f in assessment["flagged"]}
-    assert set(flagged) == {happy["text"], fast["text"]}
-    assert "no data source" in flagged[happy["text"]]
-    assert "no metric" in flagged[fast["text"]]
-    assert shown["options"]  # the customer still gets an answer
+    assert [r["metric"] for r in assessment["measurable"]] == ["availability"]  # as assessed
     with slm.factory() as s:
         slr = s.get(ServiceLevelRequirement, slr_id)
-        assert json.loads(slr.assessment)["flagged"] == assessment["flagged"]
+        stored = json.loads(slr.assessment)
+        assert [(r["metric"], r["comparator"], r["threshold"], r.get("clarified")) for r in
+                stored["measurable"]] == [("availability", ">=", 99.5, None),
+                                          ("resolution_hours", "<=", 8, True)]
+        answers = {f["text"]: (f["answer"], f["answered_by"], f.get("clarified"))
+                   for f in stored["flagged"]}
+        assert answers == {
+            happy["text"]: ("No survey yet: we report it in words.", "mike", None),
+            fast["text"]: ("Fast means fixed fast: within 8 hours.", "mike",
+                           {"metric": "resolution_hours", "comparator": "<=", "threshold": 8,
+                            "period": "month"})}
         assert len(json.loads(slr.wishes)) == 3  # nothing the customer said is lost
+        assert json.loads(slr.wishes)[1]["metric"] == "satisfaction"
+    # the options were matched after the clarification: the clarified wish counts
+    assert [r["metric"] for r in shown["options"][0]["per_requirement"]] == [
+        "availability", "resolution_hours"]

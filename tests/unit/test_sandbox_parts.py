@@ -102,3 +102,28 @@ def test_a_worker_runs_under_its_limits():
     assert limits["Max address space"] != "unlimited"
     assert limits["Max cpu time"] != "unlimited"
     assert resource.getrlimit(resource.RLIMIT_NOFILE)[0] > 3  # not this process's own
+
+
+def test_a_worker_gets_only_the_names_the_code_mentions_and_the_rest_stays():
+    from engine.sandbox_env import _only, names_in
+
+    assert names_in("size = 'big' if computed['value'] >= 10 else 'small'") == {
+        "size", "computed"}
+    assert _only({"computed": 1, "other": 2}, "x = computed") == {"computed": 1}
+    assert _only({"a": 1}, "x = (") == {"a": 1}  # unparsable: everything, the worker says why
+    env = SandboxEnvironment(clock=lambda: None, time_limit=lambda: 2.0)
+    data = {"a": 1, "kept": {"deep": [1, 2]}, "gone": 2}
+    env.execute("b = a + 1\ndel gone", data)
+    assert data == {"a": 1, "kept": {"deep": [1, 2]}, "b": 2}
+    assert env.evaluate("len(str(a)) == 1 and b == 2", data) is True
+
+
+def test_the_spin_setting_takes_microseconds_and_refuses_nonsense():
+    from engine.sandbox_pool import spin_seconds
+
+    assert spin_seconds({}) == 300e-6
+    assert spin_seconds({"SLM_SANDBOX_SPIN_US": "0"}) == 0
+    assert spin_seconds({"SLM_SANDBOX_SPIN_US": "50"}) == 50e-6
+    for bad in ("-1", "lots", "1e9", "200000"):
+        with pytest.raises(ValueError, match="SLM_SANDBOX_SPIN_US must be a whole number"):
+            spin_seconds({"SLM_SANDBOX_SPIN_US": bad})

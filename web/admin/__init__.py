@@ -12,7 +12,7 @@ from engine.i18n import N_, _
 from handlers.errors import ValidationError
 from handlers.people import account_links
 from handlers.people import operations as people
-from handlers.people.models import ROLES
+from handlers.people import roles as people_roles
 
 from .. import db_session
 from ..auth.access import roles_required
@@ -68,10 +68,18 @@ def _must_change(user, values: dict):
     return user
 
 
+def role_choices(held=()) -> list[str]:
+    """The roles an admin may give: the active ones, and those the person holds already."""
+    session = db_session()
+    return [r.name for r in people_roles.list_roles(session)
+            if r.retired_at is None or r.name in held]
+
+
 def _render_user_form(user, values: dict, errors: dict, status: int = 200):
     options = [(o.id, f"{o.name} ({o.kind})") for o in people.list_organisations(db_session())]
+    held = user.role_set if user is not None else ()
     return render_template("admin/user_form.html", user=user, values=values, errors=errors,
-                           roles=ROLES, organisation_options=options,
+                           roles=role_choices(held), organisation_options=options,
                            min_password=people.MIN_PASSWORD), status
 
 
@@ -135,4 +143,4 @@ def organisations():
                            organisations=people.list_organisations(session),
                            user_counts=people.organisation_user_counts(session),
                            kind_options=[(k, _(v)) for k, v in KIND_OPTIONS]), status
-from . import invitations, outbox  # noqa: E402,F401  (views on bp)
+from . import invitations, outbox, roles  # noqa: E402,F401  (views on bp)

@@ -10,12 +10,11 @@ from engine.errors import NotFoundError
 from engine.i18n import LANGUAGE_NAMES, _
 from handlers.people import account_links
 from handlers.people import operations as people
-from handlers.people.models import ROLES
 from handlers.people.organisations import get_organisation, update_organisation
 
 from .. import db_session
 from ..auth.access import roles_required
-from . import KIND_OPTIONS, _audited, _save, bp
+from . import KIND_OPTIONS, _audited, _save, bp, role_choices
 
 
 @bp.route("/invite", methods=["GET", "POST"])
@@ -38,7 +37,7 @@ def invite():
             return redirect(url_for("admin.users"))
         status = 400
     options = [(o.id, f"{o.name} ({o.kind})") for o in people.list_organisations(db_session())]
-    return render_template("admin/invite.html", values=values, errors=errors, roles=ROLES,
+    return render_template("admin/invite.html", values=values, errors=errors, roles=role_choices(),
                            organisation_options=options), status
 
 

@@ -1,5 +1,5 @@
-"""The mail outbox, for admins: every mail with its state (failed ones first), and each
-mail as it was written. Without SLM_SMTP_URL this is where mail is read."""
+"""The mail outbox, for admins: every mail with its state (failed and uncertain ones
+first), and each mail as it was written. Without SLM_SMTP_URL this is where mail is read."""
 from __future__ import annotations
 
 from flask import abort, render_template, request
@@ -18,12 +18,15 @@ def outbox():
     session = db_session()
     page = max(1, request.args.get("page", 1, type=int))
     total = session.scalar(select(func.count()).select_from(MailMessage)) or 0
-    failed_first = case((MailMessage.status == "failed", 0), else_=1)
+    failed_first = case((MailMessage.status.in_(("failed", "uncertain")), 0), else_=1)
     mails = list(session.scalars(select(MailMessage).order_by(
         failed_first, MailMessage.id.desc()).offset((page - 1) * PER_PAGE).limit(PER_PAGE)))
     failed = session.scalar(select(func.count()).select_from(MailMessage).where(
         MailMessage.status == "failed")) or 0
+    uncertain = session.scalar(select(func.count()).select_from(MailMessage).where(
+        MailMessage.status == "uncertain")) or 0
     return render_template("admin/outbox.html", mails=mails, failed=failed, total=total,
+                           uncertain=uncertain,
                            page=page, pages=max(1, -(-total // PER_PAGE)))
 
 

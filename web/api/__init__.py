@@ -84,6 +84,7 @@ from . import (  # noqa: E402,F401 (views on bp)
     instances,
     me,
     measurements,
+    messages,
     notifications,
     openapi,
     slrs,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from ..auth.access import public
 from . import bp, ok
+from .messages import MESSAGE_SCHEMA
 
 ERROR = {"$ref": "#/components/schemas/Error"}
 TIMESTAMP = {"type": ["string", "null"], "format": "date-time"}
@@ -88,7 +89,12 @@ SCHEMAS = {
     "TaskDetail": {"allOf": [_ref("Task"), {"type": "object", "properties": {
         "element_id": {"type": "string"}, "status": {"type": "string",
                                                      "enum": ["ready", "completed", "cancelled"]},
-        "instructions": {"type": "string"}, "completed_at": TIMESTAMP,
+        "instructions": {"type": "string", "description": "the Markdown a person reads, "
+                                                          "filled in from an open task's data"},
+        "instructions_html": {"type": "string", "description": "the same, as sanitized HTML"},
+        "instructions_problem": {"type": ["string", "null"],
+                                 "description": "why the template could not be filled in"},
+        "completed_at": TIMESTAMP,
         "completed_by": {"type": ["string", "null"]},
         "form": {"type": ["object", "null"],
                  "description": "the task's JSON Schema, resolved with the task data"},
@@ -132,17 +138,32 @@ SCHEMAS = {
         "text": {"type": "string"}, "metric": {"type": ["string", "null"]},
         "comparator": {"type": ["string", "null"], "enum": [">=", "<=", None]},
         "value": {"type": ["number", "string", "null"]},
-        "period": {"type": ["string", "null"], "enum": ["month", "quarter", None]}}},
+        "period": {"type": ["string", "null"], "enum": ["month", "quarter", None]},
+        "clarify": {"type": ["boolean", "null"], "description":
+                    "true: the customer cannot say how to measure it; a service level "
+                    "manager clarifies it (then only text is required, else metric, value "
+                    "and period are)"}}},
     "NewSLR": {"type": "object", "required": ["title", "need"], "properties": {
         "title": {"type": "string"}, "need": {"type": "string"},
+        "service": {"type": ["string", "null"],
+                    "description": "key of the catalogue service it is about, if any"},
         "wishes": {"type": "array", "items": _ref("Wish")}}},
     "SLR": {"type": "object", "properties": {
         "id": {"type": "integer"}, "title": {"type": "string"}, "need": {"type": "string"},
         "status": {"type": "string"}, "organisation": {"type": "string"},
         "submitted_by": {"type": "string"}, "created_at": TIMESTAMP,
         "instance_id": {"type": ["integer", "null"]},
+        "service_id": {"type": ["integer", "null"]},
         "wishes": {"type": "array", "items": _ref("Wish")},
         "assessment": {"type": "object"}, "options": {"type": "array"}}},
+    "Message": MESSAGE_SCHEMA,
+    "MessageResult": {"type": "object", "properties": {
+        "message_id": {"type": "integer"}, "name": {"type": "string"},
+        "status": {"type": "string", "enum": ["delivered", "unclaimed"],
+                   "description": "unclaimed: no instance waits for it; it is kept and "
+                                  "delivered when one starts waiting"},
+        "delivered_to": {"type": "array", "items": {"type": "integer"},
+                         "description": "the instances that took it"}}},
     "Notification": {"type": "object", "properties": {
         "id": {"type": "integer"}, "kind": {"type": "string"}, "title": {"type": "string"},
         "body": {"type": "string"},
@@ -234,6 +255,11 @@ PATHS = {
         "A process's event log as OCEL 2.0 JSON: instances, tasks, requirements, SLAs, "
         "reviews and change requests as objects", "application/json",
         "The OCEL 2.0 document (slm:chainHead: the anchor it was cut at)"),
+    "/api/v1/messages": {"post": _op(
+        "Send a message to the process instances waiting for it (process owners and "
+        "service level managers), e.g. monitoring reporting a breach",
+        _json(_ref("MessageResult"), "Which instances took it"), 400, 422,
+        body=_ref("Message"), tag="messages")},
     "/api/v1/notifications": {"get": _op(
         "The caller's notifications, newest first, with the unread count",
         _json({"allOf": [_page_of("#/components/schemas/Notification"), {"properties": {

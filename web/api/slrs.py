@@ -19,7 +19,7 @@ from .. import db_session
 from ..auth.access import roles_required
 from ..errors import error_response
 from ..portal import CUSTOMER
-from ..portal.requirements import UNAVAILABLE, submit_requirement
+from ..portal.requirements import UNAVAILABLE, catalogue_service, submit_requirement
 from ..portal.slr_form import WISH_FIELDS
 from . import V1, bp, invalid, iso, json_object, ok, page_body, paging
 
@@ -31,6 +31,7 @@ def slr_json(slr: ServiceLevelRequirement) -> dict:
     return {"id": slr.id, "title": slr.title, "need": slr.need, "status": slr.status,
             "organisation": slr.organisation.key, "submitted_by": slr.submitted_by,
             "created_at": iso(slr.created_at), "instance_id": slr.instance_id,
+            "service_id": slr.service_id,
             "wishes": json.loads(slr.wishes or "[]"),
             "assessment": json.loads(slr.assessment or "{}"),
             "options": json.loads(slr.options or "[]")}
@@ -57,8 +58,8 @@ def _wishes(raw) -> list | None:
         return []
     if not isinstance(raw, list) or not all(isinstance(w, dict) for w in raw):
         return None
-    return [{f: (w.get(f).strip() or None) if isinstance(w.get(f), str) else w.get(f)
-             for f in WISH_FIELDS} for w in raw]
+    return [{f: (w.get(f).strip() or None) if isinstance(w.get(f), str) and f != "clarify"
+             else w.get(f) for f in WISH_FIELDS} for w in raw]
 
 
 @bp.post(f"{V1}/slrs")
@@ -68,10 +69,14 @@ def submit():
     wishes = _wishes(body.get("wishes"))
     if wishes is None:
         return invalid({"wishes": ["a list of {text, metric, comparator, value, period}"]})
-    title, need = body.get("title"), body.get("need")
+    title, need, key = body.get("title"), body.get("need"), body.get("service")
+    service = catalogue_service(key) if isinstance(key, str) and key else None
+    if key not in (None, "") and service is None:
+        return invalid({"service": ["no live catalogue service has this key"]})
     try:
         slr = submit_requirement(title if isinstance(title, str) else "",
-                                 need if isinstance(need, str) else "", wishes)
+                                 need if isinstance(need, str) else "", wishes,
+                                 None if service is None else service.id)
     except ValidationError as exc:
         session.rollback()
         return invalid(exc.errors)

@@ -26,6 +26,7 @@ from ..errors import error_response
 from ..tasks import queries
 from ..tasks.access import READERS, WORKERS, task_actions, task_viewer, visible_task
 from ..tasks.context import instance_context
+from ..tasks.instructions import instructions_json
 from ..tasks.listing import list_args
 from ..tasks.subjects import conversation_of, task_subject
 from ..tasks.submission import check_submission, post_form_comments
@@ -62,7 +63,8 @@ def task_detail(task) -> dict:
     return {**task_summary(task), "element_id": task.element_id, "status": task.status,
             "subject": task_subject(session, task.element_id, data, current_user.is_customer),
             "thread": thread,
-            "instructions": task.instructions, "completed_at": iso(task.completed_at),
+            **instructions_json(task.instructions, data if task.status == "ready" else None),
+            "completed_at": iso(task.completed_at),
             "completed_by": task.completed_by, "form": schema,
             "values": {k: data[k] for k in fields if k in data}, "context": context}
 

@@ -5,6 +5,7 @@ import json
 from datetime import datetime, timedelta
 
 from flask import abort, render_template, request, url_for
+from sqlalchemy import select
 
 from engine.audit import chain_head, instance_events, parse_anchor, verify_chain
 from engine.i18n import _
@@ -19,10 +20,10 @@ from ..nav import url_if
 from . import AUDITORS, PER_PAGE, TRACE_READERS, bp, queries, steps
 
 #: where each kind of record an instance is about is shown
-SUBJECT_PAGES = {"requirement": ("portal.requirement", "slr_id"),
+SUBJECT_PAGES = {"requirement": ("requirements.show", "slr_id"),
                  "sla": ("agreements.show", "sla_id"),
                  "review": ("reviews.detail", "review_id"),
-                 "change_request": ("reviews.change_requests", None)}
+                 "change_request": ("reviews.change_request", "change_id")}
 
 
 def _day(name: str, end: bool = False) -> datetime | None:
@@ -82,7 +83,18 @@ def trace(instance_id: int):
         markers=marks, markers_json=json.dumps(marks), check=queries.check_instance(events),
         organisation=names.get(instance.organisation or ""),
         element_names=element_names(version.bpmn_xml),
-        subjects=_subject_links(session, instance_id), head=chain_head(session))
+        subjects=_subject_links(session, instance_id), head=chain_head(session),
+        calls=_call_links(session, instance))
+
+
+def _call_links(session, instance: ProcessInstance) -> dict:
+    """The instance that called this one (a call activity) and the ones it called."""
+    parent = (session.get(ProcessInstance, instance.parent_instance_id)
+              if instance.parent_instance_id is not None else None)
+    children = session.scalars(select(ProcessInstance).where(
+        ProcessInstance.parent_instance_id == instance.id).order_by(ProcessInstance.id)
+        .limit(200)).all()
+    return {"parent": parent, "children": children}
 
 
 def _subject_links(session, instance_id: int) -> list[tuple]:
@@ -90,10 +102,7 @@ def _subject_links(session, instance_id: int) -> list[tuple]:
     out = []
     for subject in subjects_of(session, instance_id):
         endpoint, arg = SUBJECT_PAGES[subject.kind]
-        url = url_if(endpoint, **({arg: subject.id} if arg else {}))
-        if url and arg is None:
-            url += f"#cr-{subject.id}"
-        out.append((subject, url))
+        out.append((subject, url_if(endpoint, **{arg: subject.id})))
     return out
 
 

@@ -40,8 +40,14 @@ API_PREFIX = "/api/"
 #: managing one's own API tokens, which the read-only API needs)
 AUDITOR_MAY_POST = frozenset({"auth.logout", "account.create_token", "account.revoke_token",
                               "account.end_session", "account.end_other_sessions",
-                              "account.change_password", "account.preferences"})
-ALL_ROLES = frozenset(ROLES)
+                              "account.change_password", "notifications.unsubscribe",
+                              "account.preferences"})
+#: stands, in a view's declaration, for any role an admin added (handlers.people.roles):
+#: route access rules are written in the built-in roles; a person holding only added roles
+#: reaches the pages declared for OTHER_ROLES (home, account, the tasks of their lanes)
+OTHER_ROLES = "(roles added by admins)"
+BUILTIN_ROLES = frozenset(ROLES)
+ALL_ROLES = BUILTIN_ROLES | {OTHER_ROLES}
 
 
 class LoginUser(UserMixin):
@@ -67,7 +73,8 @@ class LoginUser(UserMixin):
         return f"{self.id}:{self.session_key}"
 
     def has_role(self, *roles: str) -> bool:
-        return bool(self.roles & set(roles))
+        return bool(self.roles & set(roles)) or (
+            OTHER_ROLES in roles and bool(self.roles - BUILTIN_ROLES))
 
     @property
     def is_customer(self) -> bool:
@@ -130,6 +137,15 @@ def _unauthorized():
 def public(view):
     """Anyone may use this view, signed in or not."""
     view.slm_public = True
+    return view
+
+
+def signed_link(view):
+    """Anyone may use this view, and POST to it without a CSRF token: it is authenticated by
+    the signed token in its URL, does one bounded thing, and mail providers POST to it
+    without a session (RFC 8058 one-click unsubscribe). Only that view is declared so."""
+    view.slm_public = True
+    view.slm_signed_link = True
     return view
 
 
@@ -249,7 +265,8 @@ def _guard():
             and current_user.is_auditor and request.endpoint not in AUDITOR_MAY_POST):
         g.slm_refusal = _("Auditors read everything and change nothing.")
         abort(403)
-    if request.method not in SAFE_METHODS and not is_api_request():
+    if (request.method not in SAFE_METHODS and not is_api_request()
+            and not getattr(view, "slm_signed_link", False)):
         csrf.protect()
     return None
 

@@ -24,14 +24,14 @@ def subject_url(subject_type: str, subject_id: int) -> str | None:
     """The page of the subject the current user may open, or None."""
     customer = current_user.is_customer
     if subject_type == "requirement":
-        # staff read a requirement's thread on its tasks and its SLA's page
-        return url_if("portal.requirement", slr_id=subject_id) if customer else None
+        return url_if("portal.requirement" if customer else "requirements.show",
+                      slr_id=subject_id)
     if subject_type == "sla":
         return url_if("portal.sla" if customer else "agreements.show", sla_id=subject_id)
     if subject_type == "review":
         return url_if("reviews.detail", review_id=subject_id)
     if subject_type == "change_request":
-        return url_if("reviews.change_requests")
+        return url_if("reviews.change_request", change_id=subject_id)
     return None
 
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from flask import abort, render_template, request
 from markupsafe import Markup
+from sqlalchemy import func, select
 
 from engine.clock import utcnow
 from handlers.agreements.models import ServiceLevelAgreement
 from handlers.delivery.attainment import attainment as compute
+from handlers.delivery.models import Measurement
 from handlers.reports.html import target_chart
 from handlers.reports.text import kind_label, period_labels
 
@@ -23,6 +25,15 @@ def index():
     return render_template("delivery/index.html", page=page)
 
 
+def _latest_with_data(session, sla) -> str:
+    """The month of the SLA's newest measurement up to now ("2026-02"), the current month
+    (to date) when there is none: the page opens where there is something to see."""
+    now = utcnow()
+    newest = session.scalar(select(func.max(Measurement.measured_at)).where(
+        Measurement.sla_id == sla.id, Measurement.measured_at <= now))
+    return (newest or now).strftime("%Y-%m")
+
+
 @bp.get("/attainment/<int:sla_id>")
 @roles_required(*READERS, "Customer")  # customers: their organisation's SLAs, live
 def attainment(sla_id: int):
@@ -31,7 +42,7 @@ def attainment(sla_id: int):
     if sla is None:
         abort(404)
     check_organisation(sla.organisation_id)
-    raw = request.args.get("period", "")
+    raw = request.args.get("period", "") or _latest_with_data(session, sla)
     try:
         start, end = periods.parse_period(raw, utcnow())
     except ValueError as exc:

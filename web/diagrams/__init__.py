@@ -23,8 +23,10 @@ from engine.clock import utcnow
 from engine.deploy import check_diagram, deploy
 from engine.errors import DeployError, NotFoundError
 from engine.i18n import _
+from engine.lanes import NOT_FOR_LANES
 from engine.migration import MigrationRefused, migrate_instance, migrate_version
 from engine.models import ProcessInstance, ProcessVersion
+from handlers.people.roles import active_role_names as lane_roles
 
 from .. import db_session
 from ..auth.access import current_actor, roles_required
@@ -60,7 +62,8 @@ def version(version_id: int):
     session = db_session()
     return render_template(
         "diagrams/version.html", v=row, counts=instance_counts(session, [row.id])[row.id],
-        running=running_instances(session, row.id), others=versions_of(session, row.process_id))
+        running=running_instances(session, row.id), others=versions_of(session, row.process_id),
+        decision_files=sorted(decisions.version_decisions(row)))
 
 
 @bp.get("/<int:version_id>/diff")
@@ -78,7 +81,8 @@ def diff(version_id: int):
     if old.process_id != new.process_id:
         abort(404)
     result = version_diff(old.bpmn_xml, new.bpmn_xml, old.forms_json, new.forms_json)
-    return render_template("diagrams/diff.html", old=old, new=new, diff=result, others=others)
+    return render_template("diagrams/diff.html", old=old, new=new, diff=result, others=others,
+                           decision_diff=decisions.decision_changes(old, new))
 
 
 @bp.get("/<int:version_id>/stats")
@@ -112,7 +116,7 @@ def modeler():
     return render_template(
         "diagrams/modeler.html", v=row, forms=forms, previous=previous,
         handlers=services.engine.registry.describe(),
-        lanes=list(services.engine.known_lanes),
+        lanes=[r for r in lane_roles(db_session()) if r not in NOT_FOR_LANES],
         name=(row.filename if row is not None and _SAFE_NAME.fullmatch(row.filename or "")
               else "diagram.bpmn"))
 
@@ -162,13 +166,15 @@ def migrate(version_id: int):
 
 def _deploy_args(forms: dict) -> dict:
     services = current_app.extensions["slm"]
-    return dict(registry=services.engine.registry, known_lanes=services.engine.known_lanes,
+    limit = services.settings.max_diagram_bytes
+    return dict(registry=services.engine.registry, known_lanes=lane_roles(db_session()),
                 form_loader=loader_with(forms, services.form_loader()),
-                max_bytes=services.settings.max_diagram_bytes)
+                max_bytes=limit, decisions=decisions.posted_decisions(limit))
 
 
 def _problems(exc: DeployError) -> list[dict]:
-    return [{"element_id": p.element_id, "message": p.message} for p in exc.problems]
+    return [{"element_id": p.element_id, "message": p.message,
+             **({"file": p.file} if p.file else {})} for p in exc.problems]
 
 
 @bp.post("/validate")
@@ -176,7 +182,8 @@ def _problems(exc: DeployError) -> list[dict]:
 def validate():
     data, name, _, forms = posted_diagram()
     try:
-        check_diagram(data, name, **_deploy_args(forms))
+        # with the session: a call activity may call a process deployed on its own
+        check_diagram(data, name, session=db_session(), **_deploy_args(forms))
     except DeployError as exc:
         return jsonify(valid=False, problems=_problems(exc))
     return jsonify(valid=True, problems=[])
@@ -202,4 +209,4 @@ def deploy_diagram():
         for r in results])
 
 # their routes join this blueprint
-from . import health_routes, studio  # noqa: E402,F401
+from . import decisions, health_routes, messages, studio  # noqa: E402,F401

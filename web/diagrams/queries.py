@@ -23,19 +23,29 @@ def instance_counts(session: Session, version_ids=None) -> dict[int, dict[str, i
     return out
 
 
+def _decision_names(text: str | None) -> list[str]:
+    try:
+        value = json.loads(text or "{}")
+    except ValueError:
+        return []
+    return sorted(value) if isinstance(value, dict) else []
+
+
 def library(session: Session) -> list[dict]:
     """[{process_id, name, versions: [row...] newest first}] sorted by process id."""
     rows = session.execute(
         select(ProcessVersion.id, ProcessVersion.process_id, ProcessVersion.version,
                ProcessVersion.name, ProcessVersion.deployed_by, ProcessVersion.deployed_at,
-               ProcessVersion.content_hash, ProcessVersion.filename, ProcessVersion.note)
+               ProcessVersion.content_hash, ProcessVersion.filename, ProcessVersion.note,
+               ProcessVersion.dmn_json)
         .order_by(ProcessVersion.process_id, ProcessVersion.version.desc())).all()
     counts = instance_counts(session)
     processes: dict[str, dict] = {}
     for r in rows:
         proc = processes.setdefault(r.process_id, {"process_id": r.process_id, "name": r.name,
                                                    "versions": []})
-        proc["versions"].append({"row": r, "counts": counts[r.id]})
+        proc["versions"].append({"row": r, "counts": counts[r.id],
+                                 "decisions": _decision_names(r.dmn_json)})
     return list(processes.values())
 
 

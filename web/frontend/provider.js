@@ -132,6 +132,16 @@ function Instructions({ element, id }) {
   });
 }
 
+function Decision({ element, id }) {
+  const spiff = useSpiff();
+  return TextFieldEntry({
+    element, id, label: "Decision (DMN decision id)", debounce: useService("debounceInput"),
+    description: "The decision table this task evaluates: a .dmn file deployed with the diagram",
+    getValue: () => spiff.getDecision(element.businessObject),
+    setValue: (v) => spiff.setDecision(element, (v || "").trim())
+  });
+}
+
 function entries(element, studio) {
   const bo = element.businessObject;
   const out = [];
@@ -149,6 +159,9 @@ function entries(element, studio) {
     Object.keys((handler && handler.params) || {}).forEach((name) => {
       add("slm-param-" + name, Parameter, isTextFieldEntryEdited, { name, help: handler.params[name] });
     });
+  }
+  if (element.type === "bpmn:BusinessRuleTask") {
+    add("slm-decision", Decision, isTextFieldEntryEdited);
   }
   if (element.type === "bpmn:ScriptTask") {
     add("slm-script", Script, isTextAreaEntryEdited);

@@ -23,6 +23,8 @@ export const SPIFF = {
                    { name: "type", isAttr: true, type: "String" },
                    { name: "value", isAttr: true, type: "String" }] },
     { name: "InstructionsForEndUser", superClass: ["Element"],
+      properties: [{ name: "text", isBody: true, type: "String" }] },
+    { name: "CalledDecisionId", superClass: ["Element"],
       properties: [{ name: "text", isBody: true, type: "String" }] }
   ]
 };
@@ -131,6 +133,17 @@ export function spiffAccess(moddle, modeling, elementRegistry) {
     changed(element);
   }
 
+  // a business rule task's DMN decision (spiffworkflow:calledDecisionId)
+  function getDecision(bo) {
+    const d = ofType(bo, "spiffworkflow:CalledDecisionId", false);
+    return d ? (d.text || "") : "";
+  }
+
+  function setDecision(element, id) {
+    ofType(element.businessObject, "spiffworkflow:CalledDecisionId", true).text = id;
+    changed(element);
+  }
+
   function laneOf(element) {
     const bo = element.businessObject;
     const lanes = (bo.get && bo.get("lanes")) || [];
@@ -142,7 +155,7 @@ export function spiffAccess(moddle, modeling, elementRegistry) {
   }
 
   return { getProperty, setProperty, operator, setHandler, getParameter, setParameter,
-           getInstructions, setInstructions, laneOf };
+           getInstructions, setInstructions, getDecision, setDecision, laneOf };
 }
 
 export function timerDefinition(bo) {

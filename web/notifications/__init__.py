@@ -11,11 +11,11 @@ from engine.i18n import N_, _, ngettext
 from handlers.errors import ValidationError
 from handlers.notifications import operations as notes
 from handlers.notifications.kinds import KINDS
-from handlers.notifications.mailer import read_unsubscribe_token, signing_key
+from handlers.notifications.mailer import BadToken, read_unsubscribe_token, signing_key
 from handlers.notifications.models import CHANNELS
 
 from .. import db_session
-from ..auth.access import ALL_ROLES, public, roles_required
+from ..auth.access import ALL_ROLES, roles_required, signed_link
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 PER_PAGE = 20
@@ -88,20 +88,26 @@ def preferences():
 
 
 @bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
-@public
+@signed_link
 def unsubscribe(token: str):
-    """The link in every notification mail: signed (user, kind); the page asks, POST does."""
+    """The link in every notification mail (``List-Unsubscribe``, RFC 8058): a signed
+    (person, kind, day). GET asks (and changes nothing); POST, with or without a session,
+    stops that person's mails of that kind (they stay in the app)."""
     session = db_session()
-    found = read_unsubscribe_token(signing_key(session), token[:500])
-    if found is None:
-        return render_template("notifications/unsubscribe.html", invalid=True), 400
-    user_id, kind = found
+    try:
+        user_id, kind = read_unsubscribe_token(signing_key(session), token,
+                                               utcnow().date())
+    except BadToken as exc:
+        session.rollback()
+        return render_template("notifications/unsubscribe.html", invalid=str(exc)), (
+            410 if exc.expired else 400)
     done = False
     if request.method == "POST":
-        notes.set_preference(session, user_id, kind, "in_app")
+        if notes.preferences(session, user_id)[kind] != "off":
+            notes.set_preference(session, user_id, kind, "in_app")
         session.commit()
         done = True
-    return render_template("notifications/unsubscribe.html", invalid=False, done=done,
+    return render_template("notifications/unsubscribe.html", invalid=None, done=done,
                            label=_(KINDS[kind]))
 
 

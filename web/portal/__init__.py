@@ -52,7 +52,9 @@ def index():
     return render_template(
         "portal/index.html", colours=STATUS_COLOURS,
         tasks=queries.organisation_tasks(session, current_user.organisation_key),
-        requirements=queries.requirements(session, org, RECENT),
+        requirements=(recent := queries.requirements(session, org, RECENT)),
+        stages={slr.id: queries.stage(session, slr, queries.sla_of(session, slr))
+                for slr in recent},
         slas=queries.slas(session, org, RECENT), reports=queries.reports(session, org, RECENT),
         health_slas=active_slas(session, org), healths=_healths(session, org))
 

@@ -11,6 +11,7 @@ from engine.models import HumanTask
 from handlers.agreements.models import ServiceLevelAgreement
 from handlers.catalogue.models import Metric, Service
 from handlers.catalogue.operations import readiness
+from handlers.people.models import User
 from handlers.reports.models import CustomerReport
 from handlers.requirements.models import ServiceLevelRequirement
 
@@ -18,6 +19,10 @@ from ..agreements.queries import WITHOUT_CONTENT, instance_status, open_tasks
 
 #: user task (BPMN element id) -> what the customer reads about where the SLR stands
 STAGES = {
+    "clarify_wish": (N_("We are clarifying your wishes"), "us",
+                     N_("You asked us how to measure some of your wishes: the service level "
+                        "manager answers each one below, then we match your requirements to "
+                        "the catalogue.")),
     "choose_option": (N_("Choose a service level option"), "you",
                       N_("Your options are ready: compare them and choose the one you need.")),
     "define_supporting": (N_("Waiting for supporting processes"), "us",
@@ -121,6 +126,32 @@ def _missing(session, slr: ServiceLevelRequirement) -> tuple[str, list[str]] | N
     return None if ready else (service.name, list(missing))
 
 
+def requested_service(session, slr: ServiceLevelRequirement) -> dict | None:
+    """``{name, how}`` of the service the requirement is about: the one it was started
+    from ("requested"), else the chosen option's ("chosen"); None when neither (yet)."""
+    chosen = next((o for o in options(slr) if o.get("chosen")), None)
+    if slr.service_id is not None and (service := session.get(Service, slr.service_id)):
+        return {"name": service.name, "how": "requested"}
+    if chosen is not None:
+        name = chosen.get("service") or chosen.get("label")
+        return {"name": name, "how": "chosen"} if name else None
+    return None
+
+
+def not_ready(session, option_list: list[dict]) -> dict[int, list[str]]:
+    """service id -> the supporting processes it still lacks, for the options' services
+    that are not ready for targets (mission rule 5): the options page says so before the
+    choice."""
+    found = {}
+    for service_id in {o.get("service_id") for o in option_list}:
+        service = session.get(Service, service_id) if isinstance(service_id, int) else None
+        if service is not None:
+            ready, missing = readiness(session, service)
+            if not ready:
+                found[service_id] = list(missing)
+    return found
+
+
 def assessment(slr: ServiceLevelRequirement) -> dict:
     return json.loads(slr.assessment or "{}")
 
@@ -140,3 +171,13 @@ def metrics(session) -> list[Metric]:
 
 def metric_map(session) -> dict[str, Metric]:
     return {m.key: m for m in metrics(session)}
+
+
+def answerers(session, slr: ServiceLevelRequirement) -> dict[str, str]:
+    """Display names of the people who answered the requirement's clarifications."""
+    names = {f.get("answered_by") for f in assessment(slr).get("flagged") or []}
+    names.discard(None)
+    if not names:
+        return {}
+    return {u.username: u.display_name for u in session.scalars(
+        select(User).where(User.username.in_(names)))}

@@ -15,7 +15,7 @@ from handlers.auditlog.subjects import instances_of
 from handlers.catalogue.models import Service
 from handlers.errors import ValidationError
 from handlers.requirements.models import ServiceLevelRequirement
-from handlers.requirements.operations import submit_slr
+from handlers.requirements.operations import CLARIFY_CHOICE, submit_slr
 
 from .. import db_session
 from ..agreements.queries import STATUS_COLOURS
@@ -41,13 +41,27 @@ def requirements():
 
 
 def _form(values: dict, errors: dict, status: int = 200, unavailable: str = ""):
+    session = db_session()
     return render_template("portal/requirement_form.html", values=values, errors=errors,
-                           unavailable=unavailable, metrics=queries.metrics(db_session()),
+                           unavailable=unavailable,
+                           service=catalogue_service(values.get("service")),
+                           metrics=[m for m in queries.metrics(session) if m.data_source],
+                           clarify_choice=CLARIFY_CHOICE,
                            comparators=[(v, _(t)) for v, t in slr_form.COMPARATORS],
                            periods=[(v, _(t)) for v, t in slr_form.PERIODS]), status
 
 
-def submit_requirement(title: str, need: str, wishes: list[dict]) -> ServiceLevelRequirement:
+def catalogue_service(key) -> Service | None:
+    """The live catalogue service ``key`` names, or None."""
+    if not key:
+        return None
+    return db_session().scalar(select(Service).where(
+        Service.key == str(key)[:60], Service.status == "live",
+        Service.organisation_id.is_(None)))
+
+
+def submit_requirement(title: str, need: str, wishes: list[dict],
+                       service_id: int | None = None) -> ServiceLevelRequirement:
     """Record the signed-in customer's SLR and start its agreement (the form and the API).
 
     Only flushes: the caller commits, or rolls back on ValidationError (invalid input) or
@@ -55,7 +69,7 @@ def submit_requirement(title: str, need: str, wishes: list[dict]) -> ServiceLeve
     """
     session, now, key = db_session(), utcnow(), current_user.organisation_key
     slr = submit_slr(session, organisation_id(), current_user.username, title, need, wishes,
-                     now)
+                     now, service_id=service_id)
     slr.instance_id = start_instance(
         engine(), session, PROCESS, actor=current_user.username, now=now,
         data={"slr_id": slr.id, "organisation": key}, organisation=key,
@@ -66,11 +80,10 @@ def submit_requirement(title: str, need: str, wishes: list[dict]) -> ServiceLeve
 def _from_service(key: str) -> dict:
     """An empty form, started from a live catalogue service when ``key`` names one."""
     values = slr_form.empty_values()
-    service = db_session().scalar(select(Service).where(
-        Service.key == key[:60], Service.status == "live", Service.organisation_id.is_(None)))
+    service = catalogue_service(key)
     if service is not None:
         values["title"] = service.name
-        values["need"] = _("We would like %(service)s.", service=service.name) + " "
+        values["service"] = service.key
     return values
 
 
@@ -80,9 +93,13 @@ def new_requirement():
     if request.method == "GET":
         return _form(_from_service(request.args.get("service", "")), {})
     values, wishes, rows = slr_form.read(request.form)
-    session = db_session()
+    session, service = db_session(), catalogue_service(values["service"])
     try:
-        slr = submit_requirement(values["title"], values["need"], wishes)
+        if values["service"] and service is None:
+            raise ValidationError({"service": [_("this service is not in the catalogue any "
+                                                 "more: describe the need without it")]})
+        slr = submit_requirement(values["title"], values["need"], wishes,
+                                 None if service is None else service.id)
     except ValidationError as exc:
         session.rollback()
         return _form(values, slr_form.field_errors(exc.errors, rows), 400)
@@ -105,6 +122,8 @@ def requirement(slr_id: int):
                            wishes=queries.wishes(slr), assessment=queries.assessment(slr),
                            options=queries.options(slr), colours=STATUS_COLOURS,
                            metrics=queries.metric_map(session),
+                           names=queries.answerers(session, slr),
+                           service=queries.requested_service(session, slr),
                            instances=instances_of(session, slr),
                            thread=thread_context(session, "requirement", slr.id))
 
@@ -119,7 +138,9 @@ def _choose_task(slr: ServiceLevelRequirement) -> HumanTask | None:
 
 def _options_page(slr, errors: dict, status: int = 200):
     session = db_session()
-    return render_template("portal/options.html", slr=slr, options=queries.options(slr),
+    listed = queries.options(slr)
+    return render_template("portal/options.html", slr=slr, options=listed,
+                           not_ready=queries.not_ready(session, listed),
                            assessment=queries.assessment(slr), task=_choose_task(slr),
                            sla=queries.sla_of(session, slr), errors=errors,
                            metrics=queries.metric_map(session),

@@ -1,9 +1,9 @@
 """The SLR form: up to WISH_ROWS wishes, read from the request and shown back as given.
 
-A wish row left completely empty is skipped; any other row is kept exactly as typed (the
-assessment, not the form, judges whether it can be measured, so nothing the customer said
-is lost). ``submit_slr`` numbers its errors by the wishes it got; ``field_errors`` puts
-them back on the form rows they came from.
+A wish row left completely empty is skipped; any other row is either complete (metric,
+value, period) or ticked "clarify it with me" (``clarify``), and is shown back exactly as
+typed when the form is refused. ``submit_slr`` numbers its errors by the wishes it got;
+``field_errors`` puts them back on the form rows they came from.
 """
 from __future__ import annotations
 
@@ -12,24 +12,26 @@ from handlers.requirements.models import ServiceLevelRequirement
 
 #: as many rows as an SLR may have wishes (the same bound for the API)
 WISH_ROWS = ServiceLevelRequirement.LIMITS["wishes"]
-WISH_FIELDS = ("text", "metric", "comparator", "value", "period")
+WISH_FIELDS = ("text", "metric", "comparator", "value", "period", "clarify")
 COMPARATORS = (("", "—"), (">=", N_("≥ at least")), ("<=", N_("≤ at most")))
 PERIODS = (("", "—"), ("month", N_("per month")), ("quarter", N_("per quarter")))
 
 
 def empty_values() -> dict:
-    return {"title": "", "need": "",
+    return {"title": "", "need": "", "service": "",
             "rows": [dict.fromkeys(WISH_FIELDS, "") for _ in range(WISH_ROWS)]}
 
 
 def read(form) -> tuple[dict, list[dict], list[int]]:
     """(values to show back, wishes for submit_slr, form row of each wish)."""
-    values = {"title": form.get("title", ""), "need": form.get("need", ""), "rows": []}
+    values = {"title": form.get("title", ""), "need": form.get("need", ""),
+              "service": form.get("service", "")[:60], "rows": []}
     wishes, rows = [], []
     for i in range(WISH_ROWS):
         row = {f: form.get(f"wishes-{i}-{f}", "").strip() for f in WISH_FIELDS}
+        row["clarify"] = "on" if row["clarify"] else ""
         values["rows"].append(row)
-        if any(row.values()):
+        if any(v for f, v in row.items() if f != "clarify"):
             wishes.append({f: row[f] or None for f in WISH_FIELDS})
             rows.append(i)
     return values, wishes, rows

@@ -6,7 +6,8 @@ import json
 from flask import abort, render_template, request
 
 from handlers.auditlog.subjects import instances_of
-from handlers.reviews.models import Review
+from handlers.outputs.models import ChangeRequest, DesignSpecification
+from handlers.reviews.models import ImprovementProposal, Review
 
 from .. import db_session
 from ..auth.access import roles_required
@@ -60,3 +61,20 @@ def change_requests():
     page = queries.change_requests_page(db_session(), status, number, PER_PAGE)
     return render_template("reviews/change_requests.html", page=page, status=status,
                            statuses=queries.CHANGE_STATUSES)
+
+
+@bp.get("/change-requests/<int:change_id>")
+@roles_required(*READERS)
+def change_request(change_id: int):
+    """One change request: what it asks, where it came from, its process and conversation."""
+    session = db_session()
+    change = session.get(ChangeRequest, change_id)
+    if change is None:
+        abort(404)
+    proposal = session.get(ImprovementProposal, change.proposal_id) if change.proposal_id \
+        else None
+    spec = session.get(DesignSpecification, change.design_spec_id) if change.design_spec_id \
+        else None
+    return render_template("reviews/change_request.html", change=change, proposal=proposal,
+                           spec=spec, instances=instances_of(session, change),
+                           thread=thread_context(session, "change_request", change.id))

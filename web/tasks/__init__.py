@@ -17,6 +17,7 @@ from engine.forms import resolve_schema
 from engine.i18n import _
 from engine.models import ProcessInstance, ProcessVersion
 from engine.tasks import assign_task, claim_task, complete_task, task_data, task_form, unclaim_task
+from engine.ui_forms import task_ui_schema
 
 from .. import db_session
 from ..auth.access import current_actor, roles_required
@@ -30,12 +31,15 @@ from .context import instance_context
 from .diagram_view import viewer_xml
 from .form_data import form_to_data
 from .form_fields import build_form, enum_sources, in_language
+from .instructions import preview as instructions_preview
+from .instructions import task_instructions
 from .listing import duration, list_args, list_context, query_args
 from .subjects import conversation_of, task_subject
 from .submission import check_submission, post_form_comments
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
 bp.add_app_template_filter(duration, "task_duration")
+bp.add_app_template_filter(instructions_preview, "instructions_preview")
 
 
 def _engine():
@@ -120,7 +124,7 @@ def assign(task_id: int):
     task, session = visible_task(task_id), db_session()
     username = request.form.get("assignee", "")
     if username not in {u.username for u in queries.assignable_users(
-            session, task.lane, task.organisation)}:
+            session, task.lane, task.organisation, task.lane_owners)}:
         errors = {"assignee": [_("Choose a person who holds the role %(lane)s.",
                                  lane=_(task.lane or ""))]}
         return _render_task(task, assign_errors=errors, status=400)
@@ -148,10 +152,12 @@ def _render_task(task, values=None, errors=None, assign_errors=None, status=200)
     session, engine = db_session(), _engine()
     data = task_data(engine, session, task, utcnow()) if task.status == "ready" else {}
     schema = resolve_schema(task_form(engine, session, task), data)
-    form = build_form(schema, data, data if values is None else values, errors)
+    ui = task_ui_schema(engine, session, task.instance_id, task.element_id)
+    form = build_form(schema, data, data if values is None else values, errors, ui)
     actions = task_actions(task)
     people = [task.assignee, task.completed_by]
-    assignees = queries.assignable_users(session, task.lane, task.organisation) \
+    assignees = queries.assignable_users(session, task.lane, task.organisation,
+                                         task.lane_owners) \
         if actions.assign else []
     subject = task_subject(session, task.element_id, data, current_user.is_customer)
     conversation = conversation_of(task.element_id, data)
@@ -159,7 +165,9 @@ def _render_task(task, values=None, errors=None, assign_errors=None, status=200)
         session, *conversation, next_url=url_for("tasks.show", task_id=task.id))
     return render_template(
         "tasks/show.html", task=task, form=form, actions=actions, assignees=assignees,
-        instructions=in_language(schema, "x-instructions") or task.instructions,
+        instructions=task_instructions(
+            in_language(schema, "x-instructions") or task.instructions,
+            data if task.status == "ready" else None),
         assign_errors=assign_errors or {}, subject=subject, thread=thread,
         context=instance_context(session, task, data, "options" in enum_sources(schema)),
         names=queries.display_names(session, people), now=utcnow()), status

@@ -21,6 +21,8 @@ from typing import Any
 
 from engine.i18n import DEFAULT_LANGUAGE, _, current_language
 
+from . import ui_schema
+
 #: empty rows offered below the existing ones of a repeatable group
 EXTRA_ROWS = 3
 #: enums with more choices than this are a select rather than radio buttons
@@ -80,12 +82,14 @@ class FormView:
 
 
 def build_form(schema: dict | None, data: dict, values: dict | None,
-               errors: dict | None = None) -> FormView:
+               errors: dict | None = None, ui: dict | None = None) -> FormView:
+    """``ui``: the form's ui schema (web.tasks.ui_schema), if it has one."""
     errors = {k: [humanize(m) for m in v] for k, v in (errors or {}).items()}
     if not schema:
         return FormView([], errors, bool(errors))
     builder = _Builder(data or {}, errors)
-    fields = builder.properties(schema, values if isinstance(values, dict) else {}, "")
+    fields = builder.properties(schema, values if isinstance(values, dict) else {}, "",
+                                ui=ui if isinstance(ui, dict) else {})
     general = {k: v for k, v in errors.items() if k not in builder.placed}
     return FormView(fields, general, bool(errors))
 
@@ -95,15 +99,16 @@ class _Builder:
         self.data, self.errors, self.placed = data, errors, set()
 
     def properties(self, node: dict, values: dict, prefix: str,
-                   compact: bool = False) -> list[Field]:
+                   compact: bool = False, ui: dict | None = None) -> list[Field]:
         required = set(node.get("required") or ())
-        return [self.field(sub, values.get(name), f"{prefix}{name}", name, name in required,
-                           compact)
-                for name, sub in (node.get("properties") or {}).items()
-                if isinstance(sub, dict) and not sub.get("readOnly")]
+        props = node.get("properties") or {}
+        return [self.field(props[name], values.get(name), f"{prefix}{name}", name,
+                           name in required, compact, ui_schema.of(ui, name))
+                for name in ui_schema.ordered(list(props), ui)
+                if isinstance(props[name], dict) and not props[name].get("readOnly")]
 
     def field(self, node: dict, value, path: str, key: str, required: bool,
-              compact: bool = False) -> Field:
+              compact: bool = False, ui: dict | None = None) -> Field:
         """One field; ``compact`` (a cell of a row, an item of a list): no radios, no textarea."""
         self.placed.add(path)
         f = Field(name=path, label=in_language(node, "title") or humanize_name(key),
@@ -115,9 +120,9 @@ class _Builder:
         if kind == "object":
             f.widget = "fieldset"
             f.children = self.properties(node, value if isinstance(value, dict) else {},
-                                         f"{path}.")
+                                         f"{path}.", ui=ui)
         elif kind == "array":
-            self.array(f, node, value)
+            self.array(f, node, value, ui_schema.of(ui, "items"))
         elif kind == "boolean":
             f.widget = "checkbox"
             f.value = value is True
@@ -138,9 +143,11 @@ class _Builder:
                 f.attrs["maxlength"] = node["maxLength"]
         if f.widget not in ("fieldset", "rows", "list", "checkbox", "checkboxes"):
             f.value = "" if value is None else value
+        if ui:
+            ui_schema.apply(f, ui)
         return f
 
-    def array(self, f: Field, node: dict, value) -> None:
+    def array(self, f: Field, node: dict, value, ui: dict | None = None) -> None:
         items = node.get("items") if isinstance(node.get("items"), dict) else {}
         existing = value if isinstance(value, list) else []
         if "enum" in items or "oneOf" in items:
@@ -153,13 +160,14 @@ class _Builder:
         if node_type(items) == "object":
             f.widget = "rows"
             required = set(items.get("required") or ())
-            f.columns = [(in_language(sub, "title") or humanize_name(name), name in required,
-                          in_language(sub, "description") or "")
-                         for name, sub in (items.get("properties") or {}).items()
-                         if isinstance(sub, dict) and not sub.get("readOnly")]
             f.children = [self.properties(items, v if isinstance(v, dict) else {},
-                                          f"{f.name}.{i}.", compact=True)
+                                          f"{f.name}.{i}.", compact=True, ui=ui)
                           for i, v in enumerate(padded)]
+            props = items.get("properties") or {}
+            f.columns = [(cell.label, name in required, cell.help) for name, cell in zip(
+                [n for n in ui_schema.ordered(list(props), ui)
+                 if isinstance(props[n], dict) and not props[n].get("readOnly")],
+                f.children[0] if f.children else [], strict=False)]
             for cell in (c for row in f.children for c in row):
                 cell.help = ""  # said once, in the column heading
         else:

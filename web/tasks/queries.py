@@ -16,8 +16,9 @@ from datetime import datetime
 
 from sqlalchemy import func, or_, select, union_all
 
+from engine.lanes import is_owner
 from engine.models import HumanTask, ProcessInstance, ProcessVersion
-from handlers.people.models import Organisation, User
+from handlers.people.models import Organisation, Role, User, user_role
 
 HT = HumanTask.__table__
 PI = ProcessInstance.__table__
@@ -148,6 +149,10 @@ def _scope(viewer: Viewer, q: TaskQuery, now: datetime) -> _Scope:
         conds.append(HT.c.assignee == viewer.username)
     elif q.view == "unclaimed":
         conds.append(HT.c.assignee.is_(None))
+    if q.view != "mine" and not (q.view == "all" and viewer.all_lanes):
+        # a lane narrowed to named people (lane_owners) is in their lists only
+        conds.append(or_(HT.c.lane_owners.is_(None), HT.c.lane_owners.contains(
+            f"\n{viewer.username}\n", autoescape=True)))
     if viewer.organisation is not None:
         conds.append(HT.c.organisation == viewer.organisation)
     if q.role:
@@ -230,7 +235,9 @@ def next_task(session, instance_id: int, viewer: Viewer):
     """(id, name) of the instance's open task ``viewer`` may work next, or None."""
     conds = [HT.c.instance_id == instance_id, HT.c.status == "ready",
              HT.c.lane.in_(sorted(viewer.lanes)),
-             or_(HT.c.assignee.is_(None), HT.c.assignee == viewer.username)]
+             or_(HT.c.assignee.is_(None), HT.c.assignee == viewer.username),
+             or_(HT.c.lane_owners.is_(None), HT.c.lane_owners.contains(
+                 f"\n{viewer.username}\n", autoescape=True))]
     if viewer.organisation is not None:
         conds.append(HT.c.organisation == viewer.organisation)
     return session.execute(select(HT.c.id, HT.c.name).where(*conds).order_by(HT.c.id)
@@ -261,12 +268,16 @@ def display_names(session, usernames) -> dict[str, str]:
                                 .where(User.username.in_(names))).all())
 
 
-def assignable_users(session, lane: str | None, organisation: str | None) -> list[User]:
-    """Active users holding the role ``lane`` (for a customer task: of its organisation)."""
+def assignable_users(session, lane: str | None, organisation: str | None,
+                     owners: str | None = None) -> list[User]:
+    """Active users holding the role ``lane`` (for a customer task: of its organisation;
+    for a lane narrowed by ``lane_owners``: the people named)."""
     if not lane:
         return []
-    query = select(User).where(User.active.is_(True), User.roles.contains(lane))
+    query = select(User).join(user_role, user_role.c.user_id == User.id).join(
+        Role, Role.id == user_role.c.role_id).where(User.active.is_(True), Role.name == lane)
     if lane == "Customer":
         query = query.join(Organisation, Organisation.id == User.organisation_id).where(
             Organisation.key == organisation)
-    return [u for u in session.scalars(query.order_by(User.display_name)) if lane in u.role_set]
+    return [u for u in session.scalars(query.order_by(User.display_name))
+            if is_owner(owners, u.username)]

@@ -56,13 +56,36 @@ def options(session, data: dict, customer: bool) -> dict:
         rows = [{**r, "name": units.get(r.get("metric"), (r.get("metric"), ""))[0],
                  "unit": units.get(r.get("metric"), ("", ""))[1]}
                 for r in o.get("per_requirement") or [] if isinstance(r, dict)]
-        shown.append({"key": o.get("key"), "label": o["label"],
+        service = session.get(Service, o["service_id"]) if isinstance(
+            o.get("service_id"), int) else None
+        missing = [] if service is None else list(readiness(session, service)[1])
+        shown.append({"key": o.get("key"), "label": o["label"], "not_ready": missing,
                       "monthly_cost": money(o.get("monthly_cost")),
                       "customer_specific": bool(o.get("customer_specific")),
                       "fully_meets": bool(o.get("fully_meets")), "per_requirement": rows})
-    endpoint = "portal.options" if customer else "portal.requirement"
+    endpoint = "portal.options" if customer else "requirements.show"
     return {"title": slr.title, "need": slr.need, "options": shown,
             "link": _link(_("The options page"), endpoint, slr_id=slr.id)}
+
+
+def wish(session, data: dict, customer: bool) -> dict:
+    """The wish being clarified (its text is the title), everything the customer typed for
+    it, why it is not measurable yet, and the requirement it belongs to."""
+    slr = session.get(ServiceLevelRequirement, _int(data.get("slr_id")) or 0)
+    asked = data.get("clarification") if isinstance(data.get("clarification"), dict) else {}
+    if slr is None or not asked.get("text"):
+        return _missing("wish")
+    units = {m.key: f"{m.name} ({m.unit})" for m in session.scalars(select(Metric))}
+    typed = [(label, value) for label, value in (
+        ("What to measure", units.get(asked.get("metric"), asked.get("metric"))),
+        ("At least / at most", {">=": "at least", "<=": "at most"}.get(
+            asked.get("comparator"), asked.get("comparator"))),
+        ("Value", asked.get("value")), ("Per", asked.get("period"))) if value not in (None, "")]
+    endpoint = "portal.requirement" if customer else "requirements.show"
+    return {"title": f"“{asked['text']}”", "requirement": slr.title, "need": slr.need,
+            "organisation": slr.organisation.name, "typed": typed,
+            "reason": asked.get("reason"), "remaining": asked.get("remaining"),
+            "link": _link(f"The requirement “{slr.title}”", endpoint, slr_id=slr.id)}
 
 
 def supporting(session, data: dict, customer: bool) -> dict:

@@ -30,6 +30,8 @@ SUBJECTS: dict[str, SubjectKind] = {
     # SLA agreement
     "choose_option": SubjectKind(N_("the customer's requirement and its ranked options"),
                                  "options", ("requirement", "slr_id")),
+    "clarify_wish": SubjectKind(N_("a wish the customer could not make measurable"), "wish",
+                                ("requirement", "slr_id")),
     "define_supporting": SubjectKind(N_("the chosen service's missing supporting processes"),
                                      "supporting", ("requirement", "slr_id")),
     "review_draft": SubjectKind(N_("the SLA draft"), "draft", ("sla", "sla_id")),
@@ -55,7 +57,8 @@ SUBJECTS: dict[str, SubjectKind] = {
     "review_management": SubjectKind(N_("the management report"), "management"),
 }
 
-BUILDERS = {"options": views.options, "supporting": views.supporting, "draft": views.draft,
+BUILDERS = {"wish": views.wish, "options": views.options, "supporting": views.supporting,
+            "draft": views.draft,
             "review": views.review, "proposals": views.proposals, "catalogue": views.catalogue,
             "process_ideas": views.process_ideas, "levels": views.levels,
             "management": views.management}
