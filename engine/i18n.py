@@ -36,10 +36,18 @@ def normalise(language: str | None) -> str:
 
 
 @cache
+def _load(language: str) -> NullTranslations:
+    return Translations.load(str(CATALOGUES), [language])
+
+
 def translations(language: str) -> NullTranslations:
-    """The compiled catalogue of ``language`` (a NullTranslations when none is compiled)."""
-    found = Translations.load(str(CATALOGUES), [language])
-    return found
+    """The compiled catalogue of ``language`` (a NullTranslations when none is compiled, or
+    when it cannot be opened: a sandbox worker may not open files; its messages stay in
+    English rather than fail)."""
+    try:
+        return _load(language)
+    except OSError:
+        return NullTranslations()
 
 
 def set_resolver(resolver: Callable[[], str | None] | None) -> None:
