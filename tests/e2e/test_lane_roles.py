@@ -15,6 +15,7 @@ from engine.models import HumanTask
 from handlers.people import operations as people
 from handlers.people import roles
 
+from . import role_browser
 from .support import PASSWORD, SETUP, DemoUser, client_login, csrf_token
 
 INSTRUCTIONS = ("## Check {{ service }}\n\nCall **{{ contact }}** and note what they say.\n\n"
@@ -105,26 +106,9 @@ def test_acceptance_an_added_role_from_the_admin_to_the_person_who_works_it(
     sophie = _person(app, "sophie", ["Process Owner"])
 
     def browse(user):
-        context = browser.new_context(base_url=live_server.url,
-                                      viewport={"width": 1280, "height": 800})
-        context.set_default_timeout(15_000)
-        page = context.new_page()
-        login(page, user)
-        return page
+        return role_browser.browse(browser, live_server, login, user)
 
-    admin = browse(demo.users["Admin"])
-    admin.goto("/admin/roles")
-    admin.get_by_label("Name").fill("Service Owner")
-    admin.get_by_label("Description").fill("Owns one service end to end")
-    admin.get_by_role("button", name="Create role").click()
-    admin.get_by_text("Role Service Owner created").wait_for()
-    screenshot(admin, "roles-admin")
-    admin.goto(f"/admin/users/{sophie.id}")
-    admin.get_by_label("Process Owner", exact=True).uncheck()
-    admin.get_by_label("Service Owner", exact=True).check()
-    admin.get_by_role("button", name="Save").click()
-    admin.get_by_text("User sophie saved.").wait_for()
-    admin.context.close()
+    role_browser.admin_makes_service_owner(browse(demo.users["Admin"]), sophie.id, screenshot)
 
     owner = browse(demo.users["Process Owner"])
     owner.goto("/diagrams/modeler")

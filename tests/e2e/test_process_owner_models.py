@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from engine.models import HumanTask
 
+from . import role_browser
 from .test_decisions_web import SET, start, status, zip_of
 from .test_lane_roles import _person
 
@@ -25,25 +26,9 @@ def test_an_added_role_works_the_branch_a_decision_chose(app, demo, browser, liv
     sophie = _person(app, "sophie", ["Process Owner"])
 
     def browse(user):
-        context = browser.new_context(base_url=live_server.url,
-                                      viewport={"width": 1280, "height": 800})
-        context.set_default_timeout(15_000)
-        page = context.new_page()
-        login(page, user)
-        return page
+        return role_browser.browse(browser, live_server, login, user)
 
-    admin = browse(demo.users["Admin"])
-    admin.goto("/admin/roles")
-    admin.get_by_label("Name").fill("Service Owner")
-    admin.get_by_label("Description").fill("Owns one service end to end")
-    admin.get_by_role("button", name="Create role").click()
-    admin.get_by_text("Role Service Owner created").wait_for()
-    admin.goto(f"/admin/users/{sophie.id}")
-    admin.get_by_label("Process Owner", exact=True).uncheck()
-    admin.get_by_label("Service Owner", exact=True).check()
-    admin.get_by_role("button", name="Save").click()
-    admin.get_by_text("User sophie saved.").wait_for()
-    admin.context.close()
+    role_browser.admin_makes_service_owner(browse(demo.users["Admin"]), sophie.id)
 
     archive = tmp_path / "risk-routing.zip"
     archive.write_bytes(zip_of(_set_for("Service Owner")))
