@@ -124,8 +124,8 @@ def when(value: datetime | None, zone: bool = True) -> str:
     return f"{text} {local.tzname()}" if zone else text
 
 
-def day(value: date | datetime | None) -> str:
-    """A day in the reader's language: "2026-01-05" (English), "05.01.2026" (Russian)."""
+def _local_day(value, english: str, russian: str) -> str:
+    """``value`` as a day of the reader's time zone, in the pattern of their language."""
     if value is None:
         return "—"
     if isinstance(value, datetime):
@@ -133,19 +133,17 @@ def day(value: date | datetime | None) -> str:
     if not isinstance(value, date):
         return str(value)
     language = current_language()
-    return format_date(value, "yyyy-MM-dd" if language == "en" else "short", locale=language)
+    return format_date(value, english if language == "en" else russian, locale=language)
+
+
+def day(value: date | datetime | None) -> str:
+    """A day in the reader's language: "2026-01-05" (English), "05.01.2026" (Russian)."""
+    return _local_day(value, "yyyy-MM-dd", "short")
 
 
 def long_day(value: date | datetime | None) -> str:
     """A day in words: "05 Jan 2026" (English), "5 янв. 2026 г." (Russian)."""
-    if value is None:
-        return "—"
-    if isinstance(value, datetime):
-        value = _aware(value).astimezone(_zone()).date()
-    if not isinstance(value, date):
-        return str(value)
-    language = current_language()
-    return format_date(value, "dd MMM yyyy" if language == "en" else "medium", locale=language)
+    return _local_day(value, "dd MMM yyyy", "medium")
 
 
 def init_i18n(app) -> None:
