@@ -41,7 +41,7 @@ install: $(STAMP) node_modules $(BUNDLE) $(COMPILED) fonts
 # Extract every marked text (Python and templates) and merge it into both catalogues;
 # then translate what is new (tests/unit/test_translations.py fails until both are complete).
 translations: $(STAMP)
-	$(BIN)/pybabel extract --no-location --sort-output -k lazy_gettext -F babel.cfg -o translations/messages.pot .
+	$(BIN)/pybabel extract --no-location --sort-output -k lazy_gettext -k N_plural:1,2 -F babel.cfg -o translations/messages.pot .
 	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete -i translations/messages.pot -d translations
 	$(MAKE) $(COMPILED)
 

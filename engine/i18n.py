@@ -96,6 +96,12 @@ def N_(message: str) -> str:  # noqa: N802 (the usual name of gettext's no-op ma
     return message
 
 
+def N_plural(singular: str, plural: str) -> tuple[str, str]:  # noqa: N802 (as N_)
+    """Marks a singular/plural pair for the catalogue (one message with plural forms); it is
+    translated where it is shown (with :func:`ngettext`, or by a page script)."""
+    return singular, plural
+
+
 class LazyText:
     """A message to be written later, in its reader's language: ``str()`` translates it
     in the current language (notifications and mails to many people, each in their own)."""

@@ -31,6 +31,7 @@ from engine.i18n import (
     set_resolver,
     translations,
 )
+from web.browser_texts import browser_texts
 
 babel = Babel()
 
@@ -163,6 +164,8 @@ def init_i18n(app) -> None:
     app.add_template_filter(when, "when")
     app.add_template_filter(day, "day")
     app.add_template_filter(long_day, "long_day")
+
+    app.add_template_global(browser_texts, "browser_texts")
 
     @app.context_processor
     def _language():

@@ -200,7 +200,7 @@ def test_invalid_edit_shows_problems_at_the_elements_and_deploys_nothing(
     service = page.evaluate(ADD_TASK, ["bpmn:ServiceTask", True, "Do something"])
     user = page.evaluate(ADD_TASK, ["bpmn:UserTask", False, "Nobody's task"])
     page.get_by_role("button", name="Validate").click()
-    page.get_by_test_id("status").get_by_text("problem(s)").wait_for()
+    page.get_by_test_id("status").get_by_text("problems: see the diagram and the list").wait_for()
     for element in (service, user):
         page.locator(f"[data-problem-for='{element}']").wait_for()
         assert page.locator(f"[data-element-id='{element}'].slm-problem").count() == 1

@@ -155,7 +155,7 @@ def extracted() -> Catalog:
     for filename, lineno, message, comments, context in extract_from_dir(
             str(ROOT), method_map, options_map, keywords={
                 "_": None, "gettext": None, "ngettext": (1, 2), "N_": None,
-                "lazy_gettext": None}):
+                "lazy_gettext": None, "N_plural": (1, 2)}):
         catalog.add(message, None, [(filename, lineno)], auto_comments=comments,
                     context=context)
     return catalog

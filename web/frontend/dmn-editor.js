@@ -11,6 +11,7 @@ import "dmn-js/dist/assets/dmn-js-decision-table.css";
 import "dmn-js/dist/assets/dmn-js-decision-table-controls.css";
 import "dmn-js/dist/assets/dmn-font/css/dmn-embedded.css";
 import { makeServer } from "./server.js";
+import { t, translateModule } from "./texts";
 
 function text(url) {
   return fetch(url, { credentials: "same-origin" }).then((r) => {
@@ -46,13 +47,13 @@ function start(root) {
   const canvas = document.getElementById("dmn-canvas");
   const status = document.getElementById("dmn-status");
   const problems = document.getElementById("dmn-problems");
-  const dmn = editable ? new DmnModeler({ container: canvas })
-    : new DmnViewer({ container: canvas });
+  const dmn = editable ? new DmnModeler({ container: canvas, common: { additionalModules: [translateModule] } })
+    : new DmnViewer({ container: canvas, common: { additionalModules: [translateModule] } });
   text(root.getAttribute("data-xml-url"))
     .then((xml) => dmn.importXML(xml))
     .then(() => openTable(dmn))
     .then(() => root.setAttribute("data-ready", "yes"))
-    .catch((err) => say(status, "The decision table could not be shown: " + err.message, "danger"));
+    .catch((err) => say(status, t("The decision table could not be shown: %(error)s", { error: err.message }), "danger"));
   if (!editable) { return; }
   const server = makeServer(root);
   document.getElementById("dmn-deploy").addEventListener("click", () => {
@@ -73,21 +74,22 @@ function start(root) {
           status.replaceChildren();
           status.className = "alert alert-success";
           status.hidden = false;
-          if (!made.length) { status.textContent = "Nothing changed: the table is the same."; return; }
-          status.append("Deployed as ");
+          if (!made.length) { status.textContent = t("Nothing changed: the table is the same."); return; }
+          const [before, after] = t("Deployed as %(versions)s.", { versions: "\u0000" }).split("\u0000");
+          status.append(before);
           made.forEach((v, i) => {
             const a = document.createElement("a");
             a.href = v.url;
-            a.textContent = v.process_id + " version " + v.version;
+            a.textContent = t("%(process)s version %(version)s", { process: v.process_id, version: v.version });
             if (i) { status.append(", "); }
             status.append(a);
           });
-          status.append(".");
+          status.append(after || "");
         } else {
-          say(status, "Not deployed: " + (body.error || "see the problems below") + ".", "danger");
+          say(status, t("Not deployed: %(reason)s", { reason: body.error || t("see the problems below") }) + ".", "danger");
         }
       })
-      .catch((err) => say(status, "Not deployed: " + err.message, "danger"));
+      .catch((err) => say(status, t("Not deployed: %(reason)s", { reason: err.message }), "danger"));
   });
 }
 

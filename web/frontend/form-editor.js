@@ -2,10 +2,17 @@
 // previewed by the server with the renderer of the task page. A form made here is sent
 // with the diagram on validate and deploy, and is stored with the new version.
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,80}\.schema\.json$/;
-const STARTER = { title: "New form", type: "object", required: ["decision"],
-  properties: { decision: { type: "string", title: "Decision", enum: ["approve", "reject"] },
-                comment: { type: "string", title: "Comment" } } };
-const UI_STARTER = { comment: { "ui:widget": "textarea", "ui:help": "Why?" } };
+import { t } from "./texts";
+
+// a new form's starting point, in the owner's language (its values stay the English words)
+function starter() {
+  return { title: t("New form"), type: "object", required: ["decision"],
+    properties: { decision: { type: "string", title: t("Decision"), enum: ["approve", "reject"],
+                              "x-enum-labels": [t("approve"), t("reject")] },
+                  comment: { type: "string", title: t("Comment") } } };
+}
+function uiStarter() { return { comment: { "ui:widget": "textarea", "ui:help": t("Why?") } }; }
+
 
 export function makeFormEditor(ctx) {
   const { root, modeler, server, studio } = ctx;
@@ -22,7 +29,10 @@ export function makeFormEditor(ctx) {
 
   function parse(text, what) {
     try { return { value: JSON.parse(text || "{}") }; }
-    catch (err) { return { error: what + " is not valid JSON: " + err.message }; }
+    catch (err) {
+      return { error: what === "ui" ? t("The ui schema is not valid JSON: %(error)s", { error: err.message })
+        : t("The form schema is not valid JSON: %(error)s", { error: err.message }) };
+    }
   }
   function showProblems(list) {
     problemsOut.innerHTML = "";
@@ -34,8 +44,8 @@ export function makeFormEditor(ctx) {
     dialog.setAttribute("data-valid", list.length ? "no" : "yes");
   }
   function check() {
-    const schema = parse(schemaInput.value, "The form schema");
-    const ui = parse(uiInput.value, "The ui schema");
+    const schema = parse(schemaInput.value, "schema");
+    const ui = parse(uiInput.value, "ui");
     const local = [schema.error, ui.error].filter(Boolean);
     if (local.length) { showProblems(local); return; }
     const mine = ++seq;
@@ -45,7 +55,7 @@ export function makeFormEditor(ctx) {
         showProblems(answer.body.problems || []);
         if (answer.body.html !== undefined) { preview.innerHTML = answer.body.html; }
       })
-      .catch((err) => showProblems(["The preview failed: " + err.message]));
+      .catch((err) => showProblems([t("The preview failed: %(error)s", { error: err.message })]));
   }
   function later() { clearTimeout(timer); timer = setTimeout(check, 250); }
   schemaInput.addEventListener("input", later);
@@ -54,11 +64,11 @@ export function makeFormEditor(ctx) {
   document.getElementById("form-use").addEventListener("click", () => {
     const name = nameInput.value.trim();
     if (!NAME.test(name)) {
-      showProblems(["The file name must end in .schema.json and use letters, digits, _ . or -"]);
+      showProblems([t("The file name must end in .schema.json and use letters, digits, _ . or -")]);
       return;
     }
-    const schema = parse(schemaInput.value, "The form schema");
-    const ui = parse(uiInput.value, "The ui schema");
+    const schema = parse(schemaInput.value, "schema");
+    const ui = parse(uiInput.value, "ui");
     if (schema.error || ui.error || dialog.getAttribute("data-valid") !== "yes") {
       check();
       return;
@@ -83,8 +93,8 @@ export function makeFormEditor(ctx) {
     const name = current ? current.value : target.id + ".schema.json";
     const draft = studio.drafts[name];
     nameInput.value = name;
-    schemaInput.value = JSON.stringify(draft ? draft.schema : (versionForms[name] || STARTER), null, 2);
-    uiInput.value = JSON.stringify(draft ? draft.ui : (versionForms[name] ? {} : UI_STARTER), null, 2);
+    schemaInput.value = JSON.stringify(draft ? draft.schema : (versionForms[name] || starter()), null, 2);
+    uiInput.value = JSON.stringify(draft ? draft.ui : (versionForms[name] ? {} : uiStarter()), null, 2);
     preview.innerHTML = "";
     dialog.showModal();
     check();

@@ -16,6 +16,7 @@ import { bindView } from "./view";
 import { bindUpload } from "./upload";
 import { bindDeploy } from "./deploy";
 import { makeFormEditor } from "./form-editor";
+import { t, tn, translateModule } from "./texts";
 
 const BLANK = '<?xml version="1.0" encoding="UTF-8"?>\n' +
   '<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" ' +
@@ -56,7 +57,7 @@ function start(root) {
     propertiesPanel: { parent: "#panel",
                        layout: { groups: { general: { open: true }, "slm-engine": { open: true } } } },
     additionalModules: [
-      BpmnPropertiesPanelModule, BpmnPropertiesProviderModule, minimapModule,
+      BpmnPropertiesPanelModule, BpmnPropertiesProviderModule, minimapModule, translateModule,
       { __init__: ["slmEngineProvider"], slmEngineProvider: ["type", EngineProvider] }
     ],
     studio: studio
@@ -87,15 +88,16 @@ function start(root) {
   });
 
   document.getElementById("validate").addEventListener("click", () => {
-    say("Validating…");
+    say(t("Validating…"));
     currentXml().then((xml) => server.postJson(root.getAttribute("data-validate-url"),
       { xml, name: state.name, forms: studio.drafts }))
       .then((answer) => {
         problems.show(answer.body.problems || []);
-        if (answer.body.valid) { say("No problems: the diagram can be deployed.", "success"); }
-        else { say(answer.body.problems.length + " problem(s): see the diagram and the list.", "danger"); }
+        if (answer.body.valid) { say(t("No problems: the diagram can be deployed."), "success"); }
+        else { say(tn("%(num)s problem: see the diagram and the list.", "%(num)s problems: see the diagram and the list.",
+                     answer.body.problems.length), "danger"); }
       })
-      .catch((err) => say("Validation failed: " + err.message, "danger"));
+      .catch((err) => say(t("Validation failed: %(error)s", { error: err.message }), "danger"));
   });
   bindDeploy(ctx);
 
@@ -119,6 +121,6 @@ function start(root) {
       return r.text();
     })
     : Promise.resolve(BLANK);
-  initial.then(load).catch((err) => say("The diagram could not be opened: " + err.message, "danger"));
+  initial.then(load).catch((err) => say(t("The diagram could not be opened: %(error)s", { error: err.message }), "danger"));
   window.slmModeler = modeler;  // for tests and the browser console
 }

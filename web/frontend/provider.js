@@ -10,9 +10,12 @@ import { useService } from "bpmn-js-properties-panel";
 import { spiffAccess, timerDefinition } from "./spiff";
 import { durationInWords, timerInWords } from "./words";
 import { TryEntry } from "./try";
+import { t } from "./texts";
 
-export const TIMER_WORDS = { timeDuration: "Timer (after a duration)", timeDate: "Timer (at a date)",
-                             timeCycle: "Timer (repeating)" };
+export function timerLabel(kind) {
+  if (kind === "timeDate") { return t("Timer (at a date)"); }
+  return kind === "timeCycle" ? t("Timer (repeating)") : t("Timer (after a duration)");
+}
 const TASKS = ["bpmn:UserTask", "bpmn:ServiceTask", "bpmn:ScriptTask", "bpmn:ManualTask"];
 
 function useSpiff() {
@@ -22,7 +25,7 @@ function useSpiff() {
 function Lane({ element }) {
   const lane = useSpiff().laneOf(element);
   return h("div", { class: "bio-properties-panel-entry", "data-testid": "lane" },
-    lane ? "Lane (role): " + lane : "Not in a lane: move it into a lane.");
+    lane ? t("Lane (role): %(lane)s", { lane }) : t("Not in a lane: move it into a lane."));
 }
 
 function FormEntry({ element, id }) {
@@ -30,16 +33,16 @@ function FormEntry({ element, id }) {
   const studio = useService("config.studio");
   return h("div", null,
     SelectEntry({
-      element, id, label: "Form",
+      element, id, label: t("Form"),
       getValue: () => spiff.getProperty(element.businessObject, "formJsonSchemaFilename"),
       setValue: (v) => spiff.setProperty(element, "formJsonSchemaFilename", v),
-      getOptions: () => [{ value: "", label: "(no form)" }].concat(
+      getOptions: () => [{ value: "", label: t("(no form)") }].concat(
         studio.formNames().map((f) => ({ value: f, label: f })))
     }),
     h("div", { class: "bio-properties-panel-entry" },
       h("button", { type: "button", class: "btn btn-sm btn-outline-primary", "data-testid": "edit-form",
                     onClick: () => studio.editForm(element) },
-        spiff.getProperty(element.businessObject, "formJsonSchemaFilename") ? "Edit the form" : "New form")));
+        spiff.getProperty(element.businessObject, "formJsonSchemaFilename") ? t("Edit the form") : t("New form"))));
 }
 
 function DueIn({ element, id }) {
@@ -47,11 +50,12 @@ function DueIn({ element, id }) {
   const value = spiff.getProperty(element.businessObject, "dueIn");
   const words = durationInWords(value);
   return TextFieldEntry({
-    element, id, label: "Due in", debounce: useService("debounceInput"),
-    description: words ? "In words: " + words + " (" + value + ")" : "ISO 8601 duration, e.g. P5D (5 days) or PT4H (4 hours)",
+    element, id, label: t("Due in"), debounce: useService("debounceInput"),
+    description: words ? t("In words: %(words)s (%(value)s)", { words, value })
+      : t("ISO 8601 duration, e.g. P5D (5 days) or PT4H (4 hours)"),
     getValue: () => spiff.getProperty(element.businessObject, "dueIn"),
     setValue: (v, error) => { if (!error) { spiff.setProperty(element, "dueIn", (v || "").trim()); } },
-    validate: (v) => (v && !durationInWords(v) ? "Not an ISO 8601 duration: write e.g. P3D or PT12H" : null)
+    validate: (v) => (v && !durationInWords(v) ? t("Not an ISO 8601 duration: write e.g. P3D or PT12H") : null)
   });
 }
 
@@ -61,11 +65,11 @@ function Handler({ element, id }) {
   const op = spiff.operator(element.businessObject);
   const handler = studio.handlers.filter((x) => op && x.name === op.id)[0];
   return SelectEntry({
-    element, id, label: "Handler",
-    description: handler && handler.doc ? handler.doc.split("\n")[0] : "What the engine runs at this step",
+    element, id, label: t("Handler"),
+    description: handler && handler.doc ? handler.doc.split("\n")[0] : t("What the engine runs at this step"),
     getValue: () => { const o = spiff.operator(element.businessObject); return o ? o.id : ""; },
     setValue: (v) => spiff.setHandler(element, v),
-    getOptions: () => [{ value: "", label: "(choose a handler)" }].concat(
+    getOptions: () => [{ value: "", label: t("(choose a handler)") }].concat(
       studio.handlers.map((x) => ({ value: x.name, label: x.name })))
   });
 }
@@ -73,8 +77,8 @@ function Handler({ element, id }) {
 function Parameter({ element, id, name, help }) {
   const spiff = useSpiff();
   return TextFieldEntry({
-    element, id, label: "Parameter " + name, debounce: useService("debounceInput"),
-    description: help + " (an expression on the task data)",
+    element, id, label: t("Parameter %(name)s", { name }), debounce: useService("debounceInput"),
+    description: t("%(help)s (an expression on the task data)", { help }),
     getValue: () => spiff.getParameter(element.businessObject, name),
     setValue: (v) => spiff.setParameter(element, name, (v || "").trim())
   });
@@ -88,9 +92,9 @@ function Timer({ element, id }) {
   const expr = timer[kind] ? timer[kind].body : "";
   const words = timerInWords(expr, kind);
   return TextFieldEntry({
-    element, id, label: TIMER_WORDS[kind], debounce: useService("debounceInput"),
-    description: words ? "In words: " + words + " (" + expr.replace(/["']/g, "") + ")"
-      : "Quote an ISO 8601 value (\"PT1H\", \"R3/PT1H\") or name a value in the task data",
+    element, id, label: timerLabel(kind), debounce: useService("debounceInput"),
+    description: words ? t("In words: %(words)s (%(value)s)", { words, value: expr.replace(/["']/g, "") })
+      : t("Quote an ISO 8601 value (\"PT1H\", \"R3/PT1H\") or name a value in the task data"),
     getValue: () => (timer[kind] ? timer[kind].body : ""),
     setValue: (v) => {
       const values = {};
@@ -104,8 +108,8 @@ function Condition({ element, id }) {
   const modeling = useService("modeling");
   const moddle = useService("moddle");
   return TextFieldEntry({
-    element, id, label: "Condition", debounce: useService("debounceInput"),
-    description: "An expression on the task data, e.g. choice[\"approved\"] is True",
+    element, id, label: t("Condition"), debounce: useService("debounceInput"),
+    description: t("An expression on the task data, e.g. choice[\"approved\"] is True"),
     getValue: () => (element.businessObject.conditionExpression ? element.businessObject.conditionExpression.body : ""),
     setValue: (v) => modeling.updateProperties(element, {
       conditionExpression: v ? moddle.create("bpmn:FormalExpression", { body: v }) : undefined })
@@ -115,8 +119,8 @@ function Condition({ element, id }) {
 function Script({ element, id }) {
   const modeling = useService("modeling");
   return TextAreaEntry({
-    element, id, label: "Script", debounce: useService("debounceInput"), monospace: true, rows: 6,
-    description: "Python statements on the task data (no imports)",
+    element, id, label: t("Script"), debounce: useService("debounceInput"), monospace: true, rows: 6,
+    description: t("Python statements on the task data (no imports)"),
     getValue: () => element.businessObject.script || "",
     setValue: (v) => modeling.updateProperties(element, { scriptFormat: "python", script: v || undefined })
   });
@@ -125,8 +129,8 @@ function Script({ element, id }) {
 function Instructions({ element, id }) {
   const spiff = useSpiff();
   return TextAreaEntry({
-    element, id, label: "Instructions", debounce: useService("debounceInput"), rows: 4,
-    description: "Shown to the person who does the task (Markdown)",
+    element, id, label: t("Instructions"), debounce: useService("debounceInput"), rows: 4,
+    description: t("Shown to the person who does the task (Markdown)"),
     getValue: () => spiff.getInstructions(element.businessObject),
     setValue: (v) => spiff.setInstructions(element, v)
   });
@@ -135,8 +139,8 @@ function Instructions({ element, id }) {
 function Decision({ element, id }) {
   const spiff = useSpiff();
   return TextFieldEntry({
-    element, id, label: "Decision (DMN decision id)", debounce: useService("debounceInput"),
-    description: "The decision table this task evaluates: a .dmn file deployed with the diagram",
+    element, id, label: t("Decision (DMN decision id)"), debounce: useService("debounceInput"),
+    description: t("The decision table this task evaluates: a .dmn file deployed with the diagram"),
     getValue: () => spiff.getDecision(element.businessObject),
     setValue: (v) => spiff.setDecision(element, (v || "").trim())
   });
@@ -186,7 +190,7 @@ export default function EngineProvider(propertiesPanel, studio) {
     return function (groups) {
       const list = entries(element, studio);
       if (list.length) {
-        groups.splice(1, 0, { id: "slm-engine", label: "Engine", entries: list });
+        groups.splice(1, 0, { id: "slm-engine", label: t("Engine"), entries: list });
       }
       return groups;
     };

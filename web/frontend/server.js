@@ -1,9 +1,11 @@
 // Calls to the diagram endpoints: JSON answers, the CSRF token in a header.
+import { t } from "./texts";
+
 export function makeServer(root) {
   const csrf = root.getAttribute("data-csrf");
   function answer(response) {
     return response.json().then((body) => ({ status: response.status, body }),
-      () => { throw new Error("the server answered HTTP " + response.status); });
+      () => { throw new Error(t("the server answered HTTP %(status)s", { status: response.status })); });
   }
   return {
     postXml(url, xml, fileName) {

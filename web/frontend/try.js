@@ -4,6 +4,12 @@ import { h } from "@bpmn-io/properties-panel/preact";
 import { useState } from "@bpmn-io/properties-panel/preact/hooks";
 import { useService } from "bpmn-js-properties-panel";
 import { timerDefinition } from "./spiff";
+import { t } from "./texts";
+
+function tryLabel(kind) {
+  if (kind === "condition") { return t("Try the condition"); }
+  return kind === "script" ? t("Try the script") : t("Try the timer");
+}
 
 function expressionOf(element, kind) {
   const bo = element.businessObject;
@@ -28,15 +34,15 @@ export function TryEntry({ element, id, kind }) {
   if (answer && !answer.pending) {
     shown = h("div", { class: "slm-try-result small mt-1 " + (answer.ok ? "text-success" : "text-danger"),
                        "data-testid": "try-result", role: "status" },
-      answer.ok ? [h("div", null, "Result: ", h("code", null, answer.result)),
-                   answer.changed ? h("div", null, "Data after: ", h("code", null, answer.changed)) : null]
-        : "Error: " + answer.error);
+      answer.ok ? [h("div", null, t("Result:"), " ", h("code", null, answer.result)),
+                   answer.changed ? h("div", null, t("Data after:"), " ", h("code", null, answer.changed)) : null]
+        : t("Error: %(error)s", { error: answer.error }));
   }
   return h("div", { class: "bio-properties-panel-entry", "data-entry-id": id },
-    h("label", { class: "bio-properties-panel-label", for: "slm-sample-" + kind }, "Sample task data (JSON)"),
+    h("label", { class: "bio-properties-panel-label", for: "slm-sample-" + kind }, t("Sample task data (JSON)")),
     h("textarea", { id: "slm-sample-" + kind, class: "bio-properties-panel-input", rows: 3, value: sample,
                     spellcheck: false, onInput: (e) => setSample(e.target.value) }),
     h("button", { type: "button", class: "btn btn-sm btn-outline-secondary mt-1", onClick: run },
-      "Try the " + kind),
+      tryLabel(kind)),
     shown);
 }

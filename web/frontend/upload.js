@@ -3,6 +3,7 @@
 // diagram open before stays open. A file without a drawing is laid out automatically
 // (bpmn-auto-layout) before it is opened.
 import { layoutProcess } from "bpmn-auto-layout";
+import { t } from "./texts";
 
 const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9._ -]{0,120}\.bpmn$/;
 
@@ -39,13 +40,21 @@ export function withFlowRefs(xml) {
   return new XMLSerializer().serializeToString(doc);
 }
 
+function loaded(name, drawn, valid) {
+  if (drawn) {
+    return valid ? t("Loaded %(name)s.", { name }) : t("Loaded %(name)s: it has problems, see the list.", { name });
+  }
+  return valid ? t("Loaded %(name)s (it had no drawing: laid out automatically).", { name })
+    : t("Loaded %(name)s (it had no drawing: laid out automatically): it has problems, see the list.", { name });
+}
+
 export function bindUpload(ctx) {
   const { root, modeler, server, state, problems, say, currentXml, load } = ctx;
   document.getElementById("upload").addEventListener("change", (event) => {
     const file = event.target.files[0];
     event.target.value = "";
     if (!file) { return; }
-    if (state.dirty && !window.confirm("Replace the diagram? Unsaved changes are lost.")) { return; }
+    if (state.dirty && !window.confirm(t("Replace the diagram? Unsaved changes are lost."))) { return; }
     const fileName = SAFE_NAME.test(file.name) ? file.name : "upload.bpmn";
     let previous = null;
     currentXml().then((xml) => { previous = xml; }, () => null)
@@ -54,8 +63,8 @@ export function bindUpload(ctx) {
         .then((answer) => {
           const whole = (answer.body.problems || []).filter((p) => p.element_id === fileName);
           if (answer.status !== 200 || whole.length) {
-            say("The file was refused: " + (whole.map((p) => p.message).join("; ") ||
-                "HTTP " + answer.status) + ". The diagram open before is unchanged.", "danger");
+            say(t("The file was refused: %(reason)s. The diagram open before is unchanged.", {
+              reason: whole.map((p) => p.message).join("; ") || "HTTP " + answer.status }), "danger");
             return null;
           }
           const text = new TextDecoder("utf-8").decode(buffer);
@@ -67,15 +76,13 @@ export function bindUpload(ctx) {
               state.dirty = true;
               root.setAttribute("data-laid-out", drawn ? "no" : "yes");
               problems.show(answer.body.problems || []);
-              const how = drawn ? "" : " (it had no drawing: laid out automatically)";
-              say("Loaded " + fileName + how + (answer.body.valid ? "." : ": it has problems, see the list."),
-                  answer.body.valid ? "success" : "danger");
+              say(loaded(fileName, drawn, answer.body.valid), answer.body.valid ? "success" : "danger");
             });
         }))
       .catch((err) => {
         const restore = previous ? modeler.importXML(previous).then(() => null, () => null) : Promise.resolve();
-        restore.then(() => say("The file could not be opened: " + err.message +
-          ". The diagram open before is unchanged.", "danger"));
+        restore.then(() => say(t("The file could not be opened: %(error)s. The diagram open before is unchanged.",
+          { error: err.message }), "danger"));
       });
   });
 }

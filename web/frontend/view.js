@@ -1,4 +1,6 @@
 // The canvas controls: zoom in and out, fit, whole window, and the keyboard.
+import { t } from "./texts";
+
 export function bindView(modeler, root) {
   const canvas = modeler.get("canvas");
   function zoomBy(factor) {
@@ -15,7 +17,7 @@ export function bindView(modeler, root) {
     document.body.classList.toggle("slm-no-scroll", on);
     const button = root.querySelector("#whole-window");
     button.setAttribute("aria-pressed", String(on));
-    button.textContent = on ? "Leave whole window" : "Whole window";
+    button.textContent = on ? t("Leave whole window") : t("Whole window");
     canvas.resized();
     fit();
   }

@@ -2,6 +2,42 @@
 (function () {
   "use strict";
 
+  // The page scripts' texts in the reader's language: base.html carries them, rendered from
+  // the gettext catalogue (web/browser_texts.py), as JSON in #slm-texts. SLM.t(english,
+  // {name: value}) fills %(name)s; SLM.tn(singular, plural, n) picks the plural form.
+  var table = null;
+  function dictionary() {
+    if (table === null) {
+      var node = document.getElementById("slm-texts");
+      try { table = node ? JSON.parse(node.textContent) : {}; } catch (err) { table = {}; }
+      table.texts = table.texts || {};
+      table.plurals = table.plurals || {};
+    }
+    return table;
+  }
+  function fill(text, values) {
+    return text.replace(/%\((\w+)\)s/g, function (whole, name) {
+      return values && Object.prototype.hasOwnProperty.call(values, name) ? String(values[name]) : whole;
+    });
+  }
+  function t(message, values) {
+    var found = dictionary().texts[message];
+    return fill(typeof found === "string" && found ? found : message, values);
+  }
+  function tn(singular, plural, n) {
+    var data = dictionary();
+    var forms = data.plurals[singular];
+    var values = { num: n };
+    if (!forms || !forms.length) { return fill(Number(n) === 1 ? singular : plural, values); }
+    var index = Number(n) === 1 ? 0 : 1;
+    try {
+      var category = new Intl.PluralRules(data.language || "en").select(Number(n));
+      index = forms.length === 2 ? (category === "one" ? 0 : 1) : ({ one: 0, few: 1 }[category] || 2);
+    } catch (err) { /* an old browser: English's rule */ }
+    return fill(forms[Math.min(index, forms.length - 1)], values);
+  }
+  window.SLM = { t: t, tn: tn };
+
   // <form data-confirm="Really delete?"> asks before it is sent.
   document.addEventListener("submit", function (event) {
     var form = event.target;

@@ -9,7 +9,7 @@
     container.innerHTML = "";
     var note = document.createElement("p");
     note.className = "text-body-secondary small p-3 mb-0";
-    note.textContent = "The diagram could not be shown.";
+    note.textContent = window.SLM.t("The diagram could not be shown.");
     container.appendChild(note);
   }
 

@@ -33,9 +33,9 @@
         var box = document.createElement("div");
         box.className = "slm-stats";
         box.setAttribute("data-stats-for", id);
-        if (s.passed) { box.appendChild(badge("passed", s.passed, s.passed + " passed")); }
-        if (s.waiting) { box.appendChild(badge("waiting", s.waiting, s.waiting + " waiting here")); }
-        if (s.incidents) { box.appendChild(badge("incident", s.incidents, s.incidents + " open incident(s)")); }
+        if (s.passed) { box.appendChild(badge("passed", s.passed, window.SLM.tn("%(num)s passed", "%(num)s passed", s.passed))); }
+        if (s.waiting) { box.appendChild(badge("waiting", s.waiting, window.SLM.tn("%(num)s waiting here", "%(num)s waiting here", s.waiting))); }
+        if (s.incidents) { box.appendChild(badge("incident", s.incidents, window.SLM.tn("%(num)s open incident", "%(num)s open incidents", s.incidents))); }
         if (box.childNodes.length) {
           overlays.add(id, "slm-stats", { position: { bottom: 0, left: -8 }, html: box });
         }
@@ -44,6 +44,6 @@
     })
     .catch(function () {
       container.setAttribute("data-state", "error");
-      container.textContent = "The diagram could not be shown.";
+      container.textContent = window.SLM.t("The diagram could not be shown.");
     });
 }());

@@ -39,7 +39,7 @@
         var badge = document.createElement("span");
         badge.className = "slm-count";
         badge.setAttribute("data-testid", "count-" + id);
-        badge.setAttribute("title", "ran " + marks.counts[id] + " times");
+        badge.setAttribute("title", window.SLM.tn("ran %(num)s time", "ran %(num)s times", marks.counts[id]));
         badge.textContent = String(marks.counts[id]);
         overlays.add(id, "count", { position: { top: -10, right: 10 }, html: badge });
       });

@@ -4,7 +4,7 @@
 // a value that is a number, and a period.
 (function () {
   "use strict";
-  var TICK = "or tick \u201cNot sure: clarify it with me\u201d";
+  var t = window.SLM.t;
 
   function field(row, name) {
     return row.querySelector("[data-field='" + name + "']");
@@ -21,21 +21,22 @@
       return found; // an empty row is skipped
     }
     if (!text) {
-      found.text = "say in words what you wish";
+      found.text = t("say in words what you wish");
     }
     if (unsure) {
       return found;
     }
     if (!metric) {
-      found.metric = "choose what to measure, " + TICK;
+      found.metric = t("choose what to measure, or tick \u201c%(choice)s\u201d",
+                     { choice: t("Not sure: clarify it with me") });
     }
     if (!value) {
-      found.value = "give the level as a number";
+      found.value = t("give the level as a number");
     } else if (!/^-?\d+([.,]\d+)?$/.test(value)) {
-      found.value = "\u2018" + value + "\u2019 is not a number";
+      found.value = t("%(str)s is not a number", { str: "\u2018" + value + "\u2019" });
     }
     if (!period) {
-      found.period = "choose per month or per quarter";
+      found.period = t("choose per month or per quarter");
     }
     return found;
   }

@@ -1,0 +1,87 @@
+"""bpmn-js's, diagram-js's and dmn-js's own texts that a process owner reads (palette,
+context pad, replace menu, search, properties panel, decision table menus), by the English
+template each library passes to its ``translate`` service. They are extracted into the
+gettext catalogue like our texts and translated there (no third-party translation file is
+copied); web/frontend/texts.js's ``translate`` module looks them up. A text missing here
+stays in English.
+"""
+from __future__ import annotations
+
+from engine.i18n import N_
+
+LIBRARY = (
+    # bpmn-js and diagram-js: palette, context pad, popup menus, search
+    N_("Activate create/remove space tool"), N_("Activate global connect tool"),
+    N_("Activate hand tool"), N_("Activate lasso tool"), N_("Add lane above"),
+    N_("Add lane below"), N_("Add text annotation"), N_("Align elements"),
+    N_("Append compensation activity"), N_("Append conditional intermediate catch event"),
+    N_("Append end event"), N_("Append gateway"), N_("Append intermediate/boundary event"),
+    N_("Append message intermediate catch event"), N_("Append receive task"),
+    N_("Append signal intermediate catch event"), N_("Append task"),
+    N_("Append timer intermediate catch event"), N_("Change element"), N_("Collection"),
+    N_("Connect to other element"), N_("Connect using association"),
+    N_("Connect using data input association"), N_("Create data object reference"),
+    N_("Create data store reference"), N_("Create end event"), N_("Create expanded sub-process"),
+    N_("Create gateway"), N_("Create group"), N_("Create intermediate/boundary event"),
+    N_("Create pool/participant"), N_("Create start event"), N_("Create task"), N_("Delete"),
+    N_("Distribute elements horizontally"), N_("Distribute elements vertically"),
+    N_("Divide into three lanes"), N_("Divide into two lanes"), N_("Loop"), N_("Open {element}"),
+    N_("Parallel multi-instance"), N_("Participant multiplicity"), N_("Search in diagram"),
+    N_("Sequential multi-instance"), N_("Toggle non-interrupting"),
+    # the replace menu's entries (bpmn-js PopupEntries)
+    N_("Ad-hoc sub-process"), N_("Ad-hoc sub-process (collapsed)"),
+    N_("Ad-hoc sub-process (expanded)"), N_("Boundary event"), N_("Business rule task"),
+    N_("Call activity"), N_("Cancel boundary event"), N_("Cancel end event"),
+    N_("Compensation boundary event"), N_("Compensation end event"),
+    N_("Compensation intermediate throw event"), N_("Compensation start event"),
+    N_("Complex gateway"), N_("Conditional boundary event"),
+    N_("Conditional boundary event (non-interrupting)"), N_("Conditional flow"),
+    N_("Conditional intermediate catch event"), N_("Conditional start event"),
+    N_("Conditional start event (non-interrupting)"), N_("Data object reference"),
+    N_("Data store reference"), N_("Default flow"), N_("Empty pool/participant"), N_("End event"),
+    N_("Error boundary event"), N_("Error end event"), N_("Error start event"),
+    N_("Escalation boundary event"), N_("Escalation boundary event (non-interrupting)"),
+    N_("Escalation end event"), N_("Escalation intermediate throw event"),
+    N_("Escalation start event"), N_("Escalation start event (non-interrupting)"),
+    N_("Event based instantiating Gateway"), N_("Event sub-process"), N_("Event-based gateway"),
+    N_("Exclusive gateway"), N_("Expanded pool/participant"), N_("Inclusive gateway"),
+    N_("Intermediate throw event"), N_("Link intermediate catch event"),
+    N_("Link intermediate throw event"), N_("Manual task"), N_("Message boundary event"),
+    N_("Message boundary event (non-interrupting)"), N_("Message end event"),
+    N_("Message intermediate catch event"), N_("Message intermediate throw event"),
+    N_("Message start event"), N_("Message start event (non-interrupting)"),
+    N_("Parallel Event based instantiating Gateway"), N_("Parallel gateway"), N_("Receive task"),
+    N_("Script task"), N_("Send task"), N_("Sequence flow"), N_("Service task"),
+    N_("Signal boundary event"), N_("Signal boundary event (non-interrupting)"),
+    N_("Signal end event"), N_("Signal intermediate catch event"),
+    N_("Signal intermediate throw event"), N_("Signal start event"),
+    N_("Signal start event (non-interrupting)"), N_("Start event"), N_("Sub-process"),
+    N_("Sub-process (collapsed)"), N_("Sub-process (expanded)"), N_("Task"),
+    N_("Terminate end event"), N_("Timer boundary event"),
+    N_("Timer boundary event (non-interrupting)"), N_("Timer intermediate catch event"),
+    N_("Timer start event"), N_("Timer start event (non-interrupting)"), N_("Transaction"),
+    N_("User task"),
+    # bpmn-js-properties-panel: the groups and fields of plain BPMN
+    N_("General"), N_("Name"), N_("ID"), N_("Documentation"), N_("Element documentation"),
+    N_("Process documentation"), N_("Executable"), N_("Version tag"), N_("Process name"),
+    N_("Process ID"), N_("Participant Name"), N_("Select an element to edit its properties."),
+    N_("Multiple elements are selected. Select a single element to edit its properties."),
+    N_("ID must be unique."), N_("ID must not be empty."), N_("ID must not contain spaces."),
+    N_("ID must be a valid QName."), N_("ID must not contain prefix."), N_("Multi-instance"),
+    N_("Loop cardinality"), N_("Completion condition"), N_("Input collection"),
+    N_("Output collection"), N_("Condition expression"), N_("Timer"), N_("Type"), N_("Value"),
+    N_("Date"), N_("Duration"), N_("Cycle"), N_("Message"), N_("Signal"), N_("Error"),
+    N_("Escalation"), N_("Link"), N_("Compensation"), N_("Format"), N_("Inline script"),
+    N_("Script type"), N_("Implementation"), N_("Expression"), N_("Create"), N_("Delete item"),
+    N_("Global message reference"),
+    # dmn-js: the decision table's menus and headers
+    N_("Add rule"), N_("Add rule above"), N_("Add rule below"), N_("Remove rule"),
+    N_("Copy rule"), N_("Cut rule"), N_("Paste rule above"), N_("Paste rule below"),
+    N_("Move rule"), N_("Add input"), N_("Add output"), N_("Add input column left"),
+    N_("Add input column right"), N_("Add output column left"), N_("Add output column right"),
+    N_("Remove input column"), N_("Remove output column"), N_("Hit policy"), N_("Hit policy:"),
+    N_("Input"), N_("Output"), N_("Annotation"), N_("Annotations"), N_("Input label"),
+    N_("Output label"), N_("Input expression"), N_("Output name"), N_("Input type"),
+    N_("Output type"), N_("Expression language"), N_("View DRD"), N_("Yes"), N_("No"),
+    N_("Values"), N_("When"), N_("Then"), N_("And"), N_("Edit"),
+)
