@@ -3,7 +3,6 @@ the demo, import measurements and CIs, export the outputs of the process."""
 from __future__ import annotations
 
 import json
-import os
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -14,12 +13,12 @@ import click
 from engine import schema
 from engine.clock import as_utc, utcnow
 from engine.errors import DeployError, EngineError
+from engine.i18n import _, use_language
 from engine.instances import start_instance
 from engine.sandbox_pool import start_pool
 from engine.sealer import seal_pending
 from handlers.catalogue.ci_import import import_cis_csv
 from handlers.delivery.measurements import import_csv
-from handlers.demo.seed import DEMO_PASSWORD, seed_demo
 from handlers.errors import DomainError, ValidationError
 from handlers.outputs.exports import FORMATS, KINDS, export
 from handlers.people import operations as people
@@ -27,9 +26,9 @@ from handlers.people.models import ROLES
 
 from .cli_event_logs import EVENT_LOGS, event_log_options, export_event_log_filters
 from .cli_event_logs import write_event_log as _export_event_log
-from .cli_support import cli_session, named_user
+from .cli_support import cli_language, cli_session, named_user
 from .config import Settings
-from .services import WORKFLOWS, Services
+from .services import Services
 
 
 def _services() -> Services:
@@ -41,8 +40,11 @@ def _when(value: str | None) -> datetime:
 
 
 @click.group()
-def main():
+@click.pass_context
+def main(ctx):
     """Service Level Management process application."""
+    if ctx.invoked_subcommand != "run":  # a server answers each request in its own language
+        ctx.with_resource(use_language(cli_language()))
 
 
 @main.group()
@@ -56,7 +58,8 @@ def db_upgrade(revision):
     """Create or upgrade every table."""
     settings = Settings()
     schema.upgrade(settings.database_url, revision)
-    click.echo(f"database at {settings.database_url.split('@')[-1]} is at {revision}")
+    click.echo(_("database at %(where)s is at %(revision)s",
+                 where=settings.database_url.split("@")[-1], revision=revision))
 
 
 @db.command("downgrade")
@@ -81,11 +84,12 @@ def deploy(files, actor, note):
             else:
                 results = services.deploy_file(path, actor)
             for r in results:
-                state = "created" if r.created else "unchanged"
-                click.echo(f"{r.process_id}: version {r.version} ({state})")
+                said = (_("%(process)s: version %(version)s (created)") if r.created
+                        else _("%(process)s: version %(version)s (unchanged)"))
+                click.echo(said % {"process": r.process_id, "version": r.version})
         except DeployError as exc:
             failed = True
-            click.echo(f"{path}: refused, nothing stored", err=True)
+            click.echo(_("%(path)s: refused, nothing stored", path=path), err=True)
             for problem in exc.problems:
                 click.echo(str(problem), err=True)
     sys.exit(1 if failed else 0)
@@ -102,9 +106,9 @@ def start(process_id, data, actor, organisation):
     try:
         payload = json.loads(data)
     except ValueError as exc:
-        raise click.BadParameter(f"not JSON: {exc}", param_hint="--data") from None
+        raise click.BadParameter(_("not JSON: %(error)s", error=exc), param_hint="--data") from None
     if not isinstance(payload, dict):
-        raise click.BadParameter("must be a JSON object", param_hint="--data")
+        raise click.BadParameter(_("must be a JSON object"), param_hint="--data")
     with services.sessions() as session:
         try:
             iid = start_instance(services.engine, session, process_id, actor=actor,
@@ -112,7 +116,7 @@ def start(process_id, data, actor, organisation):
         except EngineError as exc:
             raise click.ClickException(str(exc)) from None
         session.commit()
-    click.echo(f"instance {iid} started")
+    click.echo(_("instance %(id)s started", id=iid))
 
 
 @main.command()
@@ -126,75 +130,25 @@ def runner(once, now):
     if once:
         fired, mail = services.run_due_work(_when(now))
         sealed = seal_pending(services.sessions, services.runner, release_after=True)
-        click.echo(f"{fired} timers fired; {mail.sent} mails sent, {mail.retried} to retry, "
-                   f"{mail.failed} failed")
-        click.echo(f"{sealed} audit events sealed")
+        click.echo(_("%(fired)s timers fired; %(sent)s mails sent, %(retried)s to retry, "
+                     "%(failed)s failed", fired=fired, sent=mail.sent, retried=mail.retried,
+                     failed=mail.failed))
+        click.echo(_("%(num)s audit events sealed", num=sealed))
         return
-    click.echo(f"runner {services.runner} started; interval {services.settings.runner_interval}s")
+    click.echo(_("runner %(name)s started; interval %(seconds)ss", name=services.runner,
+                 seconds=services.settings.runner_interval))
     services.start_scheduler(blocking=True)
-
-
-@main.command()
-@click.option("--password", default=None,
-              help="Password of the demo users created (default: SLM_DEMO_PASSWORD, else "
-                   f"{DEMO_PASSWORD}).")
-def seed(password):
-    """Deploy the product's diagrams (workflows/bpmn) and load the demo data.
-
-    The demo data (catalogue, customers, a user per role, SLAs in every stage, three months
-    of measurements...) is loaded once: when it is present already, nothing changes.
-    """
-    services = _services()
-    for path in sorted((WORKFLOWS / "bpmn").glob("*.bpmn")):
-        for r in services.deploy_file(path, "seed"):
-            click.echo(f"{r.process_id}: version {r.version}")
-    shown = password is None and not os.environ.get("SLM_DEMO_PASSWORD")
-    password = password or os.environ.get("SLM_DEMO_PASSWORD") or DEMO_PASSWORD
-    with services.sessions() as session:
-        try:
-            summary = seed_demo(session, services.engine, utcnow(), password)
-        except DomainError as exc:
-            session.rollback()
-            raise click.ClickException(f"demo data not loaded: {exc}") from None
-        session.commit()
-    if not summary["created"]:
-        click.echo("demo data already present: nothing changed")
-        return
-    _print_seed(summary, password if shown else None)
-
-
-def _print_seed(summary: dict, password: str | None) -> None:
-    echo = click.echo
-    echo("demo data loaded")
-    echo(f"  organisations: {', '.join(summary['organisations'])}")
-    echo("  users (password " + (password or "as given") + "):")
-    for u in summary["users"]:
-        note = "" if u["created"] else "  (existed already: password unchanged)"
-        echo(f"    {u['username']:<16} {u['role']:<22} {u['organisation'] or '':<12}{note}")
-    echo(f"  catalogue: {summary['services']} services, {summary['options']} service level "
-         f"options, {summary['metrics']} metrics, {summary['cis']} configuration items")
-    echo("  SLAs:")
-    for a in summary["slas"]:
-        echo(f"    {a['reference']}  {a['status']:<11} v{a['version']}  {a['title']}")
-    echo(f"  measurements: {summary['measurements']}, customer observations: "
-         f"{summary['observations']}, design specifications: "
-         f"{summary['design_specifications']}, change requests: {summary['change_requests']}")
-    echo("  process instances:")
-    for i in summary["instances"]:
-        waiting = ", ".join(i["waiting"]) or ("-" if i["status"] == "completed"
-                                              else "a timer")
-        echo(f"    #{i['id']:<3} {i['title']} ({i['status']}; waiting for: {waiting})")
 
 
 def _read_error(path: Path, exc: Exception) -> NoReturn:
     """Say why ``path`` could not be imported and exit 1."""
     if isinstance(exc, UnicodeDecodeError):
-        reason = "cannot be read: not UTF-8 text"
+        reason = _("cannot be read: not UTF-8 text")
     elif isinstance(exc, OSError):
-        reason = f"cannot be read: {exc.strerror or exc}"
+        reason = _("cannot be read: %(reason)s", reason=exc.strerror or exc)
     else:
         reason = str(exc)
-    click.echo(f"{path}: {reason}; nothing imported", err=True)
+    click.echo(_("%(path)s: %(reason)s; nothing imported", path=path, reason=reason), err=True)
     sys.exit(1)
 
 
@@ -202,9 +156,9 @@ def _report_rejections(file: Path, result: dict) -> None:
     """Print each rejected row with its line; exit 1 when nothing at all was accepted."""
     rejected = result["rejected"]
     for r in rejected:
-        click.echo(f"line {r['row']}: {r['reason']}")
+        click.echo(_("line %(line)s: %(reason)s", line=r["row"], reason=r["reason"]))
     if result["total"] == 0 or len(rejected) == result["total"]:
-        click.echo(f"{file}: nothing imported", err=True)
+        click.echo(_("%(path)s: nothing imported", path=file), err=True)
         sys.exit(1)
 
 
@@ -227,11 +181,12 @@ def import_measurements_cmd(file, source):
     with _services().sessions() as session:
         try:
             result = import_csv(session, file, source or f"csv:{file.name}", utcnow())
-        except (OSError, UnicodeDecodeError) as exc:
+        except (OSError, UnicodeDecodeError, DomainError) as exc:
             _read_error(file, exc)
         session.commit()
-    click.echo(f"imported {result['imported']}, duplicates {result['duplicates']}, "
-               f"rejected {len(result['rejected'])} ({result['total']} rows)")
+    click.echo(_("imported %(imported)s, duplicates %(duplicates)s, rejected %(rejected)s "
+                 "(%(total)s rows)", imported=result["imported"], duplicates=result["duplicates"],
+                 rejected=len(result["rejected"]), total=result["total"]))
     _report_rejections(file, result)
 
 
@@ -255,9 +210,10 @@ def import_cis_cmd(file):
         except (OSError, UnicodeDecodeError, DomainError) as exc:
             _read_error(file, exc)
         session.commit()
-    click.echo(f"created {result['created']}, updated {result['updated']}, unchanged "
-               f"{result['unchanged']}, rejected {len(result['rejected'])} "
-               f"({result['total']} rows)")
+    click.echo(_("created %(created)s, updated %(updated)s, unchanged %(unchanged)s, rejected "
+                 "%(rejected)s (%(total)s rows)", created=result["created"],
+                 updated=result["updated"], unchanged=result["unchanged"],
+                 rejected=len(result["rejected"]), total=result["total"]))
     _report_rejections(file, result)
 
 
@@ -293,10 +249,10 @@ def export_cmd(kind, fmt, output, organisation, pdf_dir, process, version, date_
     for name, value in (("--process", process), ("--version", version),
                         ("--from", date_from), ("--to", date_to)):
         if value is not None:
-            raise click.BadParameter("only for xes and ocel", param_hint=name)
+            raise click.BadParameter(_("only for xes and ocel"), param_hint=name)
     fmt = fmt or "csv"
     if pdf_dir is not None and kind != "customer-reports":
-        raise click.BadParameter("only for customer-reports", param_hint="--pdf-dir")
+        raise click.BadParameter(_("only for customer-reports"), param_hint="--pdf-dir")
     with _services().sessions() as session:
         try:
             result = export(session, kind, utcnow(), organisation=organisation,
@@ -308,7 +264,8 @@ def export_cmd(kind, fmt, output, organisation, pdf_dir, process, version, date_
         click.echo(text, nl=False)
         return
     output.write_text(text, encoding="utf-8")
-    click.echo(f"{kind}: {len(result.rows)} rows written to {output}")
+    click.echo(_("%(kind)s: %(num)s rows written to %(path)s", kind=kind, num=len(result.rows),
+                 path=output))
 
 
 @main.group()
@@ -335,7 +292,7 @@ def users_create(username, display_name, roles, organisation, email, password, a
         except ValidationError as exc:
             raise click.ClickException(str(exc)) from None
         session.commit()
-    click.echo(f"user {username} created")
+    click.echo(_("user %(name)s created", name=username))
 
 
 @users.command("password")
@@ -351,7 +308,7 @@ def users_password(username, password, actor):
         except ValidationError as exc:
             raise click.ClickException(str(exc)) from None
         session.commit()
-    click.echo(f"password of {username} changed")
+    click.echo(_("password of %(name)s changed", name=username))
 
 
 @main.command()
@@ -367,17 +324,19 @@ def run(host, port):
     if services.settings.embedded_runner:
         services.start_scheduler()
     server = make_server(app, host, port)
-    click.echo(f"serving on http://{host}:{server.effective_port}")
+    click.echo(_("serving on %(url)s", url=f"http://{host}:{server.effective_port}"))
     server.run()
 
 
 from .cli_audit import audit  # noqa: E402  (its own module: cli.py is long enough)
 from .cli_openslo import export_openslo, import_openslo  # noqa: E402
+from .cli_seed import seed  # noqa: E402
 from .cli_tokens import api_token  # noqa: E402  (its own module: cli.py is long enough)
 
 main.add_command(audit)
 main.add_command(api_token)
 main.add_command(import_openslo)
+main.add_command(seed)
 
 if __name__ == "__main__":
     main()

@@ -7,6 +7,7 @@ import sys
 import click
 
 from engine.audit import chain_head, parse_anchor, verify_chain
+from engine.i18n import _
 from engine.sealer import seal_pending
 
 from .config import Settings
@@ -48,12 +49,16 @@ def audit_verify(anchors, wait):
     finally:  # its connections closed: callable in-process too
         services.db.dispose()
     if result.ok:
-        pending = (f"; {result.unsealed} events appended meanwhile are not sealed yet "
-                   "(checked once sealed)") if result.unsealed else ""
-        click.echo(f"audit log OK: {result.checked} events checked{pending}")
+        if result.unsealed:
+            click.echo(_("audit log OK: %(checked)s events checked; %(unsealed)s events appended "
+                         "meanwhile are not sealed yet (checked once sealed)",
+                         checked=result.checked, unsealed=result.unsealed))
+        else:
+            click.echo(_("audit log OK: %(checked)s events checked", checked=result.checked))
         return
-    click.echo(f"audit log BROKEN at event {result.first_bad}: {result.reason} "
-               f"({result.checked} events verified before it)", err=True)
+    click.echo(_("audit log BROKEN at event %(seq)s: %(reason)s (%(checked)s events verified "
+                 "before it)", seq=result.first_bad, reason=result.reason,
+                 checked=result.checked), err=True)
     sys.exit(1)
 
 

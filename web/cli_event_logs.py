@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from engine.i18n import _
 from handlers.auditlog.selection import LogFilters
 from handlers.errors import DomainError
 
@@ -38,11 +39,12 @@ def export_event_log_filters(kind, fmt, pdf_dir, process, version, date_from, da
                              organisation) -> LogFilters:
     """The filters of ``slm export xes|ocel``; a usage error naming a misplaced option."""
     if fmt is not None:
-        raise click.BadParameter(f"{kind} is a format of its own", param_hint="--format")
+        raise click.BadParameter(_("%(kind)s is a format of its own", kind=kind),
+                                 param_hint="--format")
     if pdf_dir is not None:
-        raise click.BadParameter("only for customer-reports", param_hint="--pdf-dir")
+        raise click.BadParameter(_("only for customer-reports"), param_hint="--pdf-dir")
     if not (process or "").strip():
-        raise click.BadParameter(f"name the process whose {kind} log to export",
+        raise click.BadParameter(_("name the process whose %(kind)s log to export", kind=kind),
                                  param_hint="--process")
     until = date_to + timedelta(days=1) if date_to else None
     return LogFilters(process.strip(), version, date_from, until, organisation or None)
@@ -65,7 +67,11 @@ def write_event_log(kind: str, filters: LogFilters, output: Path | None) -> None
         sys.stdout.flush()
     else:
         output.write_bytes(body)
-    where = f" to {output}" if output else ""
-    click.echo(f"{kind}: {len(log.cases)} instances, {log.steps} events written{where}; "
-               f"cut at chain head {log.anchor} (check later: slm audit verify --anchor "
-               f"{log.anchor})", err=output is None)
+    values = {"kind": kind, "cases": len(log.cases), "steps": log.steps, "anchor": log.anchor,
+              "path": output}
+    said = (_("%(kind)s: %(cases)s instances, %(steps)s events written to %(path)s; cut at chain "
+              "head %(anchor)s (check later: slm audit verify --anchor %(anchor)s)", **values)
+            if output else
+            _("%(kind)s: %(cases)s instances, %(steps)s events written; cut at chain head "
+              "%(anchor)s (check later: slm audit verify --anchor %(anchor)s)", **values))
+    click.echo(said, err=output is None)

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import click
 
+from engine.i18n import _
 from handlers.catalogue.openslo import OpenSLOError, export_yaml, import_yaml
 
 from .cli_support import cli_session
@@ -17,7 +18,8 @@ def export_openslo(output: Path | None, service: str | None = None) -> None:
         click.echo(text, nl=False)
         return
     output.write_text(text, encoding="utf-8")
-    click.echo(f"openslo: {text.count('kind: SLO')} SLOs written to {output}")
+    click.echo(_("openslo: %(num)s SLOs written to %(path)s", num=text.count("kind: SLO"),
+                 path=output))
 
 
 @click.command("import-openslo")
@@ -27,13 +29,14 @@ def import_openslo(file: Path):
     try:
         text = file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise click.ClickException(f"{file}: cannot read it: {exc}") from None
+        raise click.ClickException(_("%(path)s: cannot read it: %(error)s", path=file,
+                                     error=exc)) from None
     with cli_session() as session:
         try:
             count = import_yaml(session, text)
         except OpenSLOError as exc:
             session.rollback()
-            raise click.ClickException("nothing imported:\n" + "\n".join(
+            raise click.ClickException(_("nothing imported:") + "\n" + "\n".join(
                 f"{file}: {line}" for line in exc.lines)) from None
         session.commit()
-    click.echo(f"{count} targets imported from {file}")
+    click.echo(_("%(num)s targets imported from %(path)s", num=count, path=file))

@@ -5,6 +5,7 @@ import click
 
 from engine.clock import utcnow
 from engine.errors import NotFoundError
+from engine.i18n import _
 from handlers.errors import ValidationError
 from handlers.people import tokens as api_tokens
 
@@ -29,8 +30,8 @@ def create(username, name, actor):
         except ValidationError as exc:
             raise click.ClickException(str(exc)) from None
         session.commit()
-        click.echo(f"token {row.id} ({row.name}) for {username}; it is shown only now:",
-                   err=True)
+        click.echo(_("token %(id)s (%(name)s) for %(user)s; it is shown only now:", id=row.id,
+                     name=row.name, user=username), err=True)
     click.echo(token)
 
 
@@ -57,4 +58,4 @@ def revoke(token_id, actor):
         except NotFoundError as exc:
             raise click.ClickException(str(exc)) from None
         session.commit()
-        click.echo(f"token {token.id} ({token.name}) revoked")
+        click.echo(_("token %(id)s (%(name)s) revoked", id=token.id, name=token.name))

@@ -27,6 +27,7 @@ SLM = Path(sys.executable).with_name("slm")
 def slm(url: str, *args: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SLM_")}
     env["SLM_DATABASE_URL"] = url
+    env["SLM_LANGUAGE"] = "en"  # whatever the machine's locale: these read the English messages
     return subprocess.run([str(SLM), *args], env=env, capture_output=True, text=True,
                           timeout=120, check=False)
 
