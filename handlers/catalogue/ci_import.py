@@ -1,7 +1,9 @@
 """Configuration items in: import CIs (an input of the process) from CSV.
 
 Columns: ``key, name, ci_type, status, location, services`` (``key``, ``name`` and ``ci_type``
-required; other columns are ignored, so an export of ``handlers.outputs.exports`` imports again).
+required), by their keys or their headers in English or Russian, so an export of
+``handlers.outputs.exports`` imports again (its ``service_names`` is read and ignored); any other
+column is an error that names it.
 ``services`` lists the keys of the services the CI supports, separated by ``;`` or ``,``.
 
 A row whose key is new creates the CI; a known key updates it. A column that is present sets
@@ -29,6 +31,8 @@ from .operations import create_ci, link_ci, unlink_ci
 
 COLUMNS = ("key", "name", "ci_type", "status", "location", "services")
 REQUIRED = ("key", "name", "ci_type")
+#: what a CSV may hold: the columns, and the export's service names (ignored)
+KNOWN = (*COLUMNS, "service_names")
 LIMITS = {"key": 80, "name": 200, "ci_type": 60, "status": 30, "location": 120}
 DEFAULT_STATUS = "operational"
 _FORMULA_GUARD = re.compile(r"^'(?=[=+\-@\t\r])")
@@ -43,7 +47,7 @@ def import_cis_csv(session, path_or_text) -> dict:
     else:
         text = str(path_or_text).lstrip("\ufeff")
     try:
-        header, numbered, too_long = read_rows(text)
+        header, numbered, too_long = read_rows(text, known=KNOWN)
     except csv.Error as exc:
         raise DomainError(_("the CSV cannot be read: %(exc)s", exc=exc)) from exc
     header = header or []

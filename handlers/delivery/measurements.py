@@ -47,8 +47,9 @@ def parse_timestamp(text) -> datetime:
 def import_csv(session, path_or_text, source: str | None = None, now: datetime | None = None
                ) -> dict:
     """Import a CSV (a ``Path``, or the CSV text itself) with columns
-    ``sla, metric, measured_at, value``. Rows are numbered by their line in the file (the
-    header is line 1). Returns the summary of :func:`import_rows`.
+    ``sla, metric, measured_at, value`` (their keys, or their headers in English or Russian;
+    DomainError naming a column it does not know). Rows are numbered by their line in the
+    file (the header is line 1). Returns the summary of :func:`import_rows`.
 
     Only a ``Path`` is read from disk: a string is always CSV text, so text from an upload,
     an API call or a diagram can never name a file on the server.
@@ -59,7 +60,7 @@ def import_csv(session, path_or_text, source: str | None = None, now: datetime |
     else:
         text = str(path_or_text).lstrip("\ufeff")
     try:
-        _header, numbered, too_long = read_rows(text)
+        _header, numbered, too_long = read_rows(text, known=COLUMNS)
     except csv.Error as exc:
         raise DomainError(_("the CSV cannot be read: %(exc)s", exc=exc)) from exc
     summary = _import(session, numbered, source or "csv", now)

@@ -41,6 +41,7 @@ from handlers.catalogue.models import (
 )
 from handlers.catalogue.operations import money
 from handlers.catalogue.supporting import readiness
+from handlers.csv_rows import headers
 from handlers.errors import DomainError
 from handlers.people.models import Organisation
 from handlers.reports.models import CustomerReport
@@ -65,15 +66,19 @@ class Export:
                            "count": len(self.rows), "columns": list(self.columns),
                            "rows": self.rows}, indent=2, ensure_ascii=False) + "\n"
 
-    def to_csv(self) -> str:
-        return write_csv(self.columns, ([row.get(c) for c in self.columns] for row in self.rows))
+    def to_csv(self, labels: bool = False) -> str:
+        """CSV with the column keys as its header, or (``labels``) the columns' headers in the
+        current language, for a person (the imports read either)."""
+        header = headers(self.columns) if labels else self.columns
+        return write_csv(header, ([row.get(c) for c in self.columns] for row in self.rows))
 
-    def render(self, fmt: str) -> str:
+    def render(self, fmt: str, labels: bool = False) -> str:
+        """CSV or JSON; ``labels``: a CSV's header in the reader's language (JSON keeps keys)."""
         if fmt not in FORMATS:
             raise DomainError(_("format %(fmt)s must be one of %(value)s",
                                 fmt=repr(fmt),
                                 value=', '.join(FORMATS)))
-        return self.to_csv() if fmt == "csv" else self.to_json()
+        return self.to_csv(labels) if fmt == "csv" else self.to_json()
 
 
 def export(session, kind: str, now: datetime, organisation: str | None = None,

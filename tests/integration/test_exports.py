@@ -199,7 +199,7 @@ def test_ci_import_updates_and_leaves_absent_columns_alone(catalogue):
 
 def test_ci_import_refuses_a_file_without_the_required_columns(catalogue):
     with catalogue() as s, pytest.raises(DomainError, match="lacks the column"):
-        import_cis_csv(s, "key,title\nCI-1,x\n")
+        import_cis_csv(s, "key,location\nCI-1,x\n")
 
 
 def test_ci_export_imports_again_unchanged(catalogue):

@@ -41,18 +41,18 @@ def _limit() -> int:
 def _read_upload(upload) -> tuple[str | None, str | None]:
     """(text, None) of the uploaded CSV, or (None, why it cannot be imported)."""
     if upload is None or not upload.filename:
-        return None, "choose a CSV file to upload"
+        return None, _("choose a CSV file to upload")
     data = upload.stream.read(_limit() + 1)
     if len(data) > _limit():
         return None, (_("the file is larger than %(size)s: split it into smaller files "
                         "(importing twice is safe: duplicates are skipped)",
                         size=size(_limit())))
     if not data.strip():
-        return None, "the file is empty"
+        return None, _("the file is empty")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        return None, "the file is not UTF-8 text: save it as \"CSV UTF-8\" and upload it again"
+        return None, _("the file is not UTF-8 text: save it as \"CSV UTF-8\" and upload it again")
     # always text with a line break: import_csv must never take it for a path on this server
     return text if text.endswith("\n") else text + "\n", None
 

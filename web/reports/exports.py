@@ -46,7 +46,8 @@ def export(kind: str, fmt: str):
     if kind not in KINDS or fmt not in FORMATS:
         abort(404)
     now = utcnow()
-    body = build_export(db_session(), kind, now).render(fmt)
+    # a person's download: the CSV's headers in their language (the imports read them again)
+    body = build_export(db_session(), kind, now).render(fmt, labels=True)
     return attachment(body, f"{MIMETYPES[fmt]}; charset=utf-8",
                       f"slm-{kind}-{now:%Y%m%d-%H%M}.{fmt}")
 
