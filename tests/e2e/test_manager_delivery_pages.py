@@ -92,8 +92,10 @@ def test_import_refuses_files_it_cannot_read_and_never_reads_a_server_path(
     assert b"larger than 64 bytes" in send(b"sla,metric,measured_at,value\n" + b"x" * 100).data
     app.config.pop("SLM_MAX_IMPORT_BYTES")
     # a one-line upload naming a file on the server is CSV text, not a path to read
+    # (its one line is a header naming a column the import does not know)
     response = send(b"/etc/passwd")
-    assert response.status_code == 200
+    assert response.status_code == 400
+    assert b"unknown column(s) &#39;/etc/passwd&#39;" in response.data
     assert b"root:" not in response.data and _count(app, Measurement) == 0
 
 

@@ -101,7 +101,8 @@ def test_import_measurements_reports_each_rejected_row_and_imports_nothing_twice
 
 def invoke(url: str, *args: str):
     """The same commands in-process (quicker) for the edge cases."""
-    return CliRunner().invoke(main, list(args), env={"SLM_DATABASE_URL": url})
+    return CliRunner().invoke(main, list(args), env={"SLM_DATABASE_URL": url,
+                                                     "SLM_LANGUAGE": "en"})
 
 
 def test_imports_exit_1_when_nothing_could_be_imported(seeded, tmp_path):
@@ -121,9 +122,12 @@ def test_imports_exit_1_when_nothing_could_be_imported(seeded, tmp_path):
     unreadable = invoke(url, "import-cis", str(binary))
     assert unreadable.exit_code == 1 and "not UTF-8 text" in unreadable.stderr
     header = tmp_path / "header.csv"
-    header.write_text("key,title\nCI-1,x\n", encoding="utf-8")
+    header.write_text("key,location\nCI-1,x\n", encoding="utf-8")
     wrong = invoke(url, "import-cis", str(header))
     assert wrong.exit_code == 1 and "lacks the column(s) name, ci_type" in wrong.stderr
+    header.write_text("key,title\nCI-1,x\n", encoding="utf-8")
+    unknown = invoke(url, "import-cis", str(header))
+    assert unknown.exit_code == 1 and "unknown column(s) 'title'" in unknown.stderr
 
 
 def test_import_cis_and_export_cost_data(seeded, tmp_path):
