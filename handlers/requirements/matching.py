@@ -26,6 +26,8 @@ from __future__ import annotations
 import re
 from decimal import ROUND_HALF_UP, Decimal
 
+import snowballstemmer
+
 DESIGN_FEE = Decimal("250.00")
 NEW_SERVICE_BASE = Decimal("1000.00")
 CENT = Decimal("0.01")
@@ -42,16 +44,36 @@ need needs would like use used uses using work works working people user users t
 staff business service services level levels new one two first second customer customers
 data centre centres including between there here then whole single point multi
 """.split())
+#: the same for a need written in Russian
+STOPWORDS_RU = frozenset(w.replace("ё", "е") for w in """
+для что это как чтобы или все всех всё при без под над про они она оно его её наш наша наше
+наши нам нас вам ваш ваша ваше ваши их мне меня был была было были будет будут быть есть
+нет также очень более менее каждый каждая каждое каждые любой любая другой другие всегда
+никогда нужно нужна нужен нужны надо хотим хотелось хотят хочу должен должна должно
+должны можно может чем тем где когда который которая которое которые только уже ещё если
+день дня дней неделя недели недель месяц месяца месяцев год года лет час часа часов минута
+минуты минут время раз раза много быстро быстрый медленно доступность доступности работа
+работы работать люди пользователь пользователи пользователей команда команды сотрудники
+сотрудников услуга услуги услуг сервис сервиса уровень уровня уровни клиент клиенты
+клиента клиентов данные данных новый новая новое новые один одна одно два две первый
+""".split())
+#: Snowball stemmers (snowballstemmer): "incidents" meets "incident", "почты" meets "почта"
+_STEMMERS = {"en": snowballstemmer.stemmer("english"), "ru": snowballstemmer.stemmer("russian")}
+_CYRILLIC = re.compile("[а-яё]")
 
 
 def words(text: str) -> set[str]:
-    """The telling words of ``text``: lower case, at least 3 letters, no stop word, a plural
-    "s" dropped (so "incidents" meets "incident")."""
+    """The telling words of ``text``, English or Russian: lower case, at least 3 letters, no
+    stop word of its language, reduced to its stem by that language's Snowball stemmer (so
+    "incidents" meets "incident" and "почты" meets "почта")."""
     found = set()
-    for word in re.findall(r"[a-z0-9]+", (text or "").lower()):
-        if len(word) < 3 or word in STOPWORDS or word.isdigit():
+    for word in re.findall(r"[^\W_]+", (text or "").lower().replace("ё", "е")):
+        if len(word) < 3 or word.isdigit():
             continue
-        found.add(word[:-1] if len(word) > 4 and word.endswith("s") else word)
+        russian = bool(_CYRILLIC.search(word))
+        if word in (STOPWORDS_RU if russian else STOPWORDS):
+            continue
+        found.add(_STEMMERS["ru" if russian else "en"].stemWord(word))
     return found
 
 
