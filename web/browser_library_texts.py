@@ -28,6 +28,8 @@ LIBRARY = (
     N_("Divide into three lanes"), N_("Divide into two lanes"), N_("Loop"), N_("Open {element}"),
     N_("Parallel multi-instance"), N_("Participant multiplicity"), N_("Search in diagram"),
     N_("Sequential multi-instance"), N_("Toggle non-interrupting"),
+    # diagram-js-minimap
+    N_("Open minimap"), N_("Close minimap"),
     # the replace menu's entries (bpmn-js PopupEntries)
     N_("Ad-hoc sub-process"), N_("Ad-hoc sub-process (collapsed)"),
     N_("Ad-hoc sub-process (expanded)"), N_("Boundary event"), N_("Business rule task"),
@@ -74,7 +76,22 @@ LIBRARY = (
     N_("Escalation"), N_("Link"), N_("Compensation"), N_("Format"), N_("Inline script"),
     N_("Script type"), N_("Implementation"), N_("Expression"), N_("Create"), N_("Delete item"),
     N_("Global message reference"),
+    # bpmn-js-properties-panel's header: the selected element's kind
+    N_("User Task"), N_("Service Task"), N_("Script Task"), N_("Manual Task"),
+    N_("Business Rule Task"), N_("Send Task"), N_("Receive Task"), N_("Call Activity"),
+    N_("Collapsed Sub Process"), N_("Expanded Sub Process"), N_("Event Sub Process"),
+    N_("Start Event"), N_("End Event"), N_("Intermediate Throw Event"), N_("Boundary Event"),
+    N_("Timer Start Event"), N_("Timer Boundary Event"),
+    N_("Timer Boundary Event (Non Interrupting)"), N_("Timer Intermediate Catch Event"),
+    N_("Message Start Event"), N_("Message End Event"), N_("Message Intermediate Catch Event"),
+    N_("Message Boundary Event"), N_("Error End Event"), N_("Error Boundary Event"),
+    N_("Terminate End Event"), N_("Exclusive Gateway"), N_("Parallel Gateway"),
+    N_("Inclusive Gateway"), N_("Event Based Gateway"), N_("Sequence Flow"), N_("Default Flow"),
+    N_("Conditional Flow"), N_("Process"), N_("Lane"), N_("Participant"), N_("Text Annotation"),
+    N_("Data Object Reference"), N_("Data Store Reference"), N_("Group"), N_("Association"),
+    N_("Message Flow"),
     # dmn-js: the decision table's menus and headers
+    N_("Decision name: "), N_("Input label: "), N_("Output label: "), N_("Resize"),
     N_("Add rule"), N_("Add rule above"), N_("Add rule below"), N_("Remove rule"),
     N_("Copy rule"), N_("Cut rule"), N_("Paste rule above"), N_("Paste rule below"),
     N_("Move rule"), N_("Add input"), N_("Add output"), N_("Add input column left"),

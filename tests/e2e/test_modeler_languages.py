@@ -8,6 +8,7 @@ from __future__ import annotations
 from playwright.sync_api import expect
 from sqlalchemy import select
 
+from engine.models import ProcessVersion
 from handlers.people.models import User
 
 from .studio_support import open_modeler
@@ -35,6 +36,7 @@ def test_a_russian_process_owner_reads_the_modeler_in_russian(app, owner, page, 
     palette = page.locator(".djs-palette")
     expect(palette.get_by_role("button", name="Создать стартовое событие")).to_be_visible()
     expect(palette.get_by_role("button", name="Инструмент «Рука»")).to_be_visible()
+    expect(page.locator(".djs-minimap .toggle")).to_have_attribute("title", "Закрыть мини-карту")
     # the context pad of the user task, and its replace menu
     page.locator(".djs-element[data-element-id='review_draft']").click()
     pad = page.locator(".djs-context-pad")
@@ -54,8 +56,10 @@ def test_a_russian_process_owner_reads_the_modeler_in_russian(app, owner, page, 
     expect(panel.get_by_text("Словами: 5 дней (P5D)")).to_be_visible()
     expect(panel.get_by_role("button", name="Изменить форму")).to_be_visible()
     expect(panel.get_by_text("Дорожка (роль):")).to_be_visible()
-    # bpmn-js-properties-panel's own groups
+    # bpmn-js-properties-panel's own groups and header
     expect(panel.get_by_text("Общее", exact=True)).to_be_visible()
+    assert panel.locator(".bio-properties-panel-header-type").text_content() == \
+        "Пользовательская задача"
     # the status line: a change note is asked for in Russian
     page.locator("#deploy").click()
     expect(page.get_by_test_id("status")).to_have_text(
@@ -78,3 +82,25 @@ def test_an_english_process_owner_reads_it_in_english(app, owner, page, login, d
     page.locator("#deploy").click()
     expect(page.get_by_test_id("status")).to_have_text(
         "Write a change note first: why was the diagram changed?")
+
+
+def test_the_decision_table_editor_in_russian(app, demo, client, page, login, screenshot):
+    from .support import client_login
+    from .test_decisions_web import SET, upload
+
+    client.environ_base["HTTP_X_CSRFTOKEN"] = client_login(client, demo.users["Process Owner"])
+    assert upload(client, SET).status_code == 302
+    with app.extensions["slm"].sessions() as s:
+        vid = s.scalar(select(ProcessVersion.id))
+    reads(app, demo.users["Process Owner"].username, "ru")
+    login(page, demo.users["Process Owner"])
+    page.goto(f"/diagrams/{vid}/decisions/risk_route.dmn")
+    editor = page.locator("#dmn-editor[data-ready=yes]")
+    editor.wait_for()
+    expect(editor.get_by_text("Показать DRD")).to_be_visible()
+    expect(editor.get_by_text("Политика срабатывания:")).to_be_visible()
+    expect(editor.locator("[title='Добавить правило']")).to_have_count(1)
+    expect(editor.locator("[title='Input label: Cost of the change']")).to_have_count(0)
+    expect(editor.locator("[title='Подпись входа: Cost of the change']")).to_have_count(1)
+    expect(editor.get_by_text("Cost of the change")).to_be_visible()  # the author's own words
+    screenshot(page, "decisions-russian")

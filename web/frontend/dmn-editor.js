@@ -47,8 +47,13 @@ function start(root) {
   const canvas = document.getElementById("dmn-canvas");
   const status = document.getElementById("dmn-status");
   const problems = document.getElementById("dmn-problems");
-  const dmn = editable ? new DmnModeler({ container: canvas, common: { additionalModules: [translateModule] } })
-    : new DmnViewer({ container: canvas, common: { additionalModules: [translateModule] } });
+  // each view of dmn-js takes its own modules: our translate service in every one
+  const views = {};
+  ["drd", "decisionTable", "literalExpression", "boxedExpression"].forEach((view) => {
+    views[view] = { additionalModules: [translateModule] };
+  });
+  const dmn = editable ? new DmnModeler(Object.assign({ container: canvas }, views))
+    : new DmnViewer(Object.assign({ container: canvas }, views));
   text(root.getAttribute("data-xml-url"))
     .then((xml) => dmn.importXML(xml))
     .then(() => openTable(dmn))
