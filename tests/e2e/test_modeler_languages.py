@@ -60,12 +60,22 @@ def test_a_russian_process_owner_reads_the_modeler_in_russian(app, owner, page, 
     expect(panel.get_by_text("Общее", exact=True)).to_be_visible()
     assert panel.locator(".bio-properties-panel-header-type").text_content() == \
         "Пользовательская задача"
+    # a new form starts in Russian, and the server's preview takes it as it is
+    from .test_diagrams_web import ADD_TASK
+    page.evaluate(ADD_TASK, ["bpmn:UserTask", True, "Проверить черновик"])
+    panel.get_by_role("button", name="Новая форма").click()
+    dialog = page.get_by_test_id("form-editor")
+    expect(dialog.get_by_test_id("form-preview")).to_contain_text("Комментарий")
+    expect(dialog.get_by_test_id("form-preview")).to_contain_text("одобрить")
+    expect(dialog).to_have_attribute("data-valid", "yes")
+    dialog.get_by_role("button", name="Отмена").click()
     # the status line: a change note is asked for in Russian
     page.locator("#deploy").click()
     expect(page.get_by_test_id("status")).to_have_text(
         "Сначала напишите примечание к изменению: почему диаграмма изменена?")
     page.locator("#validate").click()
-    expect(page.get_by_test_id("status")).to_have_text("Проблем нет: диаграмму можно развернуть.")
+    # the new task has no form: one problem, in Russian's singular
+    expect(page.get_by_test_id("status")).to_have_text("1 проблема: см. диаграмму и список.")
     screenshot(page, "modeler-russian")
 
 

@@ -1,18 +1,18 @@
 // The form editor: a task's JSON Schema form and its ui schema, checked as you type and
 // previewed by the server with the renderer of the task page. A form made here is sent
 // with the diagram on validate and deploy, and is stored with the new version.
-const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,80}\.schema\.json$/;
 import { t } from "./texts";
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,80}\.schema\.json$/;
 
 // a new form's starting point, in the owner's language (its values stay the English words)
 function starter() {
   return { title: t("New form"), type: "object", required: ["decision"],
     properties: { decision: { type: "string", title: t("Decision"), enum: ["approve", "reject"],
-                              "x-enum-labels": [t("approve"), t("reject")] },
+                              "x-enum-labels": { approve: t("approve"), reject: t("reject") } },
                   comment: { type: "string", title: t("Comment") } } };
 }
 function uiStarter() { return { comment: { "ui:widget": "textarea", "ui:help": t("Why?") } }; }
-
 
 export function makeFormEditor(ctx) {
   const { root, modeler, server, studio } = ctx;
