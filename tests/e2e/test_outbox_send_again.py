@@ -105,3 +105,21 @@ def test_only_an_admin_may_send_a_mail_again(app, demo, client):
                        data={"csrf_token": token}).status_code == 403
     assert {m.id: m.status for m in mails(app)}[mail_id] == "failed"
     assert _resent_events(app) == []
+
+
+def test_the_admin_sends_a_failed_mail_again_in_the_browser(app, page, demo, login, screenshot):
+    give_addresses(app, demo)
+    task_records.start(app, "slm_process_management", "manager")
+    _fail_every_attempt(app)
+    failed = mails(app)
+    login(page, demo.users["Admin"])
+    page.goto("/admin/outbox")
+    assert "2 mails could not be delivered" in page.get_by_test_id("failed-mail").inner_text()
+    assert page.get_by_test_id("send-again").count() == 2
+    page.get_by_role("link", name=failed[0].subject).first.click()
+    screenshot(page, "outbox-mail-failed")
+    page.get_by_test_id("send-again").click()
+    assert "will be sent again" in page.get_by_test_id("flashes").inner_text()
+    assert page.get_by_test_id("send-again").count() == 0  # pending: nothing to send again
+    statuses = sorted(m.status for m in mails(app))
+    assert statuses == ["failed", "pending"]
