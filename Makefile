@@ -42,7 +42,7 @@ install: $(STAMP) node_modules $(BUNDLE) $(COMPILED) fonts
 # then translate what is new (tests/unit/test_translations.py fails until both are complete).
 translations: $(STAMP)
 	$(BIN)/pybabel extract --no-location --sort-output -k lazy_gettext -k N_plural:1,2 -F babel.cfg -o translations/messages.pot .
-	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete -i translations/messages.pot -d translations
+	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete --width 100 -i translations/messages.pot -d translations
 	$(MAKE) $(COMPILED)
 
 # Reports and PDFs embed DejaVu Sans (Cyrillic glyphs): Debian's fonts-dejavu-core, installed

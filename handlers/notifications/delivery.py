@@ -38,6 +38,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from engine.audit import AuditTrail
 from engine.clock import as_utc
+from engine.errors import ConflictError, NotFoundError
+from engine.i18n import _
 from handlers.people.models import Organisation, User
 
 from .mailer import (
@@ -334,3 +336,35 @@ def _retry_later(session: Session, mails: list, now: datetime, runner: str,
             done.retried += 1
     done.errors.append(error)
     log.warning("mail not sent (%d mails): %s", len(mails), error)
+
+
+#: the states an admin may send a mail again from: given up on, or not known to have arrived
+SEND_AGAIN_FROM = ("failed", "uncertain")
+
+
+def send_again(session: Session, mail_id: int, actor: str, now: datetime) -> MailMessage:
+    """An admin sends a failed or uncertain mail again: pending and due now, its attempts
+    counted afresh, with the same Message-ID as before (a mail client that has the first
+    copy can tell). Audited as ``mail_resent``; the caller commits.
+
+    Raises NotFoundError, or ConflictError when the mail is in another state (or changed
+    state in the meantime)."""
+    now = as_utc(now)
+    mail = session.get(MailMessage, mail_id)
+    if mail is None:
+        raise NotFoundError(_("mail %(id)s does not exist", id=mail_id))
+    was, attempts = mail.status, mail.attempts
+    if was not in SEND_AGAIN_FROM:
+        raise ConflictError(_("only a failed or uncertain mail can be sent again"))
+    changed = session.execute(MM.update().where(MM.c.id == mail_id, MM.c.status == was).values(
+        status="pending", attempts=0, next_attempt_at=now, claimed_by=None,
+        claim_expires_at=None, sent_at=None, last_error="")).rowcount
+    if changed != 1:
+        raise ConflictError(_("the mail changed state in the meantime; reload the outbox"))
+    trail = AuditTrail()
+    trail.add("mail_resent", at=now, actor=actor, data={
+        "mail_id": mail_id, "notification_id": mail.notification_id, "kind": mail.kind,
+        "user_id": mail.user_id, "was": was, "attempts": attempts})
+    trail.flush(session)
+    session.expire(mail)
+    return mail

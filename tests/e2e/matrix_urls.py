@@ -92,6 +92,7 @@ URL_ARGS = {
     "notifications.open_one": lambda w: {"notification_id": BAD_ID},
     "notifications.unsubscribe": lambda w: {"token": "forged"},
     "admin.mail": lambda w: {"mail_id": BAD_ID},
+    "admin.send_mail_again": lambda w: {"mail_id": BAD_ID},
     "api.read_notification": lambda w: {"notification_id": BAD_ID},
     "account.accept_invitation": lambda w: {"token": "forged"},
     "account.reset_password": lambda w: {"token": "forged"},

@@ -201,6 +201,7 @@ MATRIX = {
     ("notifications.unsubscribe", "POST"):    (400, 400, 400, 400, 400, 400),
     ("admin.outbox", "GET"):                  (302, 200, 403, 403, 403, 403),
     ("admin.mail", "GET"):                    (302, 404, 403, 403, 403, 403),
+    ("admin.send_mail_again", "POST"):        (302, 404, 403, 403, 403, 403),
     ("api.notifications", "GET"):             (401, 200, 200, 200, 200, 200),
     ("api.post_message", "POST"):             (401, 403, 422, 422, 403, 403),
     ("api.read_notification", "POST"):        (401, 404, 404, 404, 404, 403),

@@ -79,8 +79,16 @@ def untranslated_markup(source: str) -> list[str]:
     return parser.found
 
 
+#: lower-case words that are only ever grammar, never a key or a CSS class: a template
+#: choosing between them ("is"/"are") is building an English sentence out of pieces
+GRAMMAR = {"is", "are", "was", "were", "it", "them", "its", "their", "s", "es", "this",
+           "these", "has", "have", "one", "ones", "a", "an", "the"}
+
+
 def _human(text: str) -> bool:
     """A literal a person reads: words (a space) or a capitalised word; not a key or class."""
+    if text.strip() in GRAMMAR:
+        return True
     if not LETTER.search(text):
         return False
     if " " in text.strip():
@@ -145,6 +153,8 @@ def test_the_checks_find_untranslated_text():
     assert untranslated_literals("{{ forms.field('title', 'Title', help=_('Ok')) }}") == ["Title"]
     assert untranslated_literals("{{ forms.field('title', _('Title')) }}") == []
     assert untranslated_literals("{{ 'text-bg-danger' if x else 'btn btn-sm' }}") == []
+    assert untranslated_literals("{{ 'is' if n == 1 else 'are' }} {{ 'es' if n else '' }}") == [
+        "is", "are", "es"]
 
 
 def extracted() -> Catalog:

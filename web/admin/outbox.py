@@ -2,9 +2,14 @@
 first), and each mail as it was written. Without SLM_SMTP_URL this is where mail is read."""
 from __future__ import annotations
 
-from flask import abort, render_template, request
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 from sqlalchemy import case, func, select
 
+from engine.clock import utcnow
+from engine.errors import ConflictError
+from engine.i18n import _
+from handlers.notifications.delivery import SEND_AGAIN_FROM, send_again
 from handlers.notifications.models import MailMessage
 
 from .. import db_session
@@ -26,7 +31,7 @@ def outbox():
     uncertain = session.scalar(select(func.count()).select_from(MailMessage).where(
         MailMessage.status == "uncertain")) or 0
     return render_template("admin/outbox.html", mails=mails, failed=failed, total=total,
-                           uncertain=uncertain,
+                           uncertain=uncertain, may_send_again=SEND_AGAIN_FROM,
                            page=page, pages=max(1, -(-total // PER_PAGE)))
 
 
@@ -36,4 +41,23 @@ def mail(mail_id: int):
     message = db_session().get(MailMessage, mail_id)
     if message is None:
         abort(404)
-    return render_template("admin/mail.html", mail=message)
+    return render_template("admin/mail.html", mail=message, may_send_again=SEND_AGAIN_FROM)
+
+
+@bp.post("/outbox/<int:mail_id>/send-again")
+@roles_required("Admin")
+def send_mail_again(mail_id: int):
+    """A failed or uncertain mail, pending again (the runner sends it on its next pass)."""
+    session = db_session()
+    if session.get(MailMessage, mail_id) is None:
+        abort(404)
+    try:
+        mail = send_again(session, mail_id, current_user.username, utcnow())
+        session.commit()
+    except ConflictError as exc:
+        session.rollback()
+        flash(str(exc), "warning")
+    else:
+        flash(_("The mail to %(to)s will be sent again on the runner's next pass.",
+                to=mail.to_addr), "success")
+    return redirect(url_for("admin.mail", mail_id=mail_id))
