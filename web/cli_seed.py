@@ -68,4 +68,4 @@ def _print_seed(summary: dict, password: str | None) -> None:
         waiting = ", ".join(i["waiting"]) or ("-" if i["status"] == "completed"
                                               else _("a timer"))
         echo(f"    #{i['id']:<3} {i['title']} (" + _("%(status)s; waiting for: %(what)s",
-                                                   status=i["status"], what=waiting) + ")")
+                                                   status=_(i["status"]), what=waiting) + ")")
