@@ -6,7 +6,7 @@ import os
 import click
 
 from engine.clock import utcnow
-from engine.i18n import _
+from engine.i18n import _, current_language, translations
 from handlers.demo.seed import DEMO_PASSWORD, seed_demo
 from handlers.errors import DomainError
 
@@ -64,8 +64,9 @@ def _print_seed(summary: dict, password: str | None) -> None:
                   measurements=summary["measurements"], observations=summary["observations"],
                   specs=summary["design_specifications"], changes=summary["change_requests"]))
     echo("  " + _("process instances:"))
+    term = translations(current_language()).gettext  # a status word, in the catalogue
     for i in summary["instances"]:
         waiting = ", ".join(i["waiting"]) or ("-" if i["status"] == "completed"
                                               else _("a timer"))
         echo(f"    #{i['id']:<3} {i['title']} (" + _("%(status)s; waiting for: %(what)s",
-                                                   status=_(i["status"]), what=waiting) + ")")
+                                                   status=term(i["status"]), what=waiting) + ")")
