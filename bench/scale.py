@@ -17,16 +17,20 @@ the on/off ratio is taken per round between phases run back to back, then its me
 
 Audit modes (``--modes``):
 
-* ``on``: the product: a step appends its events unsealed (one INSERT); a sealer process
+* ``on``: the product: a step appends its events unsealed, in the statement that saves
+  its instance (a data-modifying CTE: no statement of its own); a sealer process
   (engine.sealer, as a runner runs it) seals every 0.5 s, one UPDATE per batch.
-* ``off``: a switch of this benchmark only: ``AuditTrail.flush`` hands the events to the
+* ``off``: a switch of this benchmark only: ``AuditTrail.flush`` (and ``append_with``,
+  which still saves the instance) hands the events to the
   observers as always and then drops them instead of inserting them. Exactly the append
   is removed: the same sealer process runs beside the off database too (it finds nothing).
 * ``locked``: the design before issue 16, for comparison: every step locks the
   ``audit_head`` row, appends sealed events and keeps the lock until its commit.
 
-"Audit wait" is the time a step spends in ``AuditTrail.flush`` (appending its events,
-waiting for the head row's lock in ``locked`` mode), per step, and as a share of the
+"Audit wait" is the time a step spends in ``AuditTrail.flush`` or ``append_with``
+(appending its events, waiting for the head row's lock in ``locked`` mode); a step's own
+events ride in the UPDATE that saves its instance (``append_with``), so its wait includes
+that UPDATE, in every mode (``off`` runs it carrying nothing), per step, and as a share of the
 step's time (on 2 cores every statement slows down as processes are added; a share that
 grows means steps wait for each other in the audit). Checks (per mode): every instance
 started was completed exactly once (status, completion time, and in the audit modes
@@ -112,18 +116,37 @@ def _dropping_flush(self, session):
     return count
 
 
+_append_with = AuditTrail.append_with
+
+
+def _dropping_append_with(self, session, save):
+    """``append_with`` without the append: the save runs carrying no events."""
+    _dropping_flush(self, session)
+    return save([])
+
+
+def _locked_append_with(self, session, save):
+    """The pre-issue-16 way for a step's own events: sealed under the head's lock."""
+    _locked_flush(self, session)
+    return save([])
+
+
 def use_mode(mode: str) -> None:
-    inner = {"on": _flush, "off": _dropping_flush, "locked": _locked_flush}[mode]
+    inners = {"on": (_flush, _append_with), "off": (_dropping_flush, _dropping_append_with),
+              "locked": (_locked_flush, _locked_append_with)}[mode]
 
-    def timed(self, session):
-        t = time.perf_counter()
-        try:
-            return inner(self, session)
-        finally:
-            _wait["seconds"] += time.perf_counter() - t
-            _wait["steps"] += 1
+    def timing(inner):
+        def timed(self, *args):
+            t = time.perf_counter()
+            try:
+                return inner(self, *args)
+            finally:
+                _wait["seconds"] += time.perf_counter() - t
+                _wait["steps"] += 1
+        return timed
 
-    audit.AuditTrail.flush = timed
+    audit.AuditTrail.flush = timing(inners[0])
+    audit.AuditTrail.append_with = timing(inners[1])
 
 
 # -- child processes ---------------------------------------------------------------------------

@@ -98,6 +98,26 @@ class AuditTrail:
         self.events = []
         return count
 
+    def append_with(self, session: Session, save) -> int:
+        """PostgreSQL: append the collected events inside the step's own statement.
+
+        ``save(events)`` runs the statement that saves the step (the instance's update),
+        carrying ``events`` in it (engine.sql.save_carrying_pg), and returns its row count;
+        this returns that count. One round trip does both. Observers hear of the events
+        first, as in ``flush``; events beyond APPEND_ROWS_MAX go through ``flush``."""
+        observers.notify(session, self.events)
+        most = sql.APPEND_ROWS_MAX
+        carried, rest = self.events[:most], self.events[most:]
+        self.events = []
+        count = save(carried)
+        if rest and count == 1:
+            conn = session.connection()
+            for i in range(0, len(rest), most):
+                chunk = rest[i:i + most]
+                sql.audit_append_pg(len(chunk)).execute(
+                    conn, [e[c] for e in chunk for c in sql.APPEND_COLUMNS])
+        return count
+
 
 def head_row(conn) -> tuple[int, str]:
     """(seq, hash) of the head row, created if missing (a bare create_all has none)."""

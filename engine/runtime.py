@@ -248,15 +248,19 @@ class Engine:
         if status == "completed" and loaded.status != "completed":
             values["v_completed_at"] = now
             stmt = sql.SAVE_INSTANCE_DONE
-        if stmt.execute(session.connection(), values) != 1:
-            raise ConflictError(_("process instance %(id)s was changed by someone else in "
-                                  "the meantime; reload it and try again",
-                                  id=loaded.id))
         if status != loaded.status and status in ("completed", "error"):
             loaded.trail.add(f"instance_{status}", at=now, actor=loaded.actor,
                              instance_id=loaded.id, process_id=loaded.version.process_id,
                              version=loaded.version.version)
-        loaded.trail.flush(session)
+        conn = session.connection()
+        if not is_sqlite(conn):  # the events ride in the save's own statement
+            saved = loaded.trail.append_with(
+                session, lambda events: sql.save_instance_pg(conn, stmt, values, events))
+        elif (saved := stmt.execute(conn, values)) == 1:
+            loaded.trail.flush(session)
+        if saved != 1:
+            raise ConflictError(_("process instance %(id)s was changed by someone else in "
+                                  "the meantime; reload it and try again", id=loaded.id))
         loaded.revision += 1
         loaded.status = status
         loaded.state_bytes = len(state)

@@ -48,6 +48,8 @@ INSERT_INSTANCE = Prepared(PI.insert().values(_values((
 READY_TASK_IDS = Prepared(select(HT.c.task_id).where(HT.c.instance_id == bindparam("iid"),
                                                      HT.c.status == "ready"))
 _SAVE = ("state", "revision", "updated_at", "timers", "serializer_version")
+#: the columns every save sets (SAVE_INSTANCE_STATUS adds status; _DONE also completed_at)
+SAVE_COLUMNS = _SAVE
 _SAVE_WHERE = (PI.c.id == bindparam("iid"), PI.c.revision == bindparam("rev"))
 
 
@@ -126,6 +128,32 @@ def audit_append_pg(rows: int) -> RawPg:
     one = "(" + ", ".join(["%s"] * len(APPEND_COLUMNS)) + ")"
     return RawPg(f"INSERT INTO audit_event ({', '.join(APPEND_COLUMNS)}) VALUES "
                  + ", ".join([one] * rows))
+
+
+@lru_cache(maxsize=3 * (APPEND_ROWS_MAX + 1))
+def save_carrying_pg(columns: tuple[str, ...], rows: int) -> RawPg:
+    """PostgreSQL: the instance's save (``columns`` set, where id and revision match) with
+    ``rows`` audit events appended by a data-modifying CTE in the same statement: one
+    round trip for both. Parameters: the events' APPEND_COLUMNS values, event after event,
+    then the ``columns`` values, the instance id and the revision it had. The row count is
+    the UPDATE's (0 when someone else saved first; the transaction then rolls back)."""
+    update = (f"UPDATE process_instance SET {', '.join(f'{c} = %s' for c in columns)} "
+              "WHERE id = %s AND revision = %s")
+    if not rows:
+        return RawPg(update)
+    return RawPg(f"WITH appended AS ({audit_append_pg(rows).sql}) {update}")
+
+
+def save_instance_pg(conn, stmt: Prepared, values: dict, events: list[dict]) -> int:
+    """PostgreSQL: ``stmt`` (a SAVE_INSTANCE* statement) with ``values``, carrying
+    ``events``; returns the row count."""
+    extra = (() if stmt is SAVE_INSTANCE else ("status",) if stmt is SAVE_INSTANCE_STATUS
+             else ("status", "completed_at"))
+    columns = SAVE_COLUMNS + extra
+    params = [e[c] for e in events for c in APPEND_COLUMNS]
+    params += [values[f"v_{c}"] for c in columns]
+    params += [values["iid"], values["rev"]]
+    return save_carrying_pg(columns, len(events)).execute(conn, params)
 
 
 #: SQLite (one writer at a time): a step seals its own events as it appends them
