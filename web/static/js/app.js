@@ -4,7 +4,8 @@
 
   // The page scripts' texts in the reader's language: base.html carries them, rendered from
   // the gettext catalogue (web/browser_texts.py), as JSON in #slm-texts. SLM.t(english,
-  // {name: value}) fills %(name)s; SLM.tn(singular, plural, n) picks the plural form.
+  // {name: value}) fills %(name)s; SLM.tn(singular, plural, n, {name: value}) picks the
+  // plural form (%(num)s is n). The modeler's bundles use them too (web/frontend/texts.js).
   var table = null;
   function dictionary() {
     if (table === null) {
@@ -24,19 +25,27 @@
     var found = dictionary().texts[message];
     return fill(typeof found === "string" && found ? found : message, values);
   }
-  function tn(singular, plural, n) {
+  function tn(singular, plural, n, more) {
     var data = dictionary();
     var forms = data.plurals[singular];
-    var values = { num: n };
+    var values = Object.assign({ num: n }, more || {});
     if (!forms || !forms.length) { return fill(Number(n) === 1 ? singular : plural, values); }
     var index = Number(n) === 1 ? 0 : 1;
     try {
       var category = new Intl.PluralRules(data.language || "en").select(Number(n));
-      index = forms.length === 2 ? (category === "one" ? 0 : 1) : ({ one: 0, few: 1 }[category] || 2);
+      // gettext's order of plural forms: English one, other; Russian one, few, many
+      index = forms.length === 2 ? (category === "one" ? 0 : 1)
+        : (category === "one" ? 0 : category === "few" ? 1 : 2);
     } catch (err) { /* an old browser: English's rule */ }
     return fill(forms[Math.min(index, forms.length - 1)], values);
   }
-  window.SLM = { t: t, tn: tn };
+  // the text for ``message`` in the reader's language, or undefined (the editors' own
+  // translate service, web/frontend/texts.js, fills their {name} placeholders itself)
+  function lookup(message) {
+    var found = dictionary().texts[message];
+    return typeof found === "string" && found ? found : undefined;
+  }
+  window.SLM = { t: t, tn: tn, lookup: lookup };
 
   // <form data-confirm="Really delete?"> asks before it is sent.
   document.addEventListener("submit", function (event) {
