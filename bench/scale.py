@@ -70,11 +70,11 @@ from engine_contenders import (  # noqa: E402
     make_registry,
 )
 from pg_scratch import create_database, drop_database  # noqa: E402
+from scale_modes import use_mode, wait_figures  # noqa: E402
 from scale_report import print_table, rotate, summary  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
-from engine import audit, observers  # noqa: E402
-from engine.audit import AuditTrail, seal_appending, verify_chain  # noqa: E402
+from engine.audit import verify_chain  # noqa: E402
 from engine.db import make_engine, make_session_factory  # noqa: E402
 from engine.deploy import deploy  # noqa: E402
 from engine.instances import start_instance  # noqa: E402
@@ -87,66 +87,6 @@ from engine.tasks import complete_task  # noqa: E402
 
 COUNTS = (1, 2, 4)
 SEAL_EVERY = 0.5
-
-
-# -- the audit modes (set in each child process) ----------------------------------------------
-_flush = AuditTrail.flush
-_wait = {"seconds": 0.0, "steps": 0}
-
-
-def _locked_flush(self, session):
-    """The pre-issue-16 append: the head row locked until commit, events sealed inline."""
-    if not self.events:
-        return 0
-    conn = session.connection()
-    conn.exec_driver_sql("SELECT seq FROM audit_head WHERE id = 1 FOR UPDATE")
-    seal_appending(conn, self.events)
-    count = len(self.events)
-    self.events = []
-    return count
-
-
-def _dropping_flush(self, session):
-    """Everything ``flush`` does but the append: observers still hear of the events."""
-    if not self.events:
-        return 0
-    observers.notify(session, self.events)
-    count = len(self.events)
-    self.events = []
-    return count
-
-
-_append_with = AuditTrail.append_with
-
-
-def _dropping_append_with(self, session, save):
-    """``append_with`` without the append: the save runs carrying no events."""
-    _dropping_flush(self, session)
-    return save([])
-
-
-def _locked_append_with(self, session, save):
-    """The pre-issue-16 way for a step's own events: sealed under the head's lock."""
-    _locked_flush(self, session)
-    return save([])
-
-
-def use_mode(mode: str) -> None:
-    inners = {"on": (_flush, _append_with), "off": (_dropping_flush, _dropping_append_with),
-              "locked": (_locked_flush, _locked_append_with)}[mode]
-
-    def timing(inner):
-        def timed(self, *args):
-            t = time.perf_counter()
-            try:
-                return inner(self, *args)
-            finally:
-                _wait["seconds"] += time.perf_counter() - t
-                _wait["steps"] += 1
-        return timed
-
-    audit.AuditTrail.flush = timing(inners[0])
-    audit.AuditTrail.append_with = timing(inners[1])
 
 
 # -- child processes ---------------------------------------------------------------------------
@@ -193,8 +133,8 @@ def worker(url: str, mode: str, start_at, seconds: float, go, out) -> None:
             raise AssertionError(f"instance {iid} is {status} after its user task")
         latencies += [s1 - s0, time.perf_counter() - s1]
         done += 1
-    out.put({"done": done, "elapsed": time.perf_counter() - t0, "steps": _wait["steps"],
-             "wait": _wait["seconds"], "step_s": sum(latencies),
+    out.put({"done": done, "elapsed": time.perf_counter() - t0, **wait_figures(),
+             "step_s": sum(latencies),
              "cpu": time.process_time() - cpu0 + _proc_cpu(pid) - db0})
     sa.dispose()
 
@@ -207,8 +147,8 @@ def runner(url: str, mode: str, now, name: str, go, out) -> None:
     go.wait()
     t0 = time.perf_counter()
     fired = run_due(engine, factory, now=now, runner=name, limit=20)
-    out.put({"done": fired, "elapsed": time.perf_counter() - t0, "steps": _wait["steps"],
-             "wait": _wait["seconds"], "step_s": 0.0, "cpu": 0.0})
+    out.put({"done": fired, "elapsed": time.perf_counter() - t0, **wait_figures(),
+             "step_s": 0.0, "cpu": 0.0})
     sa.dispose()
 
 
