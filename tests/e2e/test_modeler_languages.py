@@ -113,4 +113,9 @@ def test_the_decision_table_editor_in_russian(app, demo, client, page, login, sc
     expect(editor.locator("[title='Input label: Cost of the change']")).to_have_count(0)
     expect(editor.locator("[title='Подпись входа: Cost of the change']")).to_have_count(1)
     expect(editor.get_by_text("Cost of the change")).to_be_visible()  # the author's own words
+    # the hit policy's name and explanation: dmn-js translates them by a variable
+    expect(editor.locator(".hit-policy-edit-policy-select")).to_contain_text(
+        "Уникальность (Unique)")
+    expect(editor.locator(".hit-policy")).to_have_attribute(
+        "title", "Правила не пересекаются: может сработать только одно правило")
     screenshot(page, "decisions-russian")
