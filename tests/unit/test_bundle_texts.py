@@ -12,8 +12,7 @@ from __future__ import annotations
 import os
 
 import pytest
-
-from tests.unit.bundle_templates import (
+from bundle_templates import (
     BUILD,
     BUNDLES,
     INDIRECT,
@@ -22,6 +21,7 @@ from tests.unit.bundle_templates import (
     module_templates,
     templates,
 )
+
 from web.browser_library_texts import LIBRARY, LITERAL
 
 #: modules the bundles include but whose texts never show: bpmn-js-properties-panel's index
