@@ -67,6 +67,11 @@ def test_asking_for_a_service_lists_its_levels_first_and_its_missing_processes(
     assert len(cards) == 4  # a standard option meets it: no customer-specific one
     warning = options[options.index('data-testid="not-ready"'):][:400]
     assert "Not ready for an SLA yet" in warning and "incident" in warning
+    russian = client.get(f"/portal/requirements/{slr.id}/options",
+                         headers={"Accept-Language": "ru"}).data.decode()
+    warning = russian[russian.index('data-testid="not-ready"'):][:600]
+    assert "Пока не готова к SLA" in warning and "инцидент" in warning  # the process's name too
+    assert "incident" not in warning
     task = client.get(f"/tasks/{sla_world.ready_task(app, slr.instance_id, 'choose_option')}")
     shown = task.data.decode()  # the task page's options say it too
     assert 'data-testid="option-not-ready"' in shown and "incident" in shown
