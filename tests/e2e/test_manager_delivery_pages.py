@@ -191,6 +191,10 @@ def test_reviews_link_their_customer_report_and_exports_download(app, client, de
         assert data["kind"] == kind
     assert "Email" in client.get("/reports/exports/cost-data.csv").data.decode()
     assert client.get("/reports/exports/secrets.csv").status_code == 404
+    for language, name in (("en", "Cost data"), ("ru", "Данные о стоимости")):
+        page = client.get("/reports", headers={"Accept-Language": language}).data.decode()
+        row = page[page.index('data-kind="cost-data"'):][:300]
+        assert f"<strong>{name}</strong>" in row, language  # a name, not the file's key
     assert client.get("/reports/exports/cis.xml").status_code == 404
 
 

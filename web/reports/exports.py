@@ -26,6 +26,10 @@ DESCRIPTIONS = {
     "change-requests": N_("Change requests with where they came from (a proposal, a design "
                        "specification, or stand-alone)."),
 }
+#: kind -> its name on the page (the kind itself is the file's name and the URL's)
+NAMES = {"cost-data": N_("Cost data"), "cis": N_("Configuration items"),
+         "design-specs": N_("Design specifications"), "customer-reports": N_("Customer reports"),
+         "change-requests": N_("Change requests")}
 MIMETYPES = {"csv": "text/csv", "json": "application/json"}
 REPORT_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
               "frame-ancestors 'none'; sandbox")
@@ -37,7 +41,8 @@ def index():
     page = queries.customer_reports_page(db_session(), request.args.get("page", 1, type=int),
                                          PER_PAGE)
     return render_template("reports/index.html", kinds=KINDS, formats=FORMATS,
-                           descriptions={k: _(v) for k, v in DESCRIPTIONS.items()}, page=page)
+                           descriptions={k: _(v) for k, v in DESCRIPTIONS.items()},
+                           names={k: _(v) for k, v in NAMES.items()}, page=page)
 
 
 @bp.get("/reports/exports/<kind>.<fmt>")
