@@ -19,7 +19,8 @@ Audit modes (``--modes``):
 
 * ``on``: the product: a step appends its events unsealed, in the statement that saves
   its instance (a data-modifying CTE: no statement of its own); a sealer process
-  (engine.sealer, as a runner runs it) seals every 0.5 s, one UPDATE per batch.
+  (engine.sealer, as a runner runs it) seals every ``SLM_SEALER_INTERVAL`` seconds (the
+  runner's default, 1 s, unless set), one UPDATE per batch.
 * ``off``: a switch of this benchmark only: ``AuditTrail.flush`` (and ``append_with``,
   which still saves the instance) hands the events to the
   observers as always and then drops them instead of inserting them. Exactly the append
@@ -82,11 +83,12 @@ from engine.models import AuditEvent, DueTimer, ProcessInstance  # noqa: E402
 from engine.runner import run_due  # noqa: E402
 from engine.runtime import Engine  # noqa: E402
 from engine.schema import upgrade  # noqa: E402
-from engine.sealer import seal_pending  # noqa: E402
+from engine.sealer import DEFAULT_INTERVAL, seal_pending  # noqa: E402
 from engine.tasks import complete_task  # noqa: E402
 
 COUNTS = (1, 2, 4)
-SEAL_EVERY = 0.5
+#: as a runner seals: every SLM_SEALER_INTERVAL seconds, its default unless set
+SEAL_EVERY = float(os.environ.get("SLM_SEALER_INTERVAL", DEFAULT_INTERVAL))
 
 
 # -- child processes ---------------------------------------------------------------------------

@@ -38,6 +38,10 @@ from .errors import EngineError
 log = logging.getLogger(__name__)
 DEFAULT_LEASE_TTL = timedelta(seconds=30)
 DEFAULT_BATCH = 2000
+#: seconds between a runner's sealing passes (``SLM_SEALER_INTERVAL``): a longer pause means
+#: larger batches, which cost less per event (one UPDATE per batch), and a longer wait before
+#: an event is sealed
+DEFAULT_INTERVAL = 1.0
 
 
 def seal_round(session: Session, holder: str, now: datetime | None = None,

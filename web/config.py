@@ -5,6 +5,7 @@ import os
 import secrets
 from dataclasses import dataclass, field
 
+from engine import sealer
 from engine.db import database_url
 
 
@@ -22,7 +23,7 @@ class Settings:
     #: seal committed audit events this often; a dead sealer's lease expires after
     #: ``sealer_lease`` seconds and another runner takes over
     sealer_interval: float = field(default_factory=lambda: float(os.environ.get(
-        "SLM_SEALER_INTERVAL", "1")))
+        "SLM_SEALER_INTERVAL", str(sealer.DEFAULT_INTERVAL))))
     sealer_lease: float = field(default_factory=lambda: float(os.environ.get(
         "SLM_SEALER_LEASE", "30")))
     #: /readyz: a runner must have finished a round within this many seconds
