@@ -166,6 +166,18 @@ def deploy_file(engine, factory):
     return _deploy
 
 
+@pytest.fixture
+def full_instance(deploy_file, factory, engine) -> int:
+    """An instance of full.bpmn, started by carol for acme: waiting at its first user task."""
+    from engine.instances import start_instance
+
+    deploy_file("full.bpmn")
+    with factory() as s:
+        iid = start_instance(engine, s, "full", actor="carol", now=T0, organisation="acme")
+        s.commit()
+    return iid
+
+
 @contextmanager
 def cheap_passwords():
     """argon2 with small parameters inside the block: the defaults cost about a second per

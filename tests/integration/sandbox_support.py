@@ -151,13 +151,9 @@ def refuse_deploy(factory, engine):
 
 
 @pytest.fixture
-def bystander(deploy_file, factory, engine):
+def bystander(full_instance):
     """Another process's instance that must not be touched by the sandboxed ones."""
-    deploy_file("full.bpmn")
-    with factory() as s:
-        iid = start_instance(engine, s, "full", actor="carol", now=T0, organisation="acme")
-        s.commit()
-    return iid
+    return full_instance
 
 
 def head_seq(factory) -> int:

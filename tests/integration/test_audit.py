@@ -17,7 +17,6 @@ from conftest import T0, event_at, rewrite_and_rehash, seal_all
 from sqlalchemy import insert, select, text, update
 
 from engine.audit import GENESIS, chain_head, event_hash, parse_anchor, verify_chain
-from engine.instances import start_instance
 from engine.models import AuditEvent, AuditHead, HumanTask
 from engine.tasks import Actor, complete_task
 
@@ -29,12 +28,9 @@ KINDS = ["version_deployed", "version_deployed", "instance_started", "task_ready
 
 
 @pytest.fixture
-def small_run(deploy_file, factory, engine):
+def small_run(full_instance, factory, engine):
     """deploy + start + complete: the full diagram's short path, 8 audit events."""
-    deploy_file("full.bpmn")
-    with factory() as s:
-        iid = start_instance(engine, s, "full", actor="carol", now=T0, organisation="acme")
-        s.commit()
+    iid = full_instance
     with factory() as s:
         [submit] = s.execute(select(HumanTask).where(HumanTask.instance_id == iid)).scalars()
         assert complete_task(engine, s, submit.id, {"amount": 4, "reason": "small"},

@@ -18,7 +18,6 @@ from sqlalchemy import select
 from engine import sql
 from engine.audit import AuditTrail, verify_chain
 from engine.errors import ConflictError
-from engine.instances import start_instance
 from engine.models import AuditEvent, HumanTask, ProcessInstance
 from engine.sealer import seal_pending
 from engine.tasks import Actor, complete_task
@@ -36,12 +35,8 @@ def pg(factory):
 
 
 @pytest.fixture
-def instance(deploy_file, factory, engine):
-    deploy_file("full.bpmn")
-    with factory() as s:
-        iid = start_instance(engine, s, "full", actor="carol", now=T0, organisation="acme")
-        s.commit()
-    return iid
+def instance(full_instance):
+    return full_instance
 
 
 def _kinds(factory, instance_id: int) -> list[str]:
