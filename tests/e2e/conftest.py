@@ -25,6 +25,7 @@ from .support import (
     CHROMIUM_ARGS,
     Demo,
     LiveServer,
+    dispose_when_idle,
     make_app,
     seed_demo,
 )
@@ -43,7 +44,7 @@ def cheap_hasher():
 def app(db_url):
     app = make_app(db_url)
     yield app
-    app.extensions["slm"].db.dispose()
+    dispose_when_idle(app)
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -103,6 +104,20 @@ def client_login(client, user: DemoUser) -> str:
                                            "password": user.password})
     assert response.status_code == 302, f"login of {user.username} failed"
     return csrf_token(client.get("/", follow_redirects=True).data)  # customers: the portal
+
+
+def dispose_when_idle(app, wait: float = 5.0) -> None:
+    """Dispose the app's engine once no request holds a connection (for up to ``wait`` s).
+
+    A live server's request thread may still be finishing when a test ends; a connection it
+    hands back to a disposed pool is closed only by the garbage collector, which psycopg
+    reports as a ResourceWarning in whatever test runs then."""
+    db = app.extensions["slm"].db
+    checked_out = getattr(db.pool, "checkedout", lambda: 0)
+    deadline = time.monotonic() + wait
+    while checked_out() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    db.dispose()
 
 
 class LiveServer:
