@@ -34,11 +34,6 @@ def pg(factory):
     return factory
 
 
-@pytest.fixture
-def instance(full_instance):
-    return full_instance
-
-
 def _kinds(factory, instance_id: int) -> list[str]:
     with factory() as s:
         return list(s.scalars(select(AuditEvent.kind).where(
@@ -53,58 +48,58 @@ def _save(session, iid: int, revision: int):
     return lambda events: sql.save_instance_pg(conn, sql.SAVE_INSTANCE, values, events)
 
 
-def test_a_steps_events_are_carried_by_its_save_in_order(pg, engine, instance):
-    assert _kinds(pg, instance) == ["instance_started", "task_ready"]
+def test_a_steps_events_are_carried_by_its_save_in_order(pg, engine, full_instance):
+    assert _kinds(pg, full_instance) == ["instance_started", "task_ready"]
     with pg() as s:
-        [submit] = s.scalars(select(HumanTask).where(HumanTask.instance_id == instance))
+        [submit] = s.scalars(select(HumanTask).where(HumanTask.instance_id == full_instance))
         assert complete_task(engine, s, submit.id, {"amount": 4, "reason": "small"},
                              CUSTOMER, T0 + timedelta(minutes=1)) == "completed"
         s.commit()
-    assert _kinds(pg, instance) == ["instance_started", "task_ready", "task_claimed",
-                                    "task_completed", "handler_run", "instance_completed"]
+    assert _kinds(pg, full_instance) == ["instance_started", "task_ready", "task_claimed",
+                                         "task_completed", "handler_run", "instance_completed"]
     with pg() as s:
-        assert s.scalar(select(AuditEvent.seq).where(AuditEvent.instance_id == instance)
+        assert s.scalar(select(AuditEvent.seq).where(AuditEvent.instance_id == full_instance)
                         .limit(1)) is None  # appended unsealed: the sealer places them
     seal_pending(pg, "sealer")
     with pg() as s:
         assert verify_chain(s).ok
 
 
-def test_more_events_than_one_statement_carries_all_land_in_order(pg, instance):
+def test_more_events_than_one_statement_carries_all_land_in_order(pg, full_instance):
     most = sql.APPEND_ROWS_MAX
     with pg() as s:
-        revision = s.get(ProcessInstance, instance).revision
+        revision = s.get(ProcessInstance, full_instance).revision
         trail = AuditTrail()
         for i in range(most + 5):
-            trail.add("probe", at=T0, actor="writer", instance_id=instance, data={"i": i})
-        assert trail.append_with(s, _save(s, instance, revision)) == 1
+            trail.add("probe", at=T0, actor="writer", instance_id=full_instance, data={"i": i})
+        assert trail.append_with(s, _save(s, full_instance, revision)) == 1
         s.commit()
     with pg() as s:
         probes = [json.loads(d)["i"] for d in s.scalars(select(AuditEvent.data).where(
             AuditEvent.kind == "probe").order_by(AuditEvent.id))]
         assert probes == list(range(most + 5))
-        assert s.get(ProcessInstance, instance).revision == revision + 1
+        assert s.get(ProcessInstance, full_instance).revision == revision + 1
 
 
-def test_a_save_on_a_stale_revision_counts_zero_and_leaves_nothing(pg, engine, instance):
-    before = _kinds(pg, instance)
+def test_a_save_on_a_stale_revision_counts_zero_and_leaves_nothing(pg, engine, full_instance):
+    before = _kinds(pg, full_instance)
     with pg() as s:
-        revision = s.get(ProcessInstance, instance).revision
+        revision = s.get(ProcessInstance, full_instance).revision
         trail = AuditTrail()
         for i in range(sql.APPEND_ROWS_MAX + 3):
-            trail.add("probe", at=T0, actor="writer", instance_id=instance, data={"i": i})
-        assert trail.append_with(s, _save(s, instance, revision - 1)) == 0
+            trail.add("probe", at=T0, actor="writer", instance_id=full_instance, data={"i": i})
+        assert trail.append_with(s, _save(s, full_instance, revision - 1)) == 0
         s.rollback()
-    assert _kinds(pg, instance) == before
+    assert _kinds(pg, full_instance) == before
     # the engine's own path: a step whose instance moved on in between is refused whole
     with pg() as s1, pg() as s2:
-        [submit] = s1.scalars(select(HumanTask).where(HumanTask.instance_id == instance))
-        loaded = engine.load(s2, instance, actor="x", now=T0, lock=False)
+        [submit] = s1.scalars(select(HumanTask).where(HumanTask.instance_id == full_instance))
+        loaded = engine.load(s2, full_instance, actor="x", now=T0, lock=False)
         s1.execute(ProcessInstance.__table__.update().where(
-            ProcessInstance.id == instance).values(revision=ProcessInstance.revision + 1))
+            ProcessInstance.id == full_instance).values(revision=ProcessInstance.revision + 1))
         s1.commit()
-        loaded.trail.add("probe", at=T0, actor="x", instance_id=instance)
+        loaded.trail.add("probe", at=T0, actor="x", instance_id=full_instance)
         with pytest.raises(ConflictError):
             engine.save(s2, loaded)
         s2.rollback()
-    assert _kinds(pg, instance) == before
+    assert _kinds(pg, full_instance) == before

@@ -14,22 +14,23 @@ from ..auth.access import roles_required
 from ..downloads import attachment
 from . import PER_PAGE, READERS, bp, queries
 
-#: kind -> what it holds (shown on the page)
-DESCRIPTIONS = {
-    "cost-data": N_("Every level of the catalogue with its monthly cost, targets and readiness, "
-                 "and every active SLA with its agreed cost beside the list price."),
-    "cis": N_("Configuration items with the services they support (the columns the CI import "
-           "reads, so an export can be edited and imported again)."),
-    "design-specs": N_("Specifications for designing customer-specific services: requirements, "
-                    "nearest options, cost estimate."),
-    "customer-reports": N_("The customer reports of the reviews: targets, breaches, observations."),
-    "change-requests": N_("Change requests with where they came from (a proposal, a design "
-                       "specification, or stand-alone)."),
+#: kind -> (its name on the page, what it holds); the kind itself names the file and the URL
+SHOWN = {
+    "cost-data": (N_("Cost data"), N_(
+        "Every level of the catalogue with its monthly cost, targets and readiness, and every "
+        "active SLA with its agreed cost beside the list price.")),
+    "cis": (N_("Configuration items"), N_(
+        "Configuration items with the services they support (the columns the CI import reads, "
+        "so an export can be edited and imported again).")),
+    "design-specs": (N_("Design specifications"), N_(
+        "Specifications for designing customer-specific services: requirements, nearest "
+        "options, cost estimate.")),
+    "customer-reports": (N_("Customer reports"), N_(
+        "The customer reports of the reviews: targets, breaches, observations.")),
+    "change-requests": (N_("Change requests"), N_(
+        "Change requests with where they came from (a proposal, a design specification, or "
+        "stand-alone).")),
 }
-#: kind -> its name on the page (the kind itself is the file's name and the URL's)
-NAMES = {"cost-data": N_("Cost data"), "cis": N_("Configuration items"),
-         "design-specs": N_("Design specifications"), "customer-reports": N_("Customer reports"),
-         "change-requests": N_("Change requests")}
 MIMETYPES = {"csv": "text/csv", "json": "application/json"}
 REPORT_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
               "frame-ancestors 'none'; sandbox")
@@ -41,8 +42,7 @@ def index():
     page = queries.customer_reports_page(db_session(), request.args.get("page", 1, type=int),
                                          PER_PAGE)
     return render_template("reports/index.html", kinds=KINDS, formats=FORMATS,
-                           descriptions={k: _(v) for k, v in DESCRIPTIONS.items()},
-                           names={k: _(v) for k, v in NAMES.items()}, page=page)
+                           shown={k: (_(n), _(d)) for k, (n, d) in SHOWN.items()}, page=page)
 
 
 @bp.get("/reports/exports/<kind>.<fmt>")
