@@ -211,20 +211,25 @@ class Worker:
             raise _Gone(False)
         return bytes(buf[_HEADER.size:])
 
-    def kill(self) -> int | None:
-        """Kill the process (if alive) and return how it ended."""
+    def kill(self, wait: bool = True) -> int | None:
+        """Kill the process (if alive) and return how it ended. With ``wait=False`` the
+        caller goes on at once and a background thread reaps the process: a worker that
+        holds hundreds of MB can take a while to be torn down, and the step that asked
+        must not wait for that (None is returned)."""
         if self.proc.poll() is None:
             try:
                 os.kill(self.proc.pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
-        code = self.proc.wait()
         for pipe in (self.proc.stdin, self.proc.stdout):
             try:
                 pipe.close()
             except OSError:
                 pass
-        return code
+        if not wait and self.proc.returncode is None:
+            threading.Thread(target=self.proc.wait, name="sandbox-reaper", daemon=True).start()
+            return None
+        return self.proc.wait()
 
     def close(self) -> None:
         """Ask the worker to leave (end of its input); kill it if it does not."""
@@ -287,12 +292,13 @@ class SandboxPool:
                     raw = worker.call(payload, limit, max_bytes)
                     break
                 except SandboxLimitError:
-                    worker.kill()
+                    worker.kill(wait=False)
                     worker = self._spawn()
                     raise
                 except _Gone as gone:
                     started = worker.ready
-                    code = worker.kill()
+                    # an overrun is a time limit whatever the exit status: do not wait for it
+                    code = worker.kill(wait=not gone.timed_out)
                     worker = self._spawn()
                     if not started or not gone.sent:
                         if attempt:
@@ -311,7 +317,7 @@ class SandboxPool:
             if not isinstance(answer, dict):
                 raise ScriptSandboxError("malformed answer from the sandbox")
             if answer.get("limit") == "memory":
-                worker.kill()  # it retires itself; do not wait for it
+                worker.kill(wait=False)  # it retires itself; do not wait for it
                 worker = self._spawn()
             return answer
         finally:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 import resource
+import signal
+import time
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from uuid import UUID
@@ -13,7 +15,7 @@ import pytest
 from engine.safe_expr import evaluate_safe, is_safe, safe_code
 from engine.sandbox_codec import CodecError, TooLargeError, decode, encode
 from engine.sandbox_env import SandboxEnvironment
-from engine.sandbox_pool import get_pool, max_state_bytes, memory_limit_mb, pool_size
+from engine.sandbox_pool import Worker, get_pool, max_state_bytes, memory_limit_mb, pool_size
 
 VALUES = {
     "text": "héllo", "n": 3, "big": 7 ** 5000, "negative_big": -(2 ** 70), "x": 1.5,
@@ -102,6 +104,18 @@ def test_a_worker_runs_under_its_limits():
     assert limits["Max address space"] != "unlimited"
     assert limits["Max cpu time"] != "unlimited"
     assert resource.getrlimit(resource.RLIMIT_NOFILE)[0] > 3  # not this process's own
+
+
+def test_a_killed_worker_is_reaped_without_the_caller_waiting():
+    """A step whose worker overran goes on at once; a background thread reaps the worker."""
+    worker = Worker(memory_limit_mb())
+    worker.wait_ready()
+    assert worker.kill(wait=False) is None  # not its exit status: nobody waited for it
+    deadline = time.monotonic() + 10
+    while worker.proc.returncode is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert worker.proc.returncode == -signal.SIGKILL  # reaped: no zombie left behind
+    assert worker.kill() == -signal.SIGKILL  # killing it again is harmless
 
 
 def test_a_worker_gets_only_the_names_the_code_mentions_and_the_rest_stays():
