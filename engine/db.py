@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import threading
 from pathlib import Path
 
 from sqlalchemy import MetaData, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import DeclarativeBase, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -82,6 +83,93 @@ def make_engine(url: str | None = None, **kwargs) -> Engine:
     return create_engine(url, **kwargs)
 
 
-def make_session_factory(bind: Engine) -> sessionmaker:
-    """Sessions that keep loaded objects usable after commit (no reload storms)."""
+def make_session_factory(bind: Engine) -> sessionmaker | KeptSessions:
+    """Sessions that keep loaded objects usable after commit (no reload storms); on SQLite
+    a closed session is kept with its connection for the next caller (KeptSessions)."""
+    if is_sqlite(bind):
+        return KeptSessions(bind)
     return sessionmaker(bind=bind, expire_on_commit=False)
+
+
+class KeptSessions:
+    """SQLite's session factory: a session, once closed, waits with its connection for the
+    next caller instead of handing the connection back to the pool and being dropped.
+
+    On SQLite the session and pool bookkeeping around a transaction (a Session object, a
+    pool checkout, a Connection object, the checkin) costs about as much as one engine
+    step's own statements; a kept session skips it. At most ``keep`` sessions wait; more
+    close as usual. A kept session is cleared when closed (objects, ``info``), as any
+    closed session is. Used again after it was closed, it is taken back from the waiting
+    list first, so nobody else gets it meanwhile. ``release()`` closes the waiting
+    sessions' connections; the engine's ``dispose()`` does too, and a session still out
+    then closes its connection when it is closed (as a disposed pool's connections do).
+    """
+
+    def __init__(self, bind: Engine, keep: int = 2):
+        self.bind, self.keep = bind, keep
+        self._waiting: list[_KeptSession] = []
+        self._lock = threading.Lock()
+        self.generation = 0  # how often the engine was disposed
+        event.listen(bind, "engine_disposed", self._disposed)
+
+    def _disposed(self, _engine) -> None:
+        with self._lock:
+            self.generation += 1
+        self.release()
+
+    def __call__(self) -> Session:
+        with self._lock:
+            session = self._waiting.pop() if self._waiting else None
+        if session is None:
+            session = _KeptSession(self)
+        session.out = True
+        return session
+
+    def _back(self, session: _KeptSession) -> None:
+        conn = session.kept
+        with self._lock:
+            if session.generation != self.generation:  # from before a dispose(): let go
+                conn.invalidate()
+            elif len(self._waiting) < self.keep and not (conn.closed or conn.invalidated):
+                self._waiting.append(session)
+                return
+        conn.close()
+
+    def _reclaim(self, session: _KeptSession) -> None:
+        with self._lock:
+            if session in self._waiting:
+                self._waiting.remove(session)
+        session.out = True
+
+    def release(self) -> None:
+        """Close the connections of the sessions waiting (e.g. before the pool goes).
+
+        They are closed, not handed back: a pool that ``dispose()`` already replaced would
+        keep them open, and SQLite checkpoints its WAL into the file only when the file's
+        last connection closes."""
+        with self._lock:
+            waiting, self._waiting = self._waiting, []
+        for session in waiting:
+            session.kept.invalidate()
+            session.kept.close()
+
+
+class _KeptSession(Session):
+    def __init__(self, owner: KeptSessions):
+        self.generation = owner.generation
+        self.kept = owner.bind.connect()
+        super().__init__(bind=self.kept, expire_on_commit=False)
+        self.owner, self.out = owner, True
+
+    def close(self) -> None:
+        super().close()
+        if self.out:
+            self.out = False
+            self.info.clear()
+            self.owner._back(self)
+
+
+@event.listens_for(_KeptSession, "after_begin")
+def _used_again(session, _transaction, _connection):
+    if not session.out:  # used after it was closed: nobody else may take it meanwhile
+        session.owner._reclaim(session)

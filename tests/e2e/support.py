@@ -112,11 +112,16 @@ def dispose_when_idle(app, wait: float = 5.0) -> None:
     A live server's request thread may still be finishing when a test ends; a connection it
     hands back to a disposed pool is closed only by the garbage collector, which psycopg
     reports as a ResourceWarning in whatever test runs then."""
-    db = app.extensions["slm"].db
+    services = app.extensions["slm"]
+    db = services.db
     checked_out = getattr(db.pool, "checkedout", lambda: 0)
+    # SQLite's sessions keep their connection once closed (engine.db.KeptSessions)
+    release = getattr(services.sessions, "release", lambda: None)
     deadline = time.monotonic() + wait
+    release()
     while checked_out() and time.monotonic() < deadline:
         time.sleep(0.02)
+        release()
     db.dispose()
 
 
