@@ -29,6 +29,23 @@ class HandlerContext:
     start_process: Callable | None = None
 
 
+class SteppingContext(HandlerContext):
+    """The context the engine gives a handler inside a step: ``session`` is given as a
+    function that opens the handler's savepoint and returns the session, called on the
+    handler's first use of ``ctx.session`` (a handler that never uses it costs none)."""
+
+    @property
+    def session(self):
+        d = self.__dict__
+        if "_session" not in d:
+            d["_session"] = d["_open_session"]()
+        return d["_session"]
+
+    @session.setter
+    def session(self, open_session: Callable):
+        self.__dict__["_open_session"] = open_session
+
+
 @dataclass
 class Handler:
     name: str

@@ -1,10 +1,10 @@
 """The engine object: loading, advancing and saving instances.
 
-One ``Engine`` per process (web worker or runner) holds the handler registry, the
-spec cache (one parsed spec per version) and a small cache of live workflows keyed by
-instance and revision, so a step on an instance this process just saved skips
-deserialization. Every public operation is one engine step: it flushes, and the
-caller commits; the live workflow is cached again only after that commit succeeds.
+One ``Engine`` per process (web worker or runner) holds the handler registry, the spec cache
+(one parsed spec per version) and a small cache of live workflows keyed by instance and
+revision, so a step on an instance this process just saved skips deserialization. Every public
+operation is one engine step: it flushes, the caller commits; the live workflow is cached
+again only after that commit succeeds.
 """
 from __future__ import annotations
 
@@ -143,6 +143,7 @@ class Engine:
                              data={"handler": name, "inputs": params, "outputs": result})
 
         def start_process(process_id, data=None, organisation=None, title=""):
+            se.open_session()  # the handler writes: inside its savepoint
             return self.start(session, process_id, actor=loaded.actor, now=loaded.now,
                               data=data, organisation=organisation, title=title)
 
@@ -206,8 +207,7 @@ class Engine:
         hit = self._take(instance_id, revision)
         if hit is not None:
             workflow, ready, state_bytes = hit[1], hit[2], hit[3]
-        else:  # the state is read only when this process has no live copy of it
-            # (read with the columns it goes with: unlocked, the row may have moved on)
+        else:  # no live copy here: read the state with its columns (the row may have moved on)
             full = sql.INSTANCE_STATE.first(conn, {"iid": instance_id})
             if full is None:
                 raise NotFoundError(_("process instance %(instance_id)s does not exist",
@@ -230,9 +230,8 @@ class Engine:
     def save(self, session: Session, loaded: Loaded, *, completed_task_ids=()) -> None:
         """Write state, task index, timers and audit events; check the revision."""
         wf, now = loaded.workflow, loaded.now
-        # Diagram code that makes the state too large is an incident at its task (StepGuard);
-        # a state that grows past the limit without code (a form's data, very many tasks)
-        # refuses the step, before anything of it is written.
+        # Diagram code that makes the state too large is an incident at its task (StepGuard); a
+        # state past the limit without code (form data, many tasks) refuses the whole step.
         state = dumps_state(wf)
         check_state_size(state, loaded.id)
         ready, errored = scan(wf)
@@ -298,29 +297,30 @@ class Engine:
         current: dict = {}
         guard = StepGuard(loaded.state_bytes, dumps_state)
 
+        def open_savepoint():  # a handler's first use of the session: its own savepoint
+            if current.get("service") and current.get("sp") is None:
+                current["sp"] = session.begin_nested()
+            return session
+        loaded.workflow.script_engine.open_session = open_savepoint
+
         def will(task):
             spec = task.task_spec
             runs_code = isinstance(spec, ScriptTask | ServiceTask) or getattr(
                 spec, "prescript", None) or getattr(spec, "postscript", None)
-            # Only tasks that run diagram code can change data; snapshot just those. Code in
-            # the sandbox gets a copy of the data and its answer replaces the values, so a
-            # shallow copy keeps them; a handler runs here and might change values in place.
+            # Only code changes data: snapshot its tasks' data, shallow for sandboxed code (its
+            # answer replaces values), deep for a handler (it runs here, may change them in place)
             service = isinstance(spec, ServiceTask)
-            snapshot = None
-            if runs_code:
-                snapshot = copy.deepcopy(task.data) if service else dict(task.data)
-            current.update(task=task, data=snapshot,
-                           sp=session.begin_nested() if service else None)
+            snapshot = None if not runs_code else (
+                copy.deepcopy(task.data) if service else dict(task.data))
+            current.update(task=task, data=snapshot, service=service, sp=None)
             guard.before(task)
 
         def did(task):
             guard.ran()
-            before = current.get("data")
-            if before is not None:
+            if (before := current.get("data")) is not None:
                 guard.after(task, before, loaded.workflow)
             event_subprocesses.interrupt(task)
-            sp = current.get("sp")
-            if sp is not None:
+            if (sp := current.get("sp")) is not None:
                 sp.commit()
             current.clear()
 
@@ -340,9 +340,9 @@ class Engine:
             return False
 
     def _incident(self, session: Session, loaded: Loaded, current: dict, exc: Exception):
-        task = current.get("task")
-        if current.get("sp") is not None and current["sp"].is_active:
-            current["sp"].rollback()
+        task, sp = current.get("task"), current.get("sp")
+        if sp is not None and sp.is_active:
+            sp.rollback()
         if task is None:
             raise exc
         # A preScript runs while its task becomes ready, i.e. inside the predecessor's

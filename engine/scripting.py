@@ -36,7 +36,7 @@ from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
 from .clock import aware
-from .registry import HandlerContext, HandlerRegistry
+from .registry import HandlerRegistry, SteppingContext
 from .sandbox_env import SandboxEnvironment
 from .sandbox_pool import max_state_bytes
 from .script_limits import (
@@ -284,6 +284,9 @@ class EngineScriptEngine(PythonScriptEngine):
         self.instance_id: int | None = None
         self.on_handler_run = None  # callback(task, name, params, result)
         self.start_process = None  # callback(process_id, data, organisation, title)
+        #: what a handler's first use of ``ctx.session`` calls (the runtime opens the
+        #: handler's savepoint there)
+        self.open_session = lambda: self.session
 
     def call_service(self, task, operation_name=None, operation_params=None, **_kw):
         """Call the registered handler; return its result as a JSON string, as Spiff expects."""
@@ -291,8 +294,8 @@ class EngineScriptEngine(PythonScriptEngine):
         if handler is None:
             raise LookupError(f"no handler registered as {operation_name!r}")
         params = {k: v["value"] for k, v in (operation_params or {}).items()}
-        ctx = HandlerContext(
-            session=self.session, now=self.now, instance_id=self.instance_id,
+        ctx = SteppingContext(
+            session=self.open_session, now=self.now, instance_id=self.instance_id,
             task_id=str(task.id), element_id=task.task_spec.bpmn_id or task.task_spec.name,
             actor=self.actor, data=dict(task.data), start_process=self.start_process,
         )

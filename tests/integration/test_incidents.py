@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import pytest
 from conftest import T0
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
 
 from engine.audit import instance_events, verify_chain
 from engine.errors import TaskStateError
@@ -210,6 +210,35 @@ def test_handler_returning_a_non_dict_becomes_an_incident(service_registry, fact
         s.commit()
     [open_one] = rows(factory, Incident, instance_id=iid, status="open")
     assert "returned list, not a dict" in open_one.message
+
+
+def test_a_handler_gets_a_savepoint_only_once_it_uses_the_session(service_registry, factory,
+                                                                  deploy_file, db_engine):
+    iid, _ = run_to_failure(lambda: Engine(service_registry), factory, deploy_file)
+    iid2, _ = run_to_failure(lambda: Engine(service_registry), factory, deploy_file)
+    savepoints = []
+    event.listen(db_engine, "savepoint", lambda _conn, name: savepoints.append(name))
+    service_registry.replace("notify", lambda params, ctx: {"sent": params["amount"]})
+    with factory() as s:
+        assert retry_instance(Engine(service_registry), s, iid, actor="olga", now=T0) != "error"
+        s.commit()
+    assert savepoints == []  # the handler never used ctx.session
+
+    def spawn(params, ctx):
+        ctx.start_process("incident_service", organisation="acme")  # a write: in a savepoint
+        raise RuntimeError("failed after starting a process")
+
+    service_registry.replace("notify", spawn)
+    with factory() as s:
+        assert retry_instance(Engine(service_registry), s, iid2, actor="olga", now=T0) == "error"
+        s.commit()
+    assert len(savepoints) == 1
+    # the process the failing handler started is gone with the rest of its writes
+    assert sorted(i.id for i in rows(factory, ProcessInstance)) == [iid, iid2]
+    [incident] = rows(factory, Incident, instance_id=iid2, status="open")
+    assert "failed after starting a process" in incident.message
+    with factory() as s:
+        assert verify_chain(s).ok
 
 
 # -- failing script --------------------------------------------------------------------------
