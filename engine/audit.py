@@ -1,27 +1,31 @@
 """The append-only, hash-chained audit log.
 
 Events are collected during a step (``AuditTrail``) and appended just before commit. On
-PostgreSQL they are appended *unsealed*, without any lock, and the sealer
-(engine.sealer, one process at a time holding a lease) later gives each committed event
-the next place ``seq`` in the chain and its hash; on SQLite, which has one writer at a
-time anyway, a step seals its own events as it appends them. Each event's hash covers
-its content, its place and the previous hash: editing, deleting or reordering a sealed
-row breaks the chain from that row on, and the head row catches a truncated tail.
+PostgreSQL a step queues them (one ``audit_queue`` row, no lock, no read) and the sealer
+(engine.sealer, one process at a time holding a lease) later moves every committed queue
+row into ``audit_event``, each event sealed: the next place ``seq`` in the chain and its
+hash. On SQLite, which has one writer at a time anyway, a step seals and inserts its own
+events. Each event's hash covers its content, its place and the previous hash: editing,
+deleting or reordering a sealed row breaks the chain from that row on, and the head row
+catches a truncated tail. Queued events are visible as such (``queued_events``).
 """
 from __future__ import annotations
 
 import hashlib
 import json
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from sqlalchemy import func, select
+import orjson
+from sqlalchemy import cast, func, or_, select
+from sqlalchemy.dialects.postgresql import JSON
 from sqlalchemy.orm import Session
 
 from . import observers, sql
 from .db import is_sqlite
-from .models import AuditEvent, AuditHead
+from .errors import EngineError
+from .models import AuditEvent, AuditHead, AuditQueue
 
 GENESIS = "0" * 64
 
@@ -88,35 +92,124 @@ class AuditTrail:
         conn = session.connection()
         if is_sqlite(conn):
             seal_appending(conn, self.events)
-        else:  # one INSERT for all of them (up to 32), no lock, no read
-            cols, most = sql.APPEND_COLUMNS, sql.APPEND_ROWS_MAX
-            for i in range(0, len(self.events), most):
-                chunk = self.events[i:i + most]
-                sql.audit_append_pg(len(chunk)).execute(
-                    conn, [e[c] for e in chunk for c in cols])
+        else:  # one queue row for all of them, no lock, no read
+            sql.QUEUE_APPEND_PG.execute(conn, encode_events(self.events))
         count = len(self.events)
         self.events = []
         return count
 
     def append_with(self, session: Session, save) -> int:
-        """PostgreSQL: append the collected events inside the step's own statement.
+        """PostgreSQL: queue the collected events inside the step's own statement.
 
-        ``save(events)`` runs the statement that saves the step (the instance's update),
-        carrying ``events`` in it (engine.sql.save_carrying_pg), and returns its row count;
-        this returns that count. One round trip does both. Observers hear of the events
-        first, as in ``flush``; events beyond APPEND_ROWS_MAX go through ``flush``."""
+        ``save(queued)`` runs the statement that saves the step (the instance's update),
+        carrying ``queued`` (``encode_events``' parameters, or None when there are no
+        events) in it (engine.sql.save_carrying_pg), and returns its row count; this
+        returns that count. One round trip does both. Observers hear of the events first,
+        as in ``flush``."""
         observers.notify(session, self.events)
-        most = sql.APPEND_ROWS_MAX
-        carried, rest = self.events[:most], self.events[most:]
-        self.events = []
-        count = save(carried)
-        if rest and count == 1:
-            conn = session.connection()
-            for i in range(0, len(rest), most):
-                chunk = rest[i:i + most]
-                sql.audit_append_pg(len(chunk)).execute(
-                    conn, [e[c] for e in chunk for c in sql.APPEND_COLUMNS])
-        return count
+        events, self.events = self.events, []
+        return save(encode_events(events) if events else None)
+
+
+#: what audit_event's columns hold (PostgreSQL refuses more): a queued event is checked
+#: when the step queues it, so that the sealer can always insert it
+_WIDTH = {"actor": 120, "kind": 60, "process_id": 255, "task_id": 36, "element_id": 255}
+_INT_RANGE = range(-2**31, 2**31)
+
+
+def _queued(ev: dict) -> list:
+    """One event as a queue entry: [at, actor, kind, instance_id, process_id, version,
+    task_id, element_id, data] (``at`` in ISO form, naive UTC as the columns store it)."""
+    for name, width in _WIDTH.items():
+        value = ev[name]
+        if value is not None and (type(value) is not str or len(value) > width
+                                  or "\x00" in value):
+            raise EngineError(f"audit event {ev['kind']!r}: {name} must be text of at most "
+                              f"{width} characters without NUL, not {value!r:.80}")
+    for name in ("instance_id", "version"):
+        value = ev[name]
+        if value is not None and (type(value) is not int or value not in _INT_RANGE):
+            raise EngineError(f"audit event {ev['kind']!r}: {name} must be a 32-bit "
+                              f"integer, not {value!r:.40}")
+    at = ev["at"]
+    if at.tzinfo is not None:
+        at = at.astimezone(UTC).replace(tzinfo=None)
+    data = ev["data"]
+    if type(data) is not str or "\x00" in data:
+        raise EngineError(f"audit event {ev['kind']!r}: data must be JSON text without NUL")
+    return [at.isoformat(timespec="microseconds"), ev["actor"], ev["kind"],
+            ev["instance_id"], ev["process_id"], ev["version"], ev["task_id"],
+            ev["element_id"], data]
+
+
+def encode_events(events: list[dict]) -> tuple[int | None, str]:
+    """A step's events as a queue row's parameters: (the one instance they all name, or
+    None; the JSON list of their entries). Raises EngineError if one would not fit."""
+    entries = [_queued(ev) for ev in events]
+    ids = {e[3] for e in entries}
+    try:
+        text = orjson.dumps(entries).decode()
+    except orjson.JSONEncodeError as exc:  # e.g. a lone surrogate: not storable text
+        raise EngineError(f"audit events {[e[2] for e in entries]!r:.120} cannot be "
+                          f"stored: {exc}") from exc
+    return (ids.pop() if len(ids) == 1 else None), text
+
+
+def decode_events(text: str) -> list[dict]:
+    """A queue row's ``events`` back as event dicts (the fields of ``AuditTrail.add``)."""
+    out = []
+    for at, actor, kind, iid, pid, version, task_id, element_id, data in orjson.loads(text):
+        out.append({"at": datetime.fromisoformat(at), "actor": actor, "kind": kind,
+                    "instance_id": iid, "process_id": pid, "version": version,
+                    "task_id": task_id, "element_id": element_id, "data": data})
+    return out
+
+
+def seal_queued(seq: int, prev: str, texts) -> tuple[list[list], str]:
+    """The events of queue rows ``texts`` (their ``events``, in order) sealed after
+    (seq, prev): ([seq, *content, prev_hash, hash] per event, in engine.sql.SEALED_COLUMNS
+    order, ``at`` as ISO text), and the last hash. The same hashes as ``chain_events`` of
+    the decoded events, without building them (the sealer's inner loop;
+    tests/unit/test_audit_hash.py holds the two equal)."""
+    rows, sha = [], hashlib.sha256
+    for text in texts:
+        for at, actor, kind, iid, pid, version, task_id, element_id, data in orjson.loads(text):
+            seq += 1
+            if len(at) != 26 or at[10] != "T":  # not isoformat(timespec="microseconds")'s
+                at = datetime.fromisoformat(at).isoformat(timespec="microseconds")
+            body = ",".join((str(seq), _json_str(at), _scalar(actor), _scalar(kind),
+                             _scalar(iid), _scalar(pid), _scalar(version), _scalar(task_id),
+                             _scalar(element_id), _scalar(data)))
+            digest = sha(f"{prev}[{body}]".encode()).hexdigest()
+            rows.append([seq, at, actor, kind, iid, pid, version, task_id, element_id, data,
+                         prev, digest])
+            prev = digest
+    return rows, prev
+
+
+def queued_events(session: Session, instance_id: int | None = None,
+                  newest: int | None = None) -> list[AuditEvent]:
+    """Events committed but not sealed yet (PostgreSQL), in the order they were queued, as
+    unsaved ``AuditEvent`` objects without ``id``, ``seq`` or hashes. ``instance_id``: only
+    that instance's; ``newest``: only those of the newest that many queue rows."""
+    query = select(AuditQueue.events)
+    if instance_id is not None:
+        query = query.where(or_(AuditQueue.instance_id == instance_id,
+                                AuditQueue.instance_id.is_(None)))
+    if newest is not None:
+        rows = list(session.scalars(query.order_by(AuditQueue.id.desc()).limit(newest)))[::-1]
+    else:
+        rows = session.scalars(query.order_by(AuditQueue.id))
+    return [AuditEvent(**ev) for text in rows for ev in decode_events(text)
+            if instance_id is None or ev["instance_id"] == instance_id]
+
+
+def queued_count(session: Session) -> int:
+    """How many events wait for the sealer."""
+    events = AuditQueue.events
+    if session.get_bind().dialect.name == "postgresql":
+        events = cast(events, JSON)
+    return session.scalar(select(func.coalesce(func.sum(func.json_array_length(events)), 0)))
 
 
 def head_row(conn) -> tuple[int, str]:
@@ -204,8 +297,7 @@ def verify_chain(session: Session, batch: int = 5000,
 def _verify(session: Session, batch: int, anchors: dict[int, str]) -> VerifyResult:
     prev, expected_seq, checked = GENESIS, 1, 0
     last_seq = 0
-    unsealed = session.scalar(select(func.count()).select_from(AuditEvent)
-                              .where(AuditEvent.seq.is_(None))) or 0
+    unsealed = queued_count(session)
     while True:
         rows = session.execute(
             select(AuditEvent).where(AuditEvent.seq >= expected_seq)
@@ -253,11 +345,19 @@ def _verify(session: Session, batch: int, anchors: dict[int, str]) -> VerifyResu
         return VerifyResult(False, checked, last_seq + 1,
                             f"the log ends at event {last_seq} but the head records "
                             f"event {head.seq}: events after {last_seq} were removed")
+    stray = session.scalars(select(AuditEvent.id).where(AuditEvent.seq.is_(None))
+                            .order_by(AuditEvent.id).limit(3)).all()
+    if stray:  # only the sealer writes audit_event (SQLite steps seal their own): all sealed
+        return VerifyResult(False, checked, last_seq + 1,
+                            "rows without a place in the chain (id "
+                            f"{', '.join(map(str, stray))}) were added outside the engine")
     return VerifyResult(True, checked, unsealed=unsealed)
 
 
 def instance_events(session: Session, instance_id: int) -> list[AuditEvent]:
-    """The instance's events in the order they were written (sealed or not yet)."""
-    return session.execute(
+    """The instance's events in the order they were written: the sealed ones in their
+    order in the chain, then those still queued for the sealer (no ``seq`` yet)."""
+    sealed = session.execute(
         select(AuditEvent).where(AuditEvent.instance_id == instance_id).order_by(AuditEvent.id)
     ).scalars().all()
+    return [*sealed, *queued_events(session, instance_id)]

@@ -161,11 +161,11 @@ class Incident(Base):
 class AuditEvent(Base):
     """Append-only, hash-chained record of a state change.
 
-    A step inserts its events *unsealed*: ``id`` comes from the table's own sequence (no
-    lock), ``seq``, ``prev_hash`` and ``hash`` are empty. The sealer (engine.sealer) gives
-    each committed unsealed event the next ``seq`` of the chain, gap-free and in the order
-    it seals them, and ``hash`` = sha256(prev_hash + canonical JSON of the event), see
-    engine.audit. On SQLite, which has one writer at a time, a step seals its own events.
+    Every row is sealed: ``seq`` is its gap-free place in the chain and ``hash`` =
+    sha256(prev_hash + canonical JSON of the event), see engine.audit. On PostgreSQL a step
+    queues its events (``AuditQueue``) and the sealer (engine.sealer) inserts them here,
+    sealed, in the order it seals them; on SQLite, which has one writer at a time, a step
+    seals and inserts its own. ``seq`` may be NULL only in a log from before the queue.
     """
 
     __tablename__ = "audit_event"
@@ -186,6 +186,24 @@ class AuditEvent(Base):
     data: Mapped[str] = mapped_column(Text, default="{}")
     prev_hash: Mapped[str | None] = mapped_column(String(64))
     hash: Mapped[str | None] = mapped_column(String(64))
+
+
+class AuditQueue(Base):
+    """PostgreSQL: one step's audit events, committed with the step and not sealed yet.
+
+    Steps insert here without a lock or a read (``id`` comes from the table's sequence);
+    the sealer moves every committed row into ``audit_event``, sealed, and deletes it in the
+    same transaction (the unsequenced queue of transparency logs such as Trillian).
+    ``events`` is a JSON list of [at, actor, kind, instance_id, process_id, version,
+    task_id, element_id, data] lists in the step's order (engine.audit.encode_events);
+    ``instance_id`` is the one instance all of them name, or NULL (none or several); it has
+    no index (each would cost every step an entry): the sealer keeps the queue short."""
+
+    __tablename__ = "audit_queue"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    instance_id: Mapped[int | None] = mapped_column(Integer)
+    events: Mapped[str] = mapped_column(Text)
 
 
 class AuditHead(Base):

@@ -169,9 +169,9 @@ class Prepared:
 class RawPg:
     """A PostgreSQL-only statement written in the driver's own SQL (``%s`` placeholders),
     for what the hot paths need as one statement and Core would build slowly or not at
-    all: a step's events appended with one multi-row INSERT (parameters: a flat sequence),
-    a sealer's whole batch sealed with one ``UPDATE ... FROM unnest(...)`` (parameters:
-    one list per column, sent as binary arrays with ``%b``)."""
+    all: a step's save carrying its queued audit events in a data-modifying CTE
+    (parameters: a flat sequence), a sealer's batch taken out of the queue with one
+    ``DELETE ... WHERE id = ANY(...)`` (the ids sent as one binary array with ``%b``)."""
 
     __slots__ = ("sql",)
 
@@ -191,3 +191,18 @@ class RawPg:
         count = cursor.rowcount
         cursor.close()
         return count
+
+
+def copy_rows_pg(conn: Connection, statement: str, rows) -> None:
+    """PostgreSQL: ``statement`` (``COPY table (columns) FROM STDIN``) fed ``rows``, each a
+    sequence in the statement's column order: the server's bulk path, for the sealer."""
+    if conn.dialect.name != "postgresql":
+        raise ValueError(f"COPY cannot run on {conn.dialect.name}")
+    try:
+        with conn.connection.driver_connection.cursor() as cursor, \
+                cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row(row)
+    except conn.dialect.loaded_dbapi.Error as exc:
+        raise DBAPIError.instance(statement, None, exc,
+                                  conn.dialect.loaded_dbapi.Error) from exc

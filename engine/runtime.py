@@ -254,7 +254,7 @@ class Engine:
         conn = session.connection()
         if not is_sqlite(conn):  # the events ride in the save's own statement
             saved = loaded.trail.append_with(
-                session, lambda events: sql.save_instance_pg(conn, stmt, values, events))
+                session, lambda queued: sql.save_instance_pg(conn, stmt, values, queued))
         elif (saved := stmt.execute(conn, values)) == 1:
             loaded.trail.flush(session)
         if saved != 1:

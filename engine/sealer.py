@@ -1,26 +1,31 @@
-"""The sealer: one process at a time gives committed, unsealed audit events their place in
-the hash chain.
+"""The sealer: one process at a time moves the committed, queued audit events into the
+hash chain.
 
-Writers append events without a lock (engine.audit). A sealer holds an expiring lease on
-the ``audit_head`` row (holder and expiry, taken with a conditional UPDATE: the pattern of
-the timer claims); each sealing round is one transaction that
+Writers queue their events without a lock (engine.audit: one ``audit_queue`` row per
+step). A sealer holds an expiring lease on the ``audit_head`` row (holder and expiry, taken
+with a conditional UPDATE: the pattern of the timer claims); each sealing round is one
+transaction that
 
 1. takes or renews the lease (``UPDATE ... WHERE free, expired or ours``; on PostgreSQL
    this also locks the head row until the round commits, so two rounds never overlap),
-2. reads the committed events that have no ``seq`` yet, oldest insert first,
-3. gives them the next places after the head, their ``prev_hash`` and ``hash``
-   (on PostgreSQL one ``UPDATE ... FROM unnest(arrays) ... WHERE seq IS NULL`` for the
-   whole batch, whose row count must be the batch's size), and moves the head.
+2. reads the committed queue rows, oldest first,
+3. deletes exactly those rows from the queue (the row count must be theirs),
+4. inserts their events into ``audit_event``, each with the next place ``seq`` after the
+   head, its ``prev_hash`` and ``hash`` (on PostgreSQL with one ``COPY``), and moves the
+   head.
 
-The chain's order is the order of sealing, not the order of the ids: an event whose
-transaction commits after a later-numbered one (PostgreSQL hands out ids at insert time)
-is simply sealed in a later round. Nothing is skipped (every committed event without a
-``seq`` is picked up by some round), nothing is sealed twice (a round only seals events
-without a ``seq``, under the head row's lock, and checks that it sealed every one it
-read), and the places are gap-free because they come from the head, not from a sequence.
+Every event is written once, sealed (it used to be inserted unsealed and then updated in
+place: twice, with every index). The chain's order is the order of sealing, not the
+order of the queue's ids: a step whose transaction commits after a later-numbered one
+(PostgreSQL hands out ids at insert time) is simply sealed in a later round. Nothing is
+skipped (every committed queue row is picked up by some round), nothing is sealed twice (a
+round seals only the rows it deleted from the queue, under the head row's lock, and
+``seq`` is unique), and the places are gap-free because they come from the head, not from
+a sequence.
 
-A sealer that dies mid-round leaves nothing behind (its transaction rolls back) but its
-lease; once that expires, the next sealer takes over where the head is.
+A sealer that dies mid-round leaves nothing behind (its transaction rolls back: the queue
+rows are still there) but its lease; once that expires, the next sealer takes over where
+the head is.
 """
 from __future__ import annotations
 
@@ -31,25 +36,34 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session, sessionmaker
 
 from . import sql
-from .audit import chain_events, head_row
+from .audit import head_row, seal_queued
 from .clock import utcnow
 from .errors import EngineError
+from .prepared import copy_rows_pg
 
 log = logging.getLogger(__name__)
 DEFAULT_LEASE_TTL = timedelta(seconds=30)
-DEFAULT_BATCH = 2000
+#: queue rows (steps) per round
+DEFAULT_BATCH = 1000
 #: seconds between a runner's sealing passes (``SLM_SEALER_INTERVAL``): a longer pause means
-#: larger batches, which cost less per event (one UPDATE per batch), and a longer wait before
-#: an event is sealed
+#: larger batches, which cost less per event (one COPY and one DELETE per batch), and a
+#: longer wait before an event is sealed
 DEFAULT_INTERVAL = 1.0
 
 
 def seal_round(session: Session, holder: str, now: datetime | None = None,
                ttl: timedelta = DEFAULT_LEASE_TTL, batch: int = DEFAULT_BATCH) -> int | None:
-    """One sealing round in one transaction (committed here).
+    """One sealing round in one transaction (committed here): up to ``batch`` queue rows.
 
     Returns how many events were sealed, or None when another sealer holds a live lease.
     """
+    taken = _round(session, holder, now, ttl, batch)
+    return None if taken is None else taken[1]
+
+
+def _round(session: Session, holder: str, now: datetime | None, ttl: timedelta,
+           batch: int) -> tuple[int, int] | None:
+    """seal_round's work; returns (queue rows taken, events sealed) or None."""
     if batch < 1:
         raise ValueError(f"batch must be at least 1, not {batch}")
     now = now or utcnow()
@@ -62,32 +76,35 @@ def seal_round(session: Session, holder: str, now: datetime | None = None,
         head_row(conn)  # a bare create_all has no head row yet
         sql.LEASE_TAKE.execute(conn, lease)
     seq, prev = head_row(conn)
-    events = sql.UNSEALED.all(conn, {"limit": batch})
-    if events:
-        rows = chain_events(seq, prev, events)
-        sealed = _seal(conn, events, rows)
-        if sealed != len(rows):
-            session.rollback()
-            raise EngineError(f"sealing events {seq + 1}..{rows[-1]['seq']} found "
-                              f"{sealed} of {len(rows)} sealed: someone else sealed meanwhile")
-        sql.AUDIT_HEAD_UPDATE.execute(conn, {"new_seq": rows[-1]["seq"],
-                                             "new_hash": rows[-1]["hash"]})
+    queued = sql.QUEUED.all(conn, {"limit": batch})
+    if not queued:
+        session.commit()
+        return 0, 0
+    ids = [row.id for row in queued]
+    taken = _take(conn, ids)
+    if taken != len(ids):
+        session.rollback()
+        raise EngineError(f"sealing after event {seq} found {taken} of {len(ids)} queued "
+                          "rows still queued: someone else sealed meanwhile")
+    rows, last = seal_queued(seq, prev, [row.events for row in queued])
+    if rows:
+        if conn.dialect.name == "postgresql":
+            copy_rows_pg(conn, sql.SEALED_COPY_PG, rows)
+        else:  # SQLite steps seal their own events; a queue there is only ever a copy's
+            sql.AUDIT_INSERT_SEALED.execute_many(conn, [
+                dict(zip(sql.SEALED_COLUMNS, row, strict=True), at=datetime.fromisoformat(row[1]))
+                for row in rows])
+        sql.AUDIT_HEAD_UPDATE.execute(conn, {"new_seq": rows[-1][0], "new_hash": last})
     session.commit()
-    return len(events)
+    return len(queued), len(rows)
 
 
-def _seal(conn, events, rows) -> int:
-    """Write the seals of ``rows`` onto ``events``; returns how many events were unsealed
-    and got theirs. PostgreSQL: the whole batch in one statement (an array each of ids,
-    places and hashes); SQLite (whose steps seal their own events): one row at a time."""
+def _take(conn, ids: list[int]) -> int:
+    """Delete the queue rows ``ids``; returns how many were still there."""
     if conn.dialect.name == "postgresql":
-        return sql.SEAL_BATCH_PG.execute(conn, (
-            [e.id for e in events], [r["seq"] for r in rows],
-            [r["prev_hash"] for r in rows], [r["hash"] for r in rows]))
-    sql.SEAL_EVENT.execute_many(conn, [
-        {"eid": e.id, "s_seq": r["seq"], "s_prev": r["prev_hash"], "s_hash": r["hash"]}
-        for e, r in zip(events, rows, strict=True)])
-    return sql.SEALED_COUNT.scalar(conn, {"first": rows[0]["seq"], "last": rows[-1]["seq"]})
+        return sql.QUEUE_TAKE_PG.execute(conn, (ids,))
+    queue = sql.AQ
+    return conn.execute(queue.delete().where(queue.c.id.in_(ids))).rowcount
 
 
 def release(session: Session, holder: str) -> None:
@@ -110,17 +127,17 @@ def seal_pending(factory: sessionmaker, holder: str, *, ttl: timedelta = DEFAULT
         while True:
             with factory() as session:
                 # a read first: an idle log costs no write (and no lease renewal) per pass
-                if sql.ANY_UNSEALED.first(session.connection()) is None:
+                if sql.ANY_QUEUED.first(session.connection()) is None:
                     return total
                 session.rollback()
-                n = seal_round(session, holder, ttl=ttl, batch=batch)
-            if n is None:
+                taken = _round(session, holder, None, ttl, batch)
+            if taken is None:
                 if time.monotonic() >= deadline:
                     return total
                 time.sleep(0.05)
                 continue
-            total += n
-            if n < batch:
+            total += taken[1]
+            if taken[0] < batch:
                 return total
     finally:
         if release_after:

@@ -9,9 +9,17 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from sqlalchemy import bindparam, func, or_, select
+from sqlalchemy import bindparam, or_, select
 
-from .models import AuditEvent, AuditHead, DueTimer, HumanTask, ProcessInstance, ProcessVersion
+from .models import (
+    AuditEvent,
+    AuditHead,
+    AuditQueue,
+    DueTimer,
+    HumanTask,
+    ProcessInstance,
+    ProcessVersion,
+)
 from .prepared import Prepared, RawPg
 
 PI = ProcessInstance.__table__
@@ -20,6 +28,7 @@ HT = HumanTask.__table__
 DT = DueTimer.__table__
 AE = AuditEvent.__table__
 AH = AuditHead.__table__
+AQ = AuditQueue.__table__
 
 
 def _values(columns):
@@ -111,54 +120,42 @@ TAKE_CLAIMED = Prepared(DT.delete().where(DT.c.id == bindparam("tid"),
 
 _AUDIT_CONTENT = ("at", "actor", "kind", "instance_id", "process_id", "version", "task_id",
                   "element_id", "data")
-#: PostgreSQL: a step appends its events unsealed (no lock, no read: ``id`` comes from the
-#: table's sequence) in one multi-row INSERT; rows are inserted in the order given, so
-#: ``id`` follows the step's order of events
-APPEND_COLUMNS = _AUDIT_CONTENT
-#: rows per INSERT (a step with more events takes several; one statement text per count)
-APPEND_ROWS_MAX = 32
+#: the columns of a sealed event, in the order the sealer inserts them
+SEALED_COLUMNS = ("seq", *_AUDIT_CONTENT, "prev_hash", "hash")
+#: PostgreSQL: a step queues its events (engine.audit.encode_events) as one row, without
+#: a lock or a read (``id`` comes from the table's sequence, in insert order)
+QUEUE_APPEND_PG = RawPg("INSERT INTO audit_queue (instance_id, events) VALUES (%s, %s)")
 
 
-@lru_cache(maxsize=APPEND_ROWS_MAX)
-def audit_append_pg(rows: int) -> RawPg:
-    """``INSERT INTO audit_event (...) VALUES (...), (...)`` for ``rows`` events; the
-    parameters are the events' APPEND_COLUMNS values, event after event."""
-    if not 1 <= rows <= APPEND_ROWS_MAX:
-        raise ValueError(f"an append takes 1 to {APPEND_ROWS_MAX} rows, not {rows}")
-    one = "(" + ", ".join(["%s"] * len(APPEND_COLUMNS)) + ")"
-    return RawPg(f"INSERT INTO audit_event ({', '.join(APPEND_COLUMNS)}) VALUES "
-                 + ", ".join([one] * rows))
-
-
-@lru_cache(maxsize=3 * (APPEND_ROWS_MAX + 1))
-def save_carrying_pg(columns: tuple[str, ...], rows: int) -> RawPg:
-    """PostgreSQL: the instance's save (``columns`` set, where id and revision match) with
-    ``rows`` audit events appended by a data-modifying CTE in the same statement: one
-    round trip for both. Parameters: the events' APPEND_COLUMNS values, event after event,
-    then the ``columns`` values, the instance id and the revision it had. The row count is
-    the UPDATE's (0 when someone else saved first; the transaction then rolls back)."""
+@lru_cache(maxsize=6)
+def save_carrying_pg(columns: tuple[str, ...], carrying: bool) -> RawPg:
+    """PostgreSQL: the instance's save (``columns`` set, where id and revision match),
+    ``carrying`` the step's queued audit events by a data-modifying CTE in the same
+    statement: one round trip for both. Parameters: the queue row's two values (when
+    carrying), then the ``columns`` values, the instance id and the revision it had. The
+    row count is the UPDATE's (0 when someone else saved first; the transaction then rolls
+    back, the queued events with it)."""
     update = (f"UPDATE process_instance SET {', '.join(f'{c} = %s' for c in columns)} "
               "WHERE id = %s AND revision = %s")
-    if not rows:
+    if not carrying:
         return RawPg(update)
-    return RawPg(f"WITH appended AS ({audit_append_pg(rows).sql}) {update}")
+    return RawPg(f"WITH queued AS ({QUEUE_APPEND_PG.sql}) {update}")
 
 
-def save_instance_pg(conn, stmt: Prepared, values: dict, events: list[dict]) -> int:
-    """PostgreSQL: ``stmt`` (a SAVE_INSTANCE* statement) with ``values``, carrying
-    ``events``; returns the row count."""
+def save_instance_pg(conn, stmt: Prepared, values: dict, queued: tuple | None) -> int:
+    """PostgreSQL: ``stmt`` (a SAVE_INSTANCE* statement) with ``values``, carrying the
+    ``queued`` audit events (engine.audit.encode_events, or None); returns the row count."""
     extra = (() if stmt is SAVE_INSTANCE else ("status",) if stmt is SAVE_INSTANCE_STATUS
              else ("status", "completed_at"))
     columns = SAVE_COLUMNS + extra
-    params = [e[c] for e in events for c in APPEND_COLUMNS]
+    params = list(queued or ())
     params += [values[f"v_{c}"] for c in columns]
     params += [values["iid"], values["rev"]]
-    return save_carrying_pg(columns, len(events)).execute(conn, params)
+    return save_carrying_pg(columns, queued is not None).execute(conn, params)
 
 
 #: SQLite (one writer at a time): a step seals its own events as it appends them
-AUDIT_INSERT_SEALED = Prepared(AE.insert().values(_values(
-    ("seq", *_AUDIT_CONTENT, "prev_hash", "hash"))))
+AUDIT_INSERT_SEALED = Prepared(AE.insert().values(_values(SEALED_COLUMNS)))
 AUDIT_HEAD = Prepared(select(AH.c.seq, AH.c.hash).where(AH.c.id == 1))
 AUDIT_HEAD_UPDATE = Prepared(AH.update().where(AH.c.id == 1).values(
     seq=bindparam("new_seq"), hash=bindparam("new_hash")))
@@ -172,23 +169,11 @@ LEASE_TAKE = Prepared(AH.update().where(
     sealer=bindparam("holder"), lease_expires_at=bindparam("expires")))
 LEASE_RELEASE = Prepared(AH.update().where(AH.c.id == 1, AH.c.sealer == bindparam("holder"))
                          .values(sealer=None, lease_expires_at=None))
-#: committed events not sealed yet, oldest insert first. The unique index on ``seq`` holds
-#: the NULLs too (a B-tree does), so this reads only the unsealed entries, however long
-#: the log (EXPLAIN: Index Scan using uq_audit_event_seq, Index Cond: seq IS NULL)
-UNSEALED = Prepared(select(AE.c.id, *(AE.c[c] for c in _AUDIT_CONTENT))
-                    .where(AE.c.seq.is_(None)).order_by(AE.c.id).limit(bindparam("limit")))
-ANY_UNSEALED = Prepared(select(AE.c.id).where(AE.c.seq.is_(None)).limit(1))
-#: one row per event (execute_many); never seals an event twice
-SEAL_EVENT = Prepared(AE.update().where(AE.c.id == bindparam("eid"), AE.c.seq.is_(None))
-                      .values(seq=bindparam("s_seq"), prev_hash=bindparam("s_prev"),
-                              hash=bindparam("s_hash")))
-
-#: PostgreSQL: a whole batch sealed in one statement; parameters: the events' ids, places,
-#: previous hashes and hashes, each as one array (sent in binary). Only events without a
-#: ``seq`` are sealed: the row count says how many were (the sealer checks: all of them).
-SEAL_BATCH_PG = RawPg(
-    "UPDATE audit_event AS e SET seq = v.seq, prev_hash = v.prev_hash, hash = v.hash "
-    "FROM unnest(%b::integer[], %b::integer[], %b::text[], %b::text[]) "
-    "AS v(id, seq, prev_hash, hash) WHERE e.id = v.id AND e.seq IS NULL")
-SEALED_COUNT = Prepared(select(func.count()).select_from(AE).where(
-    AE.c.seq.between(bindparam("first"), bindparam("last"))))
+#: committed queue rows (steps' events) not sealed yet, oldest first
+QUEUED = Prepared(select(AQ.c.id, AQ.c.events).order_by(AQ.c.id).limit(bindparam("limit")))
+ANY_QUEUED = Prepared(select(AQ.c.id).limit(1))
+#: PostgreSQL: the sealer takes the rows it sealed out of the queue (the ids as one binary
+#: array); the row count must be theirs
+QUEUE_TAKE_PG = RawPg("DELETE FROM audit_queue WHERE id = ANY(%b::integer[])")
+#: PostgreSQL: a batch of sealed events inserted with COPY (engine.prepared.copy_rows_pg)
+SEALED_COPY_PG = f"COPY audit_event ({', '.join(SEALED_COLUMNS)}) FROM STDIN"

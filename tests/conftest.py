@@ -18,7 +18,7 @@ from argon2 import PasswordHasher
 from sqlalchemy import select, text
 
 import handlers.tables  # noqa: F401  (every area's tables on Base)
-from engine.audit import GENESIS, event_hash
+from engine.audit import GENESIS, event_hash, queued_events
 from engine.db import Base, make_engine, make_session_factory
 from engine.models import AuditEvent, AuditHead
 from engine.registry import HandlerRegistry
@@ -193,6 +193,14 @@ def seal_all(factory) -> int:
     """What the runners' sealer does within a second on PostgreSQL (on SQLite each step
     seals its own events): give every committed audit event its place in the chain."""
     return seal_pending(factory, "tests", release_after=True)
+
+
+def recorded(session, **fields) -> list[AuditEvent]:
+    """Every audit event with these field values, as the product shows them: the sealed
+    ones in the chain's order, then those still queued for the sealer (PostgreSQL)."""
+    sealed = session.scalars(select(AuditEvent).filter_by(**fields).order_by(AuditEvent.seq))
+    return [*sealed, *(ev for ev in queued_events(session)
+                       if all(getattr(ev, k) == v for k, v in fields.items()))]
 
 
 def event_at(session, seq: int) -> AuditEvent | None:

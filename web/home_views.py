@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from sqlalchemy import case, func, or_, select
 
+from engine.audit import queued_events
 from engine.models import AuditEvent, HumanTask, Incident, ProcessInstance, ProcessVersion
 from handlers.delivery.attainment import portfolio_attainment
 from handlers.delivery.periods import add_months
@@ -61,10 +62,13 @@ def owner_home(session) -> list[dict]:
              "waiting": tasks.get(pid, 0)} for pid, running, error in sorted(rows)]
 
 
-def auditor_home(session) -> dict:
-    # newest first by insertion (on PostgreSQL the newest events are not sealed yet: no seq)
-    # the process's own activity: mail deliveries (notification_sent) would bury it
-    events = list(session.scalars(select(AuditEvent).where(
-        AuditEvent.kind.not_like("notification%")).order_by(AuditEvent.id.desc()).limit(15)))
+def auditor_home(session, shown: int = 15) -> dict:
+    # newest first: on PostgreSQL the newest events still wait for the sealer (no seq yet);
+    # the process's own activity only: mail deliveries (notification_sent) would bury it
+    queued = [ev for ev in queued_events(session, newest=4 * shown)
+              if not ev.kind.startswith("notification")][::-1]
+    events = queued[:shown] + list(session.scalars(select(AuditEvent).where(
+        AuditEvent.kind.not_like("notification%")).order_by(AuditEvent.id.desc())
+        .limit(max(shown - len(queued), 0))))
     head = session.scalar(select(func.max(AuditEvent.seq)))
     return {"events": events, "head": head or 0}

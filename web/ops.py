@@ -34,9 +34,10 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 from sqlalchemy import func, select, text
 
+from engine.audit import queued_count
 from engine.clock import utcnow
 from engine.heartbeat import last_beat
-from engine.models import AuditEvent, DueTimer, HumanTask, Incident
+from engine.models import DueTimer, HumanTask, Incident
 from engine.schema import revisions
 from handlers.notifications.models import MailMessage
 
@@ -87,8 +88,7 @@ class DatabaseCollector:
                     count(select(func.count()).select_from(Incident)
                           .where(Incident.status == "open")))
         yield gauge("slm_audit_unsealed_events", "Audit events waiting for the sealer.",
-                    count(select(func.count()).select_from(AuditEvent)
-                          .where(AuditEvent.seq.is_(None))))
+                    queued_count(s))
         pending = MailMessage.status == "pending"
         yield gauge("slm_notification_backlog",
                     "Mails in the outbox waiting to be sent (new or to be retried).",

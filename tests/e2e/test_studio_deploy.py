@@ -14,6 +14,7 @@ from engine.models import AuditEvent, ProcessVersion
 
 from .studio_support import CHECK_FORM, SHORTER, deploy_json, open_modeler
 from .studio_support import owner as owner  # the fixture
+from .support import seal_all
 
 
 # -- deploy with a note -----------------------------------------------------------------------
@@ -23,6 +24,7 @@ def test_deploy_stores_the_note_with_the_version_and_in_the_audit_trail(app, own
     assert answer.status_code == 200, answer.get_json()
     [v2] = answer.get_json()["versions"]
     assert v2["version"] == 2 and v2["modeler_url"].endswith(f"version={v2['url'].split('/')[-1]}")
+    seal_all(app.extensions["slm"].sessions)  # what a runner does within a second
     with app.extensions["slm"].sessions() as s:
         row = s.execute(select(ProcessVersion).where(ProcessVersion.version == 2)).scalar_one()
         assert row.note == "Reviews take three days"

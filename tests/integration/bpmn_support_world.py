@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from conftest import T0, load_form
+from conftest import T0, load_form, recorded
 from sqlalchemy import select
 
 from engine.deploy import deploy
@@ -73,5 +73,4 @@ class World:
 
     def events(self, kind: str) -> list[AuditEvent]:
         with self.factory() as s:
-            return list(s.scalars(select(AuditEvent).where(AuditEvent.kind == kind)
-                                  .order_by(AuditEvent.id)))
+            return recorded(s, kind=kind)

@@ -7,8 +7,7 @@ import json
 from datetime import datetime
 
 import pytest
-from conftest import cheap_passwords, seal_all
-from sqlalchemy import func, select
+from conftest import cheap_passwords, recorded, seal_all
 from sqlalchemy.orm import sessionmaker
 
 from engine.audit import verify_chain
@@ -37,11 +36,12 @@ def session(factory):
 
 
 def events(session) -> list[AuditEvent]:
-    return list(session.scalars(select(AuditEvent).order_by(AuditEvent.seq)))
+    """Sealed and queued (PostgreSQL: the sealer has not run yet)."""
+    return recorded(session)
 
 
 def event_count(session) -> int:
-    return session.scalar(select(func.count()).select_from(AuditEvent))
+    return len(events(session))
 
 
 def only_new_event(session, before: int) -> tuple[str, str, dict]:

@@ -1,10 +1,11 @@
 """PostgreSQL: a step's audit events ride in the statement that saves its instance.
 
 ``Engine.save`` hands the step's events to ``AuditTrail.append_with``, which runs the
-instance's UPDATE with the events' INSERT as a data-modifying CTE (one round trip). These
-tests show the events land unsealed in the step's order, more than one statement's worth
-(APPEND_ROWS_MAX) land too, and a save that finds the instance changed (revision
-mismatch) counts 0 and leaves nothing once its transaction rolls back.
+instance's UPDATE with the INSERT of the step's queue row as a data-modifying CTE (one
+round trip). These tests show the events are queued in the step's order (visible as not
+sealed yet, then sealed in that order), many events ride in the one row, a step's events
+that do not fit the log's columns refuse the step, and a save that finds the instance
+changed (revision mismatch) counts 0 and leaves nothing once its transaction rolls back.
 """
 from __future__ import annotations
 
@@ -13,12 +14,12 @@ from datetime import timedelta
 
 import pytest
 from conftest import T0
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from engine import sql
-from engine.audit import AuditTrail, verify_chain
-from engine.errors import ConflictError
-from engine.models import AuditEvent, HumanTask, ProcessInstance
+from engine.audit import AuditTrail, instance_events, queued_events, verify_chain
+from engine.errors import ConflictError, EngineError
+from engine.models import AuditEvent, AuditQueue, HumanTask, ProcessInstance
 from engine.sealer import seal_pending
 from engine.tasks import Actor, complete_task
 
@@ -35,9 +36,9 @@ def pg(factory):
 
 
 def _kinds(factory, instance_id: int) -> list[str]:
+    """The instance's events, sealed and queued, in order."""
     with factory() as s:
-        return list(s.scalars(select(AuditEvent.kind).where(
-            AuditEvent.instance_id == instance_id).order_by(AuditEvent.id)))
+        return [ev.kind for ev in instance_events(s, instance_id)]
 
 
 def _save(session, iid: int, revision: int):
@@ -45,7 +46,7 @@ def _save(session, iid: int, revision: int):
     values = dict(v_state=session.get(ProcessInstance, iid).state, v_revision=revision + 1,
                   v_updated_at=T0, v_timers="[]", v_serializer_version="1", iid=iid,
                   rev=revision)
-    return lambda events: sql.save_instance_pg(conn, sql.SAVE_INSTANCE, values, events)
+    return lambda queued: sql.save_instance_pg(conn, sql.SAVE_INSTANCE, values, queued)
 
 
 def test_a_steps_events_are_carried_by_its_save_in_order(pg, engine, full_instance):
@@ -57,17 +58,23 @@ def test_a_steps_events_are_carried_by_its_save_in_order(pg, engine, full_instan
         s.commit()
     assert _kinds(pg, full_instance) == ["instance_started", "task_ready", "task_claimed",
                                          "task_completed", "handler_run", "instance_completed"]
-    with pg() as s:
-        assert s.scalar(select(AuditEvent.seq).where(AuditEvent.instance_id == full_instance)
-                        .limit(1)) is None  # appended unsealed: the sealer places them
+    with pg() as s:  # queued, not sealed: the sealer places them
+        assert [ev.seq for ev in instance_events(s, full_instance)] == [None] * 6
+        assert s.scalar(select(func.count()).select_from(AuditEvent)
+                        .where(AuditEvent.instance_id == full_instance)) == 0
     seal_pending(pg, "sealer")
     with pg() as s:
         assert verify_chain(s).ok
+        sealed = instance_events(s, full_instance)
+        assert [ev.kind for ev in sealed] == _kinds(pg, full_instance)
+        assert [ev.seq for ev in sealed] == sorted(ev.seq for ev in sealed)
+        assert None not in {ev.seq for ev in sealed}
 
 
-def test_more_events_than_one_statement_carries_all_land_in_order(pg, full_instance):
-    most = sql.APPEND_ROWS_MAX
+def test_many_events_ride_in_one_queue_row_and_are_sealed_in_order(pg, full_instance):
+    most = 40
     with pg() as s:
+        queue_rows = s.scalar(select(func.count()).select_from(AuditQueue))
         revision = s.get(ProcessInstance, full_instance).revision
         trail = AuditTrail()
         for i in range(most + 5):
@@ -75,10 +82,17 @@ def test_more_events_than_one_statement_carries_all_land_in_order(pg, full_insta
         assert trail.append_with(s, _save(s, full_instance, revision)) == 1
         s.commit()
     with pg() as s:
-        probes = [json.loads(d)["i"] for d in s.scalars(select(AuditEvent.data).where(
-            AuditEvent.kind == "probe").order_by(AuditEvent.id))]
-        assert probes == list(range(most + 5))
+        assert s.scalar(select(func.count()).select_from(AuditQueue)) == queue_rows + 1
+        queued = [ev for ev in queued_events(s, full_instance) if ev.kind == "probe"]
+        assert [json.loads(ev.data)["i"] for ev in queued] == list(range(most + 5))
+        assert {ev.seq for ev in queued} == {None}
         assert s.get(ProcessInstance, full_instance).revision == revision + 1
+    seal_pending(pg, "sealer")
+    with pg() as s:
+        probes = [json.loads(d)["i"] for d in s.scalars(select(AuditEvent.data).where(
+            AuditEvent.kind == "probe").order_by(AuditEvent.seq))]
+        assert probes == list(range(most + 5))
+        assert verify_chain(s).ok
 
 
 def test_a_save_on_a_stale_revision_counts_zero_and_leaves_nothing(pg, engine, full_instance):
@@ -86,7 +100,7 @@ def test_a_save_on_a_stale_revision_counts_zero_and_leaves_nothing(pg, engine, f
     with pg() as s:
         revision = s.get(ProcessInstance, full_instance).revision
         trail = AuditTrail()
-        for i in range(sql.APPEND_ROWS_MAX + 3):
+        for i in range(35):
             trail.add("probe", at=T0, actor="writer", instance_id=full_instance, data={"i": i})
         assert trail.append_with(s, _save(s, full_instance, revision - 1)) == 0
         s.rollback()
@@ -103,3 +117,24 @@ def test_a_save_on_a_stale_revision_counts_zero_and_leaves_nothing(pg, engine, f
             engine.save(s2, loaded)
         s2.rollback()
     assert _kinds(pg, full_instance) == before
+
+
+@pytest.mark.parametrize("field, value", [
+    ("actor", "x" * 121), ("kind", "k" * 61), ("element_id", "bad\x00id"),
+    ("instance_id", 2**31), ("process_id", 7)])
+def test_an_event_the_log_cannot_hold_refuses_the_step_and_queues_nothing(
+        pg, full_instance, field, value):
+    """The sealer must always be able to insert what a step queued: what the columns of
+    audit_event would refuse is refused when the step queues it, naming the field."""
+    before = _kinds(pg, full_instance)
+    with pg() as s:
+        revision = s.get(ProcessInstance, full_instance).revision
+        trail = AuditTrail()
+        trail.add("probe", at=T0, actor="writer", instance_id=full_instance)
+        trail.events[0][field] = value
+        with pytest.raises(EngineError, match=field):
+            trail.append_with(s, _save(s, full_instance, revision))
+        s.rollback()
+    assert _kinds(pg, full_instance) == before
+    with pg() as s:
+        assert s.get(ProcessInstance, full_instance).revision == revision

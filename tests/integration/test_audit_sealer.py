@@ -25,10 +25,10 @@ from conftest import DATA, T0
 from sqlalchemy import select, text
 
 from engine import sql
-from engine.audit import AuditTrail, chain_head, verify_chain
+from engine.audit import AuditTrail, chain_head, queued_events, verify_chain
 from engine.clock import utcnow
 from engine.db import make_engine, make_session_factory
-from engine.models import AuditEvent, AuditHead
+from engine.models import AuditEvent, AuditHead, AuditQueue
 from engine.sealer import seal_pending, seal_round
 
 SLM = Path(sys.executable).with_name("slm")
@@ -56,11 +56,18 @@ def append(factory, n: int, actor: str = "writer", commit: bool = True, first: i
 
 
 def rows(factory) -> list[tuple]:
-    """(id, seq, actor, data) of every event, in insert order."""
+    """(id, seq, actor, data) of every event: the sealed ones in their order, then those
+    still queued (no id, no seq yet)."""
     with factory() as s:
-        return [tuple(r) for r in s.execute(select(
+        sealed = [tuple(r) for r in s.execute(select(
             AuditEvent.id, AuditEvent.seq, AuditEvent.actor, AuditEvent.data)
             .order_by(AuditEvent.id))]
+        return sealed + [(None, None, ev.actor, ev.data) for ev in queued_events(s)]
+
+
+def queue_ids(factory) -> list[int]:
+    with factory() as s:
+        return list(s.scalars(select(AuditQueue.id).order_by(AuditQueue.id)))
 
 
 def verify(factory):
@@ -115,18 +122,21 @@ def test_writers_do_not_wait_for_each_other_or_for_the_sealer(pg):
 
 
 def test_an_event_committed_late_is_sealed_later_and_never_skipped(pg):
-    """PostgreSQL hands out ids at insert time: the event with the lower id commits last.
-    The chain follows the sealing order, so it is sealed in the next round."""
+    """PostgreSQL hands out ids at insert time: the queue row with the lower id commits
+    last. The chain follows the sealing order, so it is sealed in the next round."""
     _url, factory = pg
     early = factory()
-    add(early, 1, actor="early")  # lower id, not committed yet
+    add(early, 1, actor="early")  # lower queue id, not committed yet
     append(factory, 1, actor="late")
+    [late_id] = queue_ids(factory)
     assert seal_pending(factory, "sealer-a") == 1
     early.commit()
     early.close()
+    [early_id] = queue_ids(factory)
+    assert early_id < late_id
     assert seal_pending(factory, "sealer-a") == 1
-    (early_id, early_seq, *_), (late_id, late_seq, *_) = rows(factory)
-    assert early_id < late_id and (late_seq, early_seq) == (1, 2)
+    assert [(r[1], r[2]) for r in rows(factory)] == [(1, "late"), (2, "early")]
+    assert queue_ids(factory) == []
     assert verify(factory).checked == 2 and verify(factory).ok
 
 
@@ -135,10 +145,11 @@ def test_a_rolled_back_append_leaves_no_gap_in_the_chain(pg):
     append(factory, 2)
     append(factory, 3, actor="rolled back", commit=False)
     append(factory, 2, first=2)
+    first, second = queue_ids(factory)
+    assert second - first > 1  # the queue's ids have the gap, the chain has none
     assert seal_pending(factory, "sealer-a") == 4
     found = rows(factory)
     assert [r[1] for r in found] == [1, 2, 3, 4] and {r[2] for r in found} == {"writer"}
-    assert found[2][0] - found[1][0] > 1  # the ids have the gap, the chain has none
     assert verify(factory).ok
 
 
@@ -163,7 +174,8 @@ def test_only_the_lease_holder_seals_until_its_lease_expires(pg):
 
 def test_a_sealer_killed_mid_round_is_replaced_after_its_lease(pg):
     url, factory = pg
-    append(factory, 10)
+    for i in range(10):  # ten steps of one event each: a round takes up to 4 steps
+        append(factory, 1, first=i)
     proc = subprocess.Popen([sys.executable, str(HANG), url, "dying-sealer", "20", "4"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:

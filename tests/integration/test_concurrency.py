@@ -15,7 +15,7 @@ import threading
 from datetime import timedelta
 
 import pytest
-from conftest import DATA, T0, load_form
+from conftest import DATA, T0, load_form, recorded
 from sqlalchemy import func, select
 
 from engine.audit import verify_chain
@@ -23,7 +23,7 @@ from engine.db import make_engine, make_session_factory
 from engine.deploy import deploy
 from engine.errors import ConflictError
 from engine.instances import start_instance
-from engine.models import AuditEvent, DueTimer, HumanTask, ProcessInstance
+from engine.models import DueTimer, HumanTask, ProcessInstance
 from engine.runner import claim_due, fire_timer, run_due
 from engine.runtime import Engine
 from engine.tasks import Actor, TaskAlreadyCompletedError, claim_task, complete_task
@@ -106,10 +106,7 @@ def split(results):
 
 def count_events(factory, kind: str, **where) -> int:
     with factory() as s:
-        q = select(func.count()).select_from(AuditEvent).where(AuditEvent.kind == kind)
-        for col, value in where.items():
-            q = q.where(getattr(AuditEvent, col) == value)
-        return s.execute(q).scalar_one()
+        return len(recorded(s, kind=kind, **where))
 
 
 @pytest.mark.parametrize("engines", ["own", "shared"])

@@ -6,12 +6,12 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import T0
+from conftest import T0, recorded
 from sqlalchemy import select
 from test_versions import complete_ready, ready_task_names, request_bpmn, start
 
 from engine.migration import MigrationRefused, migrate_instance, migrate_version
-from engine.models import AuditEvent, HumanTask, ProcessInstance
+from engine.models import HumanTask, ProcessInstance
 from engine.tasks import Actor, complete_task
 
 DRAFT = {"amount": 5, "reason": "more disk"}
@@ -31,9 +31,8 @@ def migrate(engine, factory, iid, version_id):
 
 def migrated_events(factory):
     with factory() as s:
-        return [(e.instance_id, e.version, json.loads(e.data)) for e in s.execute(
-            select(AuditEvent).where(AuditEvent.kind == "instance_migrated")
-            .order_by(AuditEvent.seq)).scalars()]
+        return [(e.instance_id, e.version, json.loads(e.data))
+                for e in recorded(s, kind="instance_migrated")]
 
 
 def test_instance_before_a_changed_element_moves_and_finishes_there(

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import DATA, T0, load_form
+from conftest import DATA, T0, load_form, recorded
 from sqlalchemy import func, select
 
 from engine.audit import verify_chain
@@ -227,8 +227,7 @@ def test_a_runner_that_lost_its_claim_does_not_fire(factory, engine, deploy_file
             assert fire_a() is False
 
         with factory() as s:
-            events = s.execute(select(AuditEvent).where(
-                AuditEvent.instance_id == iid, AuditEvent.kind == "timer_fired")).scalars().all()
+            events = recorded(s, instance_id=iid, kind="timer_fired")
             assert len(events) == 1
             assert '"runner":"B"' in events[0].data
             inst = s.get(ProcessInstance, iid)

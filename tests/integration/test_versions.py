@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import DATA, T0, load_form
+from conftest import DATA, T0, load_form, recorded
 from sqlalchemy import func, select
 
 from engine.instances import start_instance
-from engine.models import AuditEvent, HumanTask, ProcessInstance, ProcessVersion
+from engine.models import HumanTask, ProcessInstance, ProcessVersion
 from engine.runtime import Engine
 from engine.tasks import Actor, complete_task
 
@@ -61,7 +61,7 @@ def request_bpmn(draft_name: str = "Draft request", review: bool = False) -> byt
 def counts(factory) -> tuple[int, int]:
     with factory() as s:
         return (s.execute(select(func.count()).select_from(ProcessVersion)).scalar_one(),
-                s.execute(select(func.count()).select_from(AuditEvent)).scalar_one())
+                len(recorded(s)))
 
 
 def versions(factory, process_id: str) -> list[tuple[int, str]]:
@@ -100,9 +100,7 @@ def test_changed_diagram_is_version_2(deploy_file, factory):
     with factory() as s:
         row = s.get(ProcessVersion, next(r.version_id for r in results if r.process_id == "full"))
         assert "Submit your request" in row.bpmn_xml
-        events = s.execute(select(AuditEvent.process_id, AuditEvent.version)
-                           .where(AuditEvent.kind == "version_deployed")
-                           .order_by(AuditEvent.seq)).all()
+        events = [(e.process_id, e.version) for e in recorded(s, kind="version_deployed")]
     assert sorted(events) == [("full", 1), ("full", 2), ("totals", 1), ("totals", 2)]
     # deploying version 2 again changes nothing
     assert summary(deploy_file("full.bpmn", changed)) == [("full", 2, False),
@@ -195,9 +193,7 @@ def test_running_instance_stays_on_its_version(deploy_file, factory, step_engine
                                                    HumanTask.status == "ready")).scalar_one()
         assert (review.element_id, review.lane, review.form) == (
             "review", "Service Level Manager", "approve.schema.json")
-        started = s.execute(select(AuditEvent.instance_id, AuditEvent.version)
-                            .where(AuditEvent.kind == "instance_started")
-                            .order_by(AuditEvent.seq)).all()
+        started = [(e.instance_id, e.version) for e in recorded(s, kind="instance_started")]
     assert started == [(old, 1), (new, 2)]
 
 

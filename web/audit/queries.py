@@ -7,10 +7,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from engine.audit import event_hash
+from engine.audit import event_hash, queued_events
 from engine.models import AuditEvent, Incident, ProcessInstance, ProcessVersion
 from handlers.agreements.models import ServiceLevelAgreement
 from handlers.outputs.csv_cells import write_csv
@@ -61,9 +61,11 @@ def search(session: Session, f: Filters, page: int, per_page: int):
         stmt = stmt.where(ProcessInstance.started_at >= f.date_from)
     if f.date_to:
         stmt = stmt.where(ProcessInstance.started_at < f.date_to)
-    if f.actor:
-        stmt = stmt.where(ProcessInstance.id.in_(
-            select(AuditEvent.instance_id).where(AuditEvent.actor == f.actor)))
+    if f.actor:  # the events sealed, and those still queued for the sealer
+        queued = {ev.instance_id for ev in queued_events(session) if ev.actor == f.actor}
+        stmt = stmt.where(or_(ProcessInstance.id.in_(
+            select(AuditEvent.instance_id).where(AuditEvent.actor == f.actor)),
+            ProcessInstance.id.in_(queued - {None})))
     if f.sla:
         sla = select(ServiceLevelAgreement).where(ServiceLevelAgreement.reference == f.sla)
         sla = sla.subquery()

@@ -21,6 +21,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from engine.audit import queued_events
 from engine.i18n import _
 from engine.models import AuditEvent, Incident, ProcessInstance, ProcessVersion
 
@@ -106,6 +107,9 @@ def version_health(session: Session, version: ProcessVersion, start: datetime | 
                AuditEvent.version == version.version,
                AuditEvent.kind.in_(("task_ready", *_DONE)))
         .order_by(AuditEvent.seq)).all()
+    events += [(ev.kind, ev.at, ev.task_id, ev.element_id, ev.data)  # not sealed yet
+               for ev in queued_events(session) if ev.process_id == version.process_id
+               and ev.version == version.version and ev.kind in ("task_ready", *_DONE)]
     ready: dict[str, tuple] = {}
     elements: dict[str, ElementHealth] = {}
     for kind, at, task_id, element_id, _data in events:
