@@ -1,26 +1,32 @@
 """Scale-out benchmark on PostgreSQL: W worker processes, then R runner processes.
 
 Each audit mode gets a database of its own (created and dropped here). ``--rounds``
-rounds; in each round, for W = 1, 2, 4 in turn, every mode runs one worker phase, the
-modes' order alternating from phase to phase and round to round (on, off, off, on, ...),
-so that a busy moment on a shared machine falls on every mode alike; then the runner
-phases likewise. Figures are medians over the rounds, with their spread (min-max), and
-the on/off ratio is taken per round between phases run back to back, then its median.
+rounds; in each round, for W = 1, 2, 4 in turn, every mode runs one worker phase, then
+the runner phases. By default the modes' worker phases are interleaved: W workers of
+every mode start together and the modes take turns of ``--slice`` seconds (0.25) until
+each has had ``--seconds`` (bench/scale_slices.py), so that whatever else the machine
+does falls on every mode alike; with ``--slice 0`` each mode's phase runs whole, back to
+back with the other's. The modes' order alternates from phase to phase and round to
+round (on, off, off, on, ...). Figures are medians over the rounds, with their spread
+(min-max), and the on/off ratio is taken per round between the two modes' phases, then
+its median.
 
 * workers: W processes start instances of bench/engine.bpmn and complete their user task
   (two transactions per instance: ``start_instance``, ``complete_task``) for
-  ``--seconds``; instances/s is the total over the slowest worker's time. Each worker
-  also measures the CPU time per instance of itself and of its PostgreSQL backend
+  ``--seconds``; instances/s is the total over the mode's time (interleaved: the time of
+  its turns, its sealer's last pass included; back to back: the slowest worker's). Each
+  worker also measures the CPU time per instance of itself and of its PostgreSQL backend
   (/proc/<pid>/stat), a figure other load on the machine moves much less than wall time.
 * runners: R processes (1, 2, 4) fire the timers of one worker phase each (``run_due``
   with ``now`` two hours after that phase's start, claims with ``FOR UPDATE SKIP LOCKED``).
 
 Audit modes (``--modes``):
 
-* ``on``: the product: a step appends its events unsealed, in the statement that saves
-  its instance (a data-modifying CTE: no statement of its own); a sealer process
-  (engine.sealer, as a runner runs it) seals every ``SLM_SEALER_INTERVAL`` seconds (the
-  runner's default, 1 s, unless set), one UPDATE per batch.
+* ``on``: the product: a step queues its events (one ``audit_queue`` row) in the statement
+  that saves its instance (a data-modifying CTE: no statement of its own); a sealer
+  process (engine.sealer, as a runner runs it) seals every ``SLM_SEALER_INTERVAL``
+  seconds (the runner's default, 1 s, unless set; in interleaved phases, seconds of its
+  mode's turns), one COPY into ``audit_event`` per batch.
 * ``off``: a switch of this benchmark only: ``AuditTrail.flush`` (and ``append_with``,
   which still saves the instance) hands the events to the
   observers as always and then drops them instead of inserting them. Exactly the append
@@ -40,7 +46,8 @@ left; one ``timer_fired`` event per instance), and the audit chain verifies with
 left unsealed. The load average is printed at the start of every round. The last line of
 output is JSON.
 
-Run: ``.venv/bin/python bench/scale.py [--rounds 3] [--seconds 3] [--modes on,off]``
+Run: ``.venv/bin/python bench/scale.py [--rounds 3] [--seconds 3] [--slice 0.25]
+[--modes on,off]``
 (PostgreSQL at ``SLM_BENCH_PG``, default postgresql://postgres@127.0.0.1:5432/postgres).
 """
 from __future__ import annotations
@@ -71,15 +78,22 @@ from engine_contenders import (  # noqa: E402
     make_registry,
 )
 from pg_scratch import create_database, drop_database  # noqa: E402
+from scale_checks import checks  # noqa: E402
 from scale_modes import use_mode, wait_figures  # noqa: E402
 from scale_report import print_table, rotate, summary  # noqa: E402
-from sqlalchemy import func, select  # noqa: E402
+from scale_slices import (  # noqa: E402
+    NOBODY,
+    SealerGate,
+    final_passes,
+    give,
+    my_turn,
+    new_gates,
+    take_turns,
+)
 
-from engine.audit import verify_chain  # noqa: E402
 from engine.db import make_engine, make_session_factory  # noqa: E402
 from engine.deploy import deploy  # noqa: E402
 from engine.instances import start_instance  # noqa: E402
-from engine.models import AuditEvent, DueTimer, ProcessInstance  # noqa: E402
 from engine.runner import run_due  # noqa: E402
 from engine.runtime import Engine  # noqa: E402
 from engine.schema import upgrade  # noqa: E402
@@ -110,7 +124,9 @@ def _proc_cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / _TICK  # utime + stime
 
 
-def worker(url: str, mode: str, start_at, seconds: float, go, out) -> None:
+def worker(url: str, mode: str, start_at, seconds: float, gate, go, out) -> None:
+    """Instances for ``seconds`` (``gate`` None) or in the turns of mode ``gate[1]`` until
+    the coordinator says stop (``gate`` = (turn, mode index): bench/scale_slices.py)."""
     use_mode(mode)
     sa = make_engine(url, pool_size=1)
     factory = make_session_factory(sa)
@@ -119,7 +135,14 @@ def worker(url: str, mode: str, start_at, seconds: float, go, out) -> None:
     go.wait()
     t0, cpu0, db0 = time.perf_counter(), time.process_time(), _proc_cpu(pid)
     deadline, done, latencies = t0 + seconds, 0, []
-    while time.perf_counter() < deadline:
+    while True:
+        if gate is None and time.perf_counter() >= deadline:
+            break
+        if gate is not None and not (mine := my_turn(*gate)):
+            if mine is None:
+                break
+            time.sleep(0.0005)
+            continue
         s0 = time.perf_counter()
         with factory() as s:
             iid = start_instance(engine, s, PROCESS, actor="bench", now=start_at,
@@ -154,10 +177,11 @@ def runner(url: str, mode: str, now, name: str, go, out) -> None:
     sa.dispose()
 
 
-def sealer(url: str, stop, out) -> None:
-    """The runner's sealer, alone: seals every SEAL_EVERY seconds; reports the CPU time
-    (its own and its backend's) of the passes that sealed something, and of the idle
-    passes (a look at the partial index that finds nothing) apart."""
+def sealer(url: str, stop, out, gate: SealerGate) -> None:
+    """The runner's sealer, alone: seals every SEAL_EVERY seconds (of its mode's turns, in
+    interleaved phases); reports the CPU time (its own and its backend's) of the passes
+    that sealed something, and of the idle passes (a look at the queue that finds nothing)
+    apart."""
     sa = make_engine(url, pool_size=1)
     factory = make_session_factory(sa)
     pid, _ = backend_cpu(sa)
@@ -170,14 +194,42 @@ def sealer(url: str, stop, out) -> None:
         cpu["sealed"] += n
 
     while not stop.is_set():
-        seal_pass()
-        stop.wait(SEAL_EVERY)
+        if gate.due():
+            gate.passing(seal_pass)
+        time.sleep(0.005)
     seal_pass(release_after=True)
     out.put(cpu)
 
 
 def phase(ctx, target, args_for, n: int) -> dict:
     return phases_at_once(ctx, target, [args_for], n)[0]
+
+
+def interleaved(ctx, args_fors: list, idxs: list[int], n: int, gates: dict, seconds: float,
+                slice_s: float) -> list[dict]:
+    """``n`` workers per mode (``args_fors`` and mode indexes ``idxs`` in this phase's
+    order), all started at once and then taking turns (bench/scale_slices.py); each
+    mode's figures over the time of its own turns and final sealing pass."""
+    go, runs = ctx.Event(), []
+    give(gates, NOBODY)
+    for args_for in args_fors:
+        out = ctx.Queue()
+        runs.append((out, [ctx.Process(target=worker, args=(*args_for(i), go, out))
+                           for i in range(n)]))
+    for _out, procs in runs:
+        for p in procs:
+            p.start()
+    time.sleep(1.0)  # every process has imported and connected before the turns start
+    go.set()
+    active = take_turns(gates, idxs, seconds, slice_s)
+    results = [[out.get(timeout=600) for _ in procs] for out, procs in runs]
+    for _out, procs in runs:
+        for p in procs:
+            p.join(timeout=60)
+            if p.exitcode != 0:
+                raise SystemExit(f"a worker process failed (exit {p.exitcode})")
+    final_passes(gates, idxs, active)
+    return [_figures(worker, r, active[me]) for r, me in zip(results, idxs, strict=True)]
 
 
 def phases_at_once(ctx, target, args_fors: list, n: int) -> list[dict]:
@@ -203,9 +255,10 @@ def phases_at_once(ctx, target, args_fors: list, n: int) -> list[dict]:
     return [_figures(target, r) for r in results]
 
 
-def _figures(target, results: list[dict]) -> dict:
+def _figures(target, results: list[dict], elapsed: float | None = None) -> dict:
+    """A phase's figures; ``elapsed``: its time (default: the slowest process's)."""
     done = sum(r["done"] for r in results)
-    elapsed = max(r["elapsed"] for r in results)
+    elapsed = elapsed or max(r["elapsed"] for r in results)
     steps = sum(r["steps"] for r in results)
     out = {"count": done, "per_s": round(done / elapsed, 1),
            "audit_wait_ms_per_step": round(1000 * sum(r["wait"] for r in results)
@@ -232,18 +285,22 @@ def prepare(url: str) -> None:
     sa.dispose()
 
 
-def run_modes(modes: list[str], seconds: float, rounds: int, together: bool = False) -> dict:
-    """Every round: for each W the phases of every mode back to back (``together``: at the
-    same time), then the runners."""
+def run_modes(modes: list[str], seconds: float, rounds: int, together: bool = False,
+              slice_s: float = 0.0) -> dict:
+    """Every round: for each W the phases of every mode interleaved in turns of
+    ``slice_s`` seconds (0: back to back; ``together``: at the same time), then the
+    runners."""
     ctx = mp.get_context("fork")
     dbs = {mode: create_database("slm_scale") for mode in modes}
-    stop, sealed = ctx.Event(), ctx.Queue()
+    stop, sealed, gates = ctx.Event(), ctx.Queue(), new_gates(ctx, modes)
     sealers = []
     try:
         for _name, url in dbs.values():
             prepare(url)
-        for mode in modes:  # the same sealer beside every mode: only the append differs
-            sealers.append(ctx.Process(target=sealer, args=(dbs[mode][1], stop, sealed)))
+        for me, mode in enumerate(modes):  # the same sealer beside every mode: only the
+            gate = SealerGate(gates["turn"], me, SEAL_EVERY, gates["flush"][me],  # append
+                              gates["flushed"][me], gates["busy"][me])        # differs
+            sealers.append(ctx.Process(target=sealer, args=(dbs[mode][1], stop, sealed, gate)))
             sealers[-1].start()
         out = {mode: {"workers": {n: [] for n in COUNTS}, "runners": {n: [] for n in COUNTS},
                       "fired_per_phase": []} for mode in modes}
@@ -254,9 +311,17 @@ def run_modes(modes: list[str], seconds: float, rounds: int, together: bool = Fa
             for k, w in enumerate(COUNTS):
                 start_at = T0 + timedelta(days=rnd * len(COUNTS) + k)
                 order = rotate(modes, phase_no)
-                args = [lambda i, u=dbs[m][1], m=m, s=start_at: (u, m, s, seconds)
+                sliced = slice_s > 0 and not together
+                turns = {m: (gates["turn"], i, gates["wake"][i]) if sliced else None
+                         for i, m in enumerate(modes)}
+                args = [lambda i, u=dbs[m][1], m=m, s=start_at, g=turns[m]: (u, m, s, seconds, g)
                         for m in order]
-                if together:  # W workers of every mode at once
+                if sliced:  # W workers of every mode, taking turns
+                    for mode, res in zip(order, interleaved(
+                            ctx, args, [turns[m][1] for m in order], w, gates, seconds,
+                            slice_s), strict=True):
+                        out[mode]["workers"][w].append(res)
+                elif together:  # W workers of every mode at once
                     for mode, res in zip(order, phases_at_once(ctx, worker, args, w),
                                          strict=True):
                         out[mode]["workers"][w].append(res)
@@ -295,43 +360,15 @@ def run_modes(modes: list[str], seconds: float, rounds: int, together: bool = Fa
             drop_database(name)
 
 
-def checks(url: str, mode: str, started: int, fired_per_phase: list[bool]) -> dict:
-    sa = make_engine(url)
-    factory = make_session_factory(sa)
-    try:
-        if mode != "off":  # the deploy's event (set-up, before any mode) waits unsealed
-            seal_pending(factory, "bench-check", wait=30, release_after=True)
-        with factory() as s:
-            instances = s.scalar(select(func.count()).select_from(ProcessInstance))
-            completed = s.scalar(select(func.count()).select_from(ProcessInstance).where(
-                ProcessInstance.status == "completed", ProcessInstance.completed_at.isnot(None)))
-            due_left = s.scalar(select(func.count()).select_from(DueTimer))
-            result = {"instances": instances, "completed": completed,
-                      "every_instance_completed_once": instances == started == completed,
-                      "every_timer_fired_once": due_left == 0 and all(fired_per_phase)}
-            if mode != "off":
-                def once(kind):
-                    per = (select(AuditEvent.instance_id, func.count().label("n"))
-                           .where(AuditEvent.kind == kind).group_by(AuditEvent.instance_id)
-                           .subquery())
-                    return s.execute(select(func.count(), func.min(per.c.n), func.max(per.c.n))
-                                     ).one() == (started, 1, 1)
-                result["every_instance_completed_once"] &= once("instance_completed")
-                result["every_timer_fired_once"] &= once("timer_fired")
-                verified = verify_chain(s)
-                result["audit_verified"] = verified.ok and verified.unsealed == 0
-                result["audit_events"] = verified.checked
-        return result
-    finally:
-        sa.dispose()
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     ap.add_argument("--seconds", type=float, default=3.0, help="length of each worker phase")
     ap.add_argument("--rounds", type=int, default=3, help="rounds of every phase (1-20)")
     ap.add_argument("--modes", default="on,off",
                     help="audit modes to run, comma-separated: on, off, locked")
+    ap.add_argument("--slice", type=float, default=0.25,
+                    help="the modes' worker phases take turns of this many seconds (0: "
+                         "each mode's phase runs whole, back to back with the other's)")
     ap.add_argument("--together", action="store_true",
                     help="run the worker phases of the modes at the same time (W workers "
                          "each), so that both see the same load; compares the modes' cost "
@@ -346,9 +383,12 @@ def main() -> None:
         ap.error(f"--rounds: {args.rounds} is not between 1 and 20")
     if not 0.5 <= args.seconds <= 600:
         ap.error(f"--seconds: {args.seconds} is not between 0.5 and 600")
-    results = run_modes(modes, args.seconds, args.rounds, args.together)
+    if args.slice and not 0.05 <= args.slice <= args.seconds:
+        ap.error(f"--slice: {args.slice} is not 0 or between 0.05 and --seconds")
+    results = run_modes(modes, args.seconds, args.rounds, args.together, args.slice)
     out = summary(results, COUNTS)
     out["together"] = args.together
+    out["slice_s"] = 0.0 if args.together else args.slice
     print_table(out, COUNTS)
     print(json.dumps(out))
     if not out["checks_ok"]:

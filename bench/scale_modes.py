@@ -40,13 +40,13 @@ _append_with = AuditTrail.append_with
 def _dropping_append_with(self, session, save):
     """``append_with`` without the append: the save runs carrying no events."""
     _dropping_flush(self, session)
-    return save([])
+    return save(None)
 
 
 def _locked_append_with(self, session, save):
     """The pre-issue-16 way for a step's own events: sealed under the head's lock."""
     _locked_flush(self, session)
-    return save([])
+    return save(None)
 
 
 def use_mode(mode: str) -> None:
