@@ -210,24 +210,9 @@ def interleaved(ctx, args_fors: list, idxs: list[int], n: int, gates: dict, seco
     """``n`` workers per mode (``args_fors`` and mode indexes ``idxs`` in this phase's
     order), all started at once and then taking turns (bench/scale_slices.py); each
     mode's figures over the time of its own turns and final sealing pass."""
-    go, runs = ctx.Event(), []
     give(gates, NOBODY)
-    for args_for in args_fors:
-        out = ctx.Queue()
-        runs.append((out, [ctx.Process(target=worker, args=(*args_for(i), go, out))
-                           for i in range(n)]))
-    for _out, procs in runs:
-        for p in procs:
-            p.start()
-    time.sleep(1.0)  # every process has imported and connected before the turns start
-    go.set()
-    active = take_turns(gates, idxs, seconds, slice_s)
-    results = [[out.get(timeout=600) for _ in procs] for out, procs in runs]
-    for _out, procs in runs:
-        for p in procs:
-            p.join(timeout=60)
-            if p.exitcode != 0:
-                raise SystemExit(f"a worker process failed (exit {p.exitcode})")
+    results, active = _run(ctx, worker, args_fors, n,
+                           lambda: take_turns(gates, idxs, seconds, slice_s))
     final_passes(gates, idxs, active)
     return [_figures(worker, r, active[me]) for r, me in zip(results, idxs, strict=True)]
 
@@ -235,6 +220,12 @@ def interleaved(ctx, args_fors: list, idxs: list[int], n: int, gates: dict, seco
 def phases_at_once(ctx, target, args_fors: list, n: int) -> list[dict]:
     """``n`` processes per entry of ``args_fors`` (one entry per mode), all started by one
     signal: with several entries, the modes run side by side, under the same load."""
+    return [_figures(target, r) for r in _run(ctx, target, args_fors, n)[0]]
+
+
+def _run(ctx, target, args_fors: list, n: int, coordinate=None) -> tuple[list, object]:
+    """Start ``n`` processes per entry of ``args_fors``, give them one signal to go, run
+    ``coordinate()`` (if any) meanwhile; returns (each entry's results, what it returned)."""
     go = ctx.Event()
     runs = []
     for args_for in args_fors:
@@ -246,13 +237,14 @@ def phases_at_once(ctx, target, args_fors: list, n: int) -> list[dict]:
             p.start()
     time.sleep(1.0)  # every process has imported and connected before the clock starts
     go.set()
+    coordinated = coordinate() if coordinate is not None else None
     results = [[out.get(timeout=600) for _ in procs] for out, procs in runs]
     for _out, procs in runs:
         for p in procs:
             p.join(timeout=60)
             if p.exitcode != 0:
                 raise SystemExit(f"a {target.__name__} process failed (exit {p.exitcode})")
-    return [_figures(target, r) for r in results]
+    return results, coordinated
 
 
 def _figures(target, results: list[dict], elapsed: float | None = None) -> dict:
