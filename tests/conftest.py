@@ -99,6 +99,17 @@ def db_url(request):
     return url
 
 
+@pytest.fixture(params=["sqlite", "pg"])
+def empty_url(request, tmp_path):
+    """A database of its own with nothing in it, on each backend (for migration tests)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.sqlite3'}"
+        return
+    url, drop = create_pg_database("slm_empty")
+    yield url
+    drop()
+
+
 @pytest.fixture
 def sqlite_url(sqlite_server_url):
     eng = make_engine(sqlite_server_url)

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import pytest
-from conftest import T0, create_pg_database
+from conftest import T0
 from sqlalchemy import func, select, text
 
 from engine.audit import (
@@ -25,16 +24,6 @@ from engine.db import make_engine, make_session_factory
 from engine.models import AuditEvent, AuditQueue
 from engine.schema import downgrade, upgrade
 from engine.sealer import seal_pending
-
-
-@pytest.fixture(params=["sqlite", "pg"])
-def empty_url(request, tmp_path):
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'queue.sqlite3'}"
-        return
-    url, drop = create_pg_database("slm_queue")
-    yield url
-    drop()
 
 
 def _unsealed_rows(conn, rows: list[dict]) -> None:

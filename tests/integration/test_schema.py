@@ -4,25 +4,13 @@ Each test migrates a database of its own from empty, on SQLite and on PostgreSQL
 """
 from __future__ import annotations
 
-import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from conftest import create_pg_database
 from sqlalchemy import inspect
 
 from engine.db import Base, make_engine
 from engine.schema import alembic_config, downgrade, upgrade
-
-
-@pytest.fixture(params=["sqlite", "pg"])
-def empty_url(request, tmp_path):
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'schema.sqlite3'}"
-        return
-    url, drop = create_pg_database("slm_schema")
-    yield url
-    drop()
 
 
 def differences(url: str) -> list:
