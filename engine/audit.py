@@ -165,24 +165,42 @@ def decode_events(text: str) -> list[dict]:
     return out
 
 
+#: the types of a queue entry's fields (engine.audit._queued): what orjson writes for them
+#: in ASCII is what canonical writes
+_PLAIN = frozenset((str, int, type(None)))
+
+
 def seal_queued(seq: int, prev: str, texts) -> tuple[list[list], str]:
     """The events of queue rows ``texts`` (their ``events``, in order) sealed after
     (seq, prev): ([seq, *content, prev_hash, hash] per event, in engine.sql.SEALED_COLUMNS
     order, ``at`` as ISO text), and the last hash. The same hashes as ``chain_events`` of
     the decoded events, without building them (the sealer's inner loop;
-    tests/unit/test_audit_hash.py holds the two equal)."""
-    rows, sha = [], hashlib.sha256
+    tests/unit/test_audit_hash.py holds the two equal).
+
+    An entry [at, actor, ..., data] of text, integers and nulls that orjson writes in
+    ASCII without a DEL is hashed from orjson's own bytes: for those, orjson writes what
+    ``json``'s ASCII encoder writes (quotes, backslashes and control characters escaped
+    alike), so "[seq," + the entry's JSON without its "[" is the canonical body. Anything
+    else (non-ASCII, DEL, another type) is written field by field."""
+    rows, sha, dumps = [], hashlib.sha256, orjson.dumps
     for text in texts:
-        for at, actor, kind, iid, pid, version, task_id, element_id, data in orjson.loads(text):
+        for entry in orjson.loads(text):
             seq += 1
+            at = entry[0]
             if len(at) != 26 or at[10] != "T":  # not isoformat(timespec="microseconds")'s
-                at = datetime.fromisoformat(at).isoformat(timespec="microseconds")
-            body = ",".join((str(seq), _json_str(at), _scalar(actor), _scalar(kind),
-                             _scalar(iid), _scalar(pid), _scalar(version), _scalar(task_id),
-                             _scalar(element_id), _scalar(data)))
-            digest = sha(f"{prev}[{body}]".encode()).hexdigest()
-            rows.append([seq, at, actor, kind, iid, pid, version, task_id, element_id, data,
-                         prev, digest])
+                at = entry[0] = datetime.fromisoformat(at).isoformat(timespec="microseconds")
+            raw = dumps(entry)
+            if (len(entry) == 9 and raw.isascii() and b"\x7f" not in raw
+                    and _PLAIN.issuperset(map(type, entry))):
+                line = b"%s[%d,%s" % (prev.encode(), seq, raw[1:])
+            else:
+                actor, kind, iid, pid, version, task_id, element_id, data = entry[1:]
+                body = ",".join((str(seq), _json_str(at), _scalar(actor), _scalar(kind),
+                                 _scalar(iid), _scalar(pid), _scalar(version),
+                                 _scalar(task_id), _scalar(element_id), _scalar(data)))
+                line = f"{prev}[{body}]".encode()
+            digest = sha(line).hexdigest()
+            rows.append([seq, *entry, prev, digest])
             prev = digest
     return rows, prev
 

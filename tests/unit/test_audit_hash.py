@@ -102,3 +102,46 @@ def test_sealing_queue_rows_gives_the_hashes_of_the_events_themselves(steps, seq
     assert last == expected[-1]["hash"]
     assert [datetime.fromisoformat(r[1]) for r in rows] == [e["at"] for e in expected]
     assert decode_events(texts[0]) == steps[0]
+
+
+# ASCII with the control characters and DEL: entries the sealer hashes from orjson's
+# bytes, and (with a DEL, a quote or a backslash among them) the ones it must not
+ascii_text = st.text(alphabet=st.characters(min_codepoint=1, max_codepoint=127), max_size=30)
+ascii_events = st.lists(st.fixed_dictionaries({
+    "kind": ascii_text.map(lambda t: t[:60]),
+    "at": st.datetimes(min_value=datetime(1, 1, 1), max_value=datetime(9999, 12, 31)),
+    "actor": ascii_text.map(lambda t: t[:120]), "instance_id": small,
+    "process_id": st.none() | ascii_text, "version": small,
+    "task_id": st.none() | ascii_text.map(lambda t: t[:36]),
+    "element_id": st.none() | ascii_text,
+    "data": st.dictionaries(ascii_text, st.none() | st.integers() | ascii_text,
+                            max_size=3).map(canonical)}), min_size=1, max_size=5)
+
+
+@settings(max_examples=300, deadline=None)
+@given(step=ascii_events, seq=st.integers(min_value=0, max_value=2 ** 40))
+def test_ascii_entries_hash_as_the_events_themselves(step, seq):
+    rows, last = seal_queued(seq, GENESIS, [encode_events(step)[1]])
+    expected = chain_events(seq, GENESIS, step)
+    assert [r[-1] for r in rows] == [e["hash"] for e in expected]
+    assert last == expected[-1]["hash"]
+
+
+def test_plain_entries_are_hashed_from_the_queued_bytes(monkeypatch):
+    """The fast path is taken for printable ASCII: the field-by-field writer is not
+    called (and a DEL still goes through it)."""
+    from engine import audit
+
+    at = datetime(2026, 1, 5, 9, 30)
+    step = [{"kind": "task_completed", "at": at, "actor": "sam", "instance_id": 12,
+             "process_id": "sla", "version": 3, "task_id": "t-1", "element_id": "approve",
+             "data": canonical({"comment": 'a "quoted"\\ line\n', "n": 2})}]
+    deleted = [dict(step[0], actor="s\x7fam")]
+    expected = chain_events(0, GENESIS, step)[0]["hash"]
+    expected_deleted = chain_events(0, GENESIS, deleted)[0]["hash"]
+    calls = []
+    monkeypatch.setattr(audit, "_scalar", lambda v: calls.append(v) or canonical(v))
+    assert seal_queued(0, GENESIS, [encode_events(step)[1]])[1] == expected
+    assert calls == []
+    assert seal_queued(0, GENESIS, [encode_events(deleted)[1]])[1] == expected_deleted
+    assert "s\x7fam" in calls
