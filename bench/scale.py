@@ -78,11 +78,12 @@ from engine_contenders import (  # noqa: E402
     make_registry,
 )
 from pg_scratch import create_database, drop_database  # noqa: E402
-from scale_checks import checks  # noqa: E402
-from scale_modes import use_mode, wait_figures  # noqa: E402
+from scale_checks import checks, queued_events  # noqa: E402
+from scale_modes import reset_wait, use_mode, wait_figures  # noqa: E402
 from scale_report import print_table, rotate, summary  # noqa: E402
 from scale_slices import (  # noqa: E402
     NOBODY,
+    Counting,
     SealerGate,
     final_passes,
     give,
@@ -126,23 +127,29 @@ def _proc_cpu(pid: int) -> float:
 
 def worker(url: str, mode: str, start_at, seconds: float, gate, go, out) -> None:
     """Instances for ``seconds`` (``gate`` None) or in the turns of mode ``gate[1]`` until
-    the coordinator says stop (``gate`` = (turn, mode index): bench/scale_slices.py)."""
+    the coordinator says stop (``gate`` = (turn, mode index, wake, epoch):
+    bench/scale_slices.py); counted afresh when the measured turns begin."""
     use_mode(mode)
+    counting = Counting(gate[3]) if gate is not None else None
     sa = make_engine(url, pool_size=1)
     factory = make_session_factory(sa)
     engine = Engine(make_registry())
     pid, _ = backend_cpu(sa)
     go.wait()
     t0, cpu0, db0 = time.perf_counter(), time.process_time(), _proc_cpu(pid)
-    deadline, done, latencies = t0 + seconds, 0, []
+    deadline, done, latencies, warm = t0 + seconds, 0, [], 0
     while True:
         if gate is None and time.perf_counter() >= deadline:
             break
-        if gate is not None and not (mine := my_turn(*gate)):
+        if gate is not None and not (mine := my_turn(*gate[:3])):
             if mine is None:
                 break
             time.sleep(0.0005)
             continue
+        if counting is not None and counting.restart():  # the measured turns begin
+            t0, cpu0, db0 = time.perf_counter(), time.process_time(), _proc_cpu(pid)
+            warm, done, latencies = warm + done, 0, []
+            reset_wait()
         s0 = time.perf_counter()
         with factory() as s:
             iid = start_instance(engine, s, PROCESS, actor="bench", now=start_at,
@@ -158,8 +165,8 @@ def worker(url: str, mode: str, start_at, seconds: float, gate, go, out) -> None
             raise AssertionError(f"instance {iid} is {status} after its user task")
         latencies += [s1 - s0, time.perf_counter() - s1]
         done += 1
-    out.put({"done": done, "elapsed": time.perf_counter() - t0, **wait_figures(),
-             "step_s": sum(latencies),
+    out.put({"done": done, "started": warm + done, "elapsed": time.perf_counter() - t0,
+             **wait_figures(), "step_s": sum(latencies),
              "cpu": time.process_time() - cpu0 + _proc_cpu(pid) - db0})
     sa.dispose()
 
@@ -206,15 +213,26 @@ def phase(ctx, target, args_for, n: int) -> dict:
 
 
 def interleaved(ctx, args_fors: list, idxs: list[int], n: int, gates: dict, seconds: float,
-                slice_s: float) -> list[dict]:
-    """``n`` workers per mode (``args_fors`` and mode indexes ``idxs`` in this phase's
-    order), all started at once and then taking turns (bench/scale_slices.py); each
-    mode's figures over the time of its own turns and final sealing pass."""
+                slice_s: float, warmup: float, urls: list[str]) -> list[dict]:
+    """``n`` workers per mode (``args_fors``, mode indexes ``idxs`` and databases ``urls``
+    in this phase's order), all started at once and then taking turns
+    (bench/scale_slices.py): ``warmup`` seconds each, then ``seconds`` measured; each
+    mode's figures over the time of its own measured turns (and, without a warm-up, its
+    final sealing pass), with the queue's length where they begin and end."""
     give(gates, NOBODY)
+    queued = {me: {} for me in idxs}
+
+    def at_edge(edge):
+        for me, url in zip(idxs, urls, strict=True):
+            queued[me][edge] = queued_events(url)
+
     results, active = _run(ctx, worker, args_fors, n,
-                           lambda: take_turns(gates, idxs, seconds, slice_s))
-    final_passes(gates, idxs, active)
-    return [_figures(worker, r, active[me]) for r, me in zip(results, idxs, strict=True)]
+                           lambda: take_turns(gates, idxs, seconds, slice_s, warmup,
+                                              round(SEAL_EVERY / slice_s), at_edge))
+    final_passes(gates, idxs, active, timed=not warmup)
+    return [dict(_figures(worker, r, active[me]), queued=queued[me])
+            for r, me in zip(results, idxs, strict=True)]
+
 
 
 def phases_at_once(ctx, target, args_fors: list, n: int) -> list[dict]:
@@ -251,8 +269,9 @@ def _figures(target, results: list[dict], elapsed: float | None = None) -> dict:
     """A phase's figures; ``elapsed``: its time (default: the slowest process's)."""
     done = sum(r["done"] for r in results)
     elapsed = elapsed or max(r["elapsed"] for r in results)
+    started = sum(r.get("started", r["done"]) for r in results)
     steps = sum(r["steps"] for r in results)
-    out = {"count": done, "per_s": round(done / elapsed, 1),
+    out = {"count": done, "started": started, "per_s": round(done / elapsed, 1),
            "audit_wait_ms_per_step": round(1000 * sum(r["wait"] for r in results)
                                            / max(steps, 1), 3)}
     if target is worker:
@@ -278,10 +297,10 @@ def prepare(url: str) -> None:
 
 
 def run_modes(modes: list[str], seconds: float, rounds: int, together: bool = False,
-              slice_s: float = 0.0) -> dict:
+              slice_s: float = 0.0, warmup: float = 0.0) -> dict:
     """Every round: for each W the phases of every mode interleaved in turns of
-    ``slice_s`` seconds (0: back to back; ``together``: at the same time), then the
-    runners."""
+    ``slice_s`` seconds, after ``warmup`` seconds of turns each that are not measured (0:
+    back to back; ``together``: at the same time), then the runners."""
     ctx = mp.get_context("fork")
     dbs = {mode: create_database("slm_scale") for mode in modes}
     stop, sealed, gates = ctx.Event(), ctx.Queue(), new_gates(ctx, modes)
@@ -290,8 +309,8 @@ def run_modes(modes: list[str], seconds: float, rounds: int, together: bool = Fa
         for _name, url in dbs.values():
             prepare(url)
         for me, mode in enumerate(modes):  # the same sealer beside every mode: only the
-            gate = SealerGate(gates["turn"], me, SEAL_EVERY, gates["flush"][me],  # append
-                              gates["flushed"][me], gates["busy"][me])        # differs
+            gate = SealerGate(gates["turn"], SEAL_EVERY, gates["flush"][me],  # the append
+                              gates["flushed"][me], gates["busy"][me])          # differs
             sealers.append(ctx.Process(target=sealer, args=(dbs[mode][1], stop, sealed, gate)))
             sealers[-1].start()
         out = {mode: {"workers": {n: [] for n in COUNTS}, "runners": {n: [] for n in COUNTS},
@@ -304,14 +323,14 @@ def run_modes(modes: list[str], seconds: float, rounds: int, together: bool = Fa
                 start_at = T0 + timedelta(days=rnd * len(COUNTS) + k)
                 order = rotate(modes, phase_no)
                 sliced = slice_s > 0 and not together
-                turns = {m: (gates["turn"], i, gates["wake"][i]) if sliced else None
-                         for i, m in enumerate(modes)}
+                turns = {m: (gates["turn"], i, gates["wake"][i], gates["epoch"])
+                         if sliced else None for i, m in enumerate(modes)}
                 args = [lambda i, u=dbs[m][1], m=m, s=start_at, g=turns[m]: (u, m, s, seconds, g)
                         for m in order]
                 if sliced:  # W workers of every mode, taking turns
                     for mode, res in zip(order, interleaved(
                             ctx, args, [turns[m][1] for m in order], w, gates, seconds,
-                            slice_s), strict=True):
+                            slice_s, warmup, [dbs[m][1] for m in order]), strict=True):
                         out[mode]["workers"][w].append(res)
                 elif together:  # W workers of every mode at once
                     for mode, res in zip(order, phases_at_once(ctx, worker, args, w),
@@ -329,7 +348,7 @@ def run_modes(modes: list[str], seconds: float, rounds: int, together: bool = Fa
                                 lambda i, u=url, m=mode, t=now: (u, m, t, f"runner-{i}"), r)
                     out[mode]["runners"][r].append(res)
                     out[mode]["fired_per_phase"].append(
-                        res["count"] == out[mode]["workers"][COUNTS[k]][rnd]["count"])
+                        res["count"] == out[mode]["workers"][COUNTS[k]][rnd]["started"])
                 phase_no += 1
         loads.append(round(os.getloadavg()[0], 2))
         stop.set()
@@ -337,7 +356,7 @@ def run_modes(modes: list[str], seconds: float, rounds: int, together: bool = Fa
         for p in sealers:
             p.join(timeout=60)
         for mode, res in out.items():
-            started = sum(v["count"] for runs in res["workers"].values() for v in runs)
+            started = sum(v["started"] for runs in res["workers"].values() for v in runs)
             res["checks"] = checks(dbs[mode][1], mode, started, res.pop("fired_per_phase"))
         return {"modes": out, "load_average": loads,
                 "sealer_cpu_s": round(sum(r["sealing"] for r in sealer_runs), 3),
@@ -361,6 +380,12 @@ def main() -> None:
     ap.add_argument("--slice", type=float, default=0.25,
                     help="the modes' worker phases take turns of this many seconds (0: "
                          "each mode's phase runs whole, back to back with the other's)")
+    ap.add_argument("--warmup", type=float, default=2 * SEAL_EVERY,
+                    help="interleaved phases: seconds of turns per mode before the measured "
+                         "ones, not measured; a whole number of sealing intervals (default "
+                         "two, so that the sealer is as far behind where they begin as "
+                         "where they end; 0: none, and the sealer's final pass is measured "
+                         "instead)")
     ap.add_argument("--together", action="store_true",
                     help="run the worker phases of the modes at the same time (W workers "
                          "each), so that both see the same load; compares the modes' cost "
@@ -375,9 +400,18 @@ def main() -> None:
         ap.error(f"--rounds: {args.rounds} is not between 1 and 20")
     if not 0.5 <= args.seconds <= 600:
         ap.error(f"--seconds: {args.seconds} is not between 0.5 and 600")
+    whole = args.warmup / SEAL_EVERY
+    if args.warmup and not (args.warmup <= 600 and whole >= 1
+                            and abs(whole - round(whole)) < 1e-6):
+        ap.error(f"--warmup: {args.warmup} is not 0 or a whole number of sealing intervals "
+                 f"({SEAL_EVERY} s, SLM_SEALER_INTERVAL) up to 600")
     if args.slice and not 0.05 <= args.slice <= args.seconds:
         ap.error(f"--slice: {args.slice} is not 0 or between 0.05 and --seconds")
-    results = run_modes(modes, args.seconds, args.rounds, args.together, args.slice)
+    if args.slice and abs(SEAL_EVERY / args.slice - round(SEAL_EVERY / args.slice)) > 1e-6:
+        ap.error(f"--slice: the sealing interval ({SEAL_EVERY} s, SLM_SEALER_INTERVAL) must "
+                 f"be a whole number of slices of {args.slice} s")
+    results = run_modes(modes, args.seconds, args.rounds, args.together, args.slice,
+                        args.warmup)
     out = summary(results, COUNTS)
     out["together"] = args.together
     out["slice_s"] = 0.0 if args.together else args.slice

@@ -40,3 +40,15 @@ def checks(url: str, mode: str, started: int, fired_per_phase: list[bool]) -> di
         return result
     finally:
         sa.dispose()
+
+
+def queued_events(url: str) -> int:
+    """Events in the queue of database ``url``: committed by steps, not sealed yet."""
+    sa = make_engine(url, pool_size=1)
+    try:
+        with sa.connect() as conn:
+            return conn.exec_driver_sql(
+                "SELECT coalesce(sum(json_array_length(events::json)), 0) FROM audit_queue"
+            ).scalar()
+    finally:
+        sa.dispose()

@@ -67,6 +67,11 @@ def use_mode(mode: str) -> None:
     audit.AuditTrail.append_with = timing(inners[1])
 
 
+def reset_wait() -> None:
+    """Count the audit wait afresh (the measured turns of an interleaved phase begin)."""
+    _wait.update(seconds=0.0, steps=0)
+
+
 def wait_figures() -> dict:
     """This process's audit wait so far: {"steps": steps that appended, "wait": seconds}."""
     return {"steps": _wait["steps"], "wait": _wait["seconds"]}

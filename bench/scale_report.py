@@ -51,6 +51,12 @@ def summary(results: dict, counts) -> dict:
             "cpu_ms_per_instance": _per_w(w, "cpu_ms_per_instance", counts),
             "checks": res["checks"],
         }
+        if all("queued" in x for runs in w.values() for x in runs):
+            # events waiting for the sealer where the measured turns begin and end: the
+            # same at both ends (one interval's worth) when it kept pace
+            figures["queued_events_at_window"] = {
+                f"W={n}": {edge: spread([x["queued"][edge] for x in w[n]])
+                           for edge in ("start", "end")} for n in counts}
         med = {n: median(x["per_s"] for x in w[n]) for n in counts}
         figures["worker_scaling"] = {f"{n}/1": round(med[n] / med[1], 2) for n in counts[1:]}
         rmed = {n: median(x["per_s"] for x in r[n]) for n in counts}
@@ -62,7 +68,7 @@ def summary(results: dict, counts) -> dict:
         # CPU per instance (client and its database backend): off / on, so that like the
         # throughput ratio 1.0 means "the audit costs nothing" and 0.95 means 5 % more
         out["cpu_off_vs_on"] = _ratios(off, on, "cpu_ms_per_instance", counts)
-        total = sum(x["count"] for runs in on.values() for x in runs)
+        total = sum(x["started"] for runs in on.values() for x in runs)
         out["sealer"]["cpu_ms_per_instance"] = round(1000 * results["sealer_cpu_s"]
                                                      / max(total, 1), 3)
         # On 2 cores, W=4 workers and the database share the CPU: every statement of a
@@ -106,6 +112,11 @@ def print_table(out: dict, counts) -> None:
         if key in out:
             print(f"{key:16} " + "  ".join(
                 f"W={n}: {fmt(out[key][f'W={n}'])}" for n in counts))
+    queued = out["modes"].get("on", {}).get("queued_events_at_window")
+    if queued:
+        print("queued events where the measured turns begin / end (audit on)  " + "  ".join(
+            f"W={n}: {fmt(queued[f'W={n}']['start'])} / {fmt(queued[f'W={n}']['end'])}"
+            for n in counts))
     if "cpu_ms_per_instance" in out["sealer"]:
         print(f"sealer: {out['sealer']['events_sealed']} events, "
               f"{out['sealer']['cpu_ms_per_instance']:.3f} ms CPU per instance (client and "
