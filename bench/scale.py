@@ -13,10 +13,10 @@ its median.
 
 * workers: W processes start instances of bench/engine.bpmn and complete their user task
   (two transactions per instance: ``start_instance``, ``complete_task``) for
-  ``--seconds``; instances/s is the total over the mode's time (interleaved: the time of
-  its turns, its sealer's last pass included; back to back: the slowest worker's). Each
-  worker also measures the CPU time per instance of itself and of its PostgreSQL backend
-  (/proc/<pid>/stat), a figure other load on the machine moves much less than wall time.
+  ``--seconds``; instances/s is the total over the mode's time (interleaved: its measured
+  turns, after ``--warmup`` seconds of turns that are not measured; back to back: the
+  slowest worker's). Each worker also measures the CPU time per instance of itself and of
+  its PostgreSQL backend (/proc/<pid>/stat), which other load moves much less.
 * runners: R processes (1, 2, 4) fire the timers of one worker phase each (``run_due``
   with ``now`` two hours after that phase's start, claims with ``FOR UPDATE SKIP LOCKED``).
 
@@ -26,7 +26,8 @@ Audit modes (``--modes``):
   that saves its instance (a data-modifying CTE: no statement of its own); a sealer
   process (engine.sealer, as a runner runs it) seals every ``SLM_SEALER_INTERVAL``
   seconds (the runner's default, 1 s, unless set; in interleaved phases, seconds of its
-  mode's turns), one COPY into ``audit_event`` per batch.
+  mode's turns, from the warm-up on: the sealer is as far behind where the measured turns
+  begin as where they end), one COPY into ``audit_event`` per batch.
 * ``off``: a switch of this benchmark only: ``AuditTrail.flush`` (and ``append_with``,
   which still saves the instance) hands the events to the
   observers as always and then drops them instead of inserting them. Exactly the append
@@ -79,7 +80,13 @@ from engine_contenders import (  # noqa: E402
 )
 from pg_scratch import create_database, drop_database  # noqa: E402
 from scale_checks import checks, queued_events  # noqa: E402
-from scale_modes import reset_wait, use_mode, wait_figures  # noqa: E402
+from scale_modes import (  # noqa: E402
+    backend_cpu,
+    proc_cpu,
+    reset_wait,
+    use_mode,
+    wait_figures,
+)
 from scale_report import print_table, rotate, summary  # noqa: E402
 from scale_slices import (  # noqa: E402
     NOBODY,
@@ -89,6 +96,7 @@ from scale_slices import (  # noqa: E402
     give,
     my_turn,
     new_gates,
+    run_processes,
     take_turns,
 )
 
@@ -107,24 +115,6 @@ SEAL_EVERY = float(os.environ.get("SLM_SEALER_INTERVAL", DEFAULT_INTERVAL))
 
 
 # -- child processes ---------------------------------------------------------------------------
-_TICK = os.sysconf("SC_CLK_TCK")
-
-
-def backend_cpu(sa) -> tuple[int, float]:
-    """(pid, CPU seconds so far) of the PostgreSQL backend behind the pool's connection."""
-    with sa.connect() as conn:
-        pid = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar()
-    return pid, _proc_cpu(pid)
-
-
-def _proc_cpu(pid: int) -> float:
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:  # the server on another machine: client CPU only
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / _TICK  # utime + stime
-
-
 def worker(url: str, mode: str, start_at, seconds: float, gate, go, out) -> None:
     """Instances for ``seconds`` (``gate`` None) or in the turns of mode ``gate[1]`` until
     the coordinator says stop (``gate`` = (turn, mode index, wake, epoch):
@@ -136,7 +126,7 @@ def worker(url: str, mode: str, start_at, seconds: float, gate, go, out) -> None
     engine = Engine(make_registry())
     pid, _ = backend_cpu(sa)
     go.wait()
-    t0, cpu0, db0 = time.perf_counter(), time.process_time(), _proc_cpu(pid)
+    t0, cpu0, db0 = time.perf_counter(), time.process_time(), proc_cpu(pid)
     deadline, done, latencies, warm = t0 + seconds, 0, [], 0
     while True:
         if gate is None and time.perf_counter() >= deadline:
@@ -147,7 +137,7 @@ def worker(url: str, mode: str, start_at, seconds: float, gate, go, out) -> None
             time.sleep(0.0005)
             continue
         if counting is not None and counting.restart():  # the measured turns begin
-            t0, cpu0, db0 = time.perf_counter(), time.process_time(), _proc_cpu(pid)
+            t0, cpu0, db0 = time.perf_counter(), time.process_time(), proc_cpu(pid)
             warm, done, latencies = warm + done, 0, []
             reset_wait()
         s0 = time.perf_counter()
@@ -167,7 +157,7 @@ def worker(url: str, mode: str, start_at, seconds: float, gate, go, out) -> None
         done += 1
     out.put({"done": done, "started": warm + done, "elapsed": time.perf_counter() - t0,
              **wait_figures(), "step_s": sum(latencies),
-             "cpu": time.process_time() - cpu0 + _proc_cpu(pid) - db0})
+             "cpu": time.process_time() - cpu0 + proc_cpu(pid) - db0})
     sa.dispose()
 
 
@@ -195,9 +185,9 @@ def sealer(url: str, stop, out, gate: SealerGate) -> None:
     cpu = {"sealing": 0.0, "idle": 0.0, "sealed": 0}
 
     def seal_pass(**kw):
-        c0, d0 = time.process_time(), _proc_cpu(pid)
+        c0, d0 = time.process_time(), proc_cpu(pid)
         n = seal_pending(factory, "bench-sealer", **kw)
-        cpu["sealing" if n else "idle"] += time.process_time() - c0 + _proc_cpu(pid) - d0
+        cpu["sealing" if n else "idle"] += time.process_time() - c0 + proc_cpu(pid) - d0
         cpu["sealed"] += n
 
     while not stop.is_set():
@@ -209,6 +199,7 @@ def sealer(url: str, stop, out, gate: SealerGate) -> None:
 
 
 def phase(ctx, target, args_for, n: int) -> dict:
+    """One mode's phase alone: ``n`` processes of ``target``."""
     return phases_at_once(ctx, target, [args_for], n)[0]
 
 
@@ -226,43 +217,18 @@ def interleaved(ctx, args_fors: list, idxs: list[int], n: int, gates: dict, seco
         for me, url in zip(idxs, urls, strict=True):
             queued[me][edge] = queued_events(url)
 
-    results, active = _run(ctx, worker, args_fors, n,
-                           lambda: take_turns(gates, idxs, seconds, slice_s, warmup,
-                                              round(SEAL_EVERY / slice_s), at_edge))
+    every = round(SEAL_EVERY / slice_s)
+    results, active = run_processes(ctx, worker, args_fors, n, lambda: take_turns(
+        gates, idxs, seconds, slice_s, warmup, every, at_edge))
     final_passes(gates, idxs, active, timed=not warmup)
     return [dict(_figures(worker, r, active[me]), queued=queued[me])
             for r, me in zip(results, idxs, strict=True)]
 
 
-
 def phases_at_once(ctx, target, args_fors: list, n: int) -> list[dict]:
     """``n`` processes per entry of ``args_fors`` (one entry per mode), all started by one
     signal: with several entries, the modes run side by side, under the same load."""
-    return [_figures(target, r) for r in _run(ctx, target, args_fors, n)[0]]
-
-
-def _run(ctx, target, args_fors: list, n: int, coordinate=None) -> tuple[list, object]:
-    """Start ``n`` processes per entry of ``args_fors``, give them one signal to go, run
-    ``coordinate()`` (if any) meanwhile; returns (each entry's results, what it returned)."""
-    go = ctx.Event()
-    runs = []
-    for args_for in args_fors:
-        out = ctx.Queue()
-        runs.append((out, [ctx.Process(target=target, args=(*args_for(i), go, out))
-                           for i in range(n)]))
-    for _out, procs in runs:
-        for p in procs:
-            p.start()
-    time.sleep(1.0)  # every process has imported and connected before the clock starts
-    go.set()
-    coordinated = coordinate() if coordinate is not None else None
-    results = [[out.get(timeout=600) for _ in procs] for out, procs in runs]
-    for _out, procs in runs:
-        for p in procs:
-            p.join(timeout=60)
-            if p.exitcode != 0:
-                raise SystemExit(f"a {target.__name__} process failed (exit {p.exitcode})")
-    return results, coordinated
+    return [_figures(target, r) for r in run_processes(ctx, target, args_fors, n)[0]]
 
 
 def _figures(target, results: list[dict], elapsed: float | None = None) -> dict:

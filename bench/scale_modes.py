@@ -1,9 +1,11 @@
 """The audit modes of bench/scale.py, set in each of its child processes (see its docstring):
 ``on`` the product, ``off`` the append removed, ``locked`` the design before issue 16; and
-the time steps spend in the audit ("audit wait")."""
+the time steps spend in the audit ("audit wait"); the CPU time of a process."""
 from __future__ import annotations
 
+import os
 import time
+from pathlib import Path
 
 from engine import audit, observers
 from engine.audit import AuditTrail, seal_appending
@@ -75,3 +77,21 @@ def reset_wait() -> None:
 def wait_figures() -> dict:
     """This process's audit wait so far: {"steps": steps that appended, "wait": seconds}."""
     return {"steps": _wait["steps"], "wait": _wait["seconds"]}
+
+
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def backend_cpu(sa) -> tuple[int, float]:
+    """(pid, CPU seconds so far) of the PostgreSQL backend behind the pool's connection."""
+    with sa.connect() as conn:
+        pid = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+    return pid, proc_cpu(pid)
+
+
+def proc_cpu(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:  # the server on another machine: client CPU only
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / _TICK  # utime + stime

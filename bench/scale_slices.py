@@ -173,3 +173,28 @@ def final_passes(gates: dict, order: list[int], active: dict, timed: bool) -> No
         if timed:
             active[me] += time.perf_counter() - t0
     give(gates, ALL)
+
+
+def run_processes(ctx, target, args_fors: list, n: int,
+                  coordinate=None) -> tuple[list, object]:
+    """Start ``n`` processes per entry of ``args_fors``, give them one signal to go, run
+    ``coordinate()`` (if any) meanwhile; returns (each entry's results, what it returned)."""
+    go = ctx.Event()
+    runs = []
+    for args_for in args_fors:
+        out = ctx.Queue()
+        runs.append((out, [ctx.Process(target=target, args=(*args_for(i), go, out))
+                           for i in range(n)]))
+    for _out, procs in runs:
+        for p in procs:
+            p.start()
+    time.sleep(1.0)  # every process has imported and connected before the clock starts
+    go.set()
+    coordinated = coordinate() if coordinate is not None else None
+    results = [[out.get(timeout=600) for _ in procs] for out, procs in runs]
+    for _out, procs in runs:
+        for p in procs:
+            p.join(timeout=60)
+            if p.exitcode != 0:
+                raise SystemExit(f"a {target.__name__} process failed (exit {p.exitcode})")
+    return results, coordinated
