@@ -33,6 +33,7 @@ import logging
 import time
 from datetime import datetime, timedelta
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from . import sql
@@ -120,7 +121,8 @@ def seal_pending(factory: sessionmaker, holder: str, *, ttl: timedelta = DEFAULT
 
     While another sealer holds a live lease, retry for up to ``wait`` seconds (it is
     sealing meanwhile), then give up quietly. ``release_after``: hand the lease back
-    at the end (one-off callers such as ``slm audit verify``).
+    at the end (one-off callers such as ``slm audit verify``). On PostgreSQL a pass that
+    sealed something then vacuums the queue (``vacuum_queue``).
     """
     total, deadline = 0, time.monotonic() + wait
     try:
@@ -128,21 +130,48 @@ def seal_pending(factory: sessionmaker, holder: str, *, ttl: timedelta = DEFAULT
             with factory() as session:
                 # a read first: an idle log costs no write (and no lease renewal) per pass
                 if sql.ANY_QUEUED.first(session.connection()) is None:
-                    return total
+                    break
                 session.rollback()
                 taken = _round(session, holder, None, ttl, batch)
             if taken is None:
                 if time.monotonic() >= deadline:
-                    return total
+                    break
                 time.sleep(0.05)
                 continue
             total += taken[1]
             if taken[0] < batch:
-                return total
+                break
     finally:
         if release_after:
             with factory() as session:
                 release(session, holder)
+    if total:
+        vacuum_queue(factory)
+    return total
+
+
+def vacuum_queue(factory: sessionmaker) -> bool:
+    """PostgreSQL: reclaim the queue rows the sealer deleted; returns whether it ran.
+
+    Every step inserts a queue row and every sealing pass deletes them, so the queue is
+    all dead rows but the last second's. Left to autovacuum (once a minute at best, and
+    only where it is on) they pile up: the table and its index grow, and the steps'
+    inserts and the sealer's reads walk past them. ``VACUUM (TRUNCATE false)`` removes
+    them and lets new rows reuse the space; without truncation it never takes the lock
+    that would make it wait for, or block, the steps inserting meanwhile. A failure (not
+    the table's owner: PostgreSQL only warns) is logged; the rows wait for the next pass."""
+    with factory() as session:
+        bind = session.get_bind()
+    if bind.dialect.name != "postgresql":
+        return False
+    try:
+        with bind.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql(sql.QUEUE_VACUUM_PG)
+    except DBAPIError:
+        log.warning("vacuuming the audit queue failed; the next pass tries again",
+                    exc_info=True)
+        return False
+    return True
 
 
 def run_sealer(factory: sessionmaker, holder: str, ttl: timedelta = DEFAULT_LEASE_TTL,

@@ -171,7 +171,10 @@ LEASE_RELEASE = Prepared(AH.update().where(AH.c.id == 1, AH.c.sealer == bindpara
                          .values(sealer=None, lease_expires_at=None))
 #: committed queue rows (steps' events) not sealed yet, oldest first
 QUEUED = Prepared(select(AQ.c.id, AQ.c.events).order_by(AQ.c.id).limit(bindparam("limit")))
-ANY_QUEUED = Prepared(select(AQ.c.id).limit(1))
+#: by the primary key: a queue with dead rows not vacuumed yet is not read from its start
+ANY_QUEUED = Prepared(select(AQ.c.id).order_by(AQ.c.id).limit(1))
+#: PostgreSQL: the sealer reclaims the rows it deleted (engine.sealer.vacuum_queue)
+QUEUE_VACUUM_PG = "VACUUM (TRUNCATE false) audit_queue"
 #: PostgreSQL: the sealer takes the rows it sealed out of the queue (the ids as one binary
 #: array); the row count must be theirs
 QUEUE_TAKE_PG = RawPg("DELETE FROM audit_queue WHERE id = ANY(%b::integer[])")

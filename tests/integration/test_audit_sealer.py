@@ -91,6 +91,27 @@ def test_a_step_appends_unsealed_and_the_sealer_seals_it(pg):
     assert seal_pending(factory, "sealer-a") == 0  # nothing sealed twice
 
 
+def test_the_sealer_vacuums_the_queue_so_that_steps_reuse_its_space(pg):
+    """A pass deletes the queue rows it sealed, then vacuums the queue: the next steps'
+    rows reuse the space instead of growing the table and its index, whether or not
+    autovacuum runs (once a minute at best)."""
+    _url, factory = pg
+    sizes = []
+    for _cycle in range(4):
+        for _ in range(150):
+            append(factory, 2)
+        assert seal_pending(factory, "sealer-v") == 300
+        with factory() as s:
+            sizes.append(s.scalar(text(
+                "SELECT pg_relation_size('audit_queue') + pg_indexes_size('audit_queue')")))
+    assert sizes[0] > 0
+    assert sizes[-1] <= sizes[0] * 1.25, sizes  # without the vacuum: about 4 times
+    with factory() as s:  # the vacuum ran outside the sealing transactions: none is open
+        assert s.scalar(text("SELECT count(*) FROM pg_stat_activity WHERE datname = "
+                             "current_database() AND state LIKE 'idle in transaction%'")) == 0
+    assert verify(factory).checked == 1200
+
+
 def test_on_sqlite_a_step_seals_its_own_events(sqlite_url):
     factory = make_session_factory(make_engine(sqlite_url))
     append(factory, 3)
